@@ -1,0 +1,44 @@
+# The README's commands. Everything installs into .venv and ~/.cache/todo-assistant.
+PY      := .venv/bin/python
+UV      := .venv/bin/uv
+STAMP   := .venv/.synced
+
+.PHONY: setup run test test-fast lint prepare stack-up stack-down bench clean
+
+$(STAMP): pyproject.toml uv.lock
+	@test -x $(PY) || python3.11 -m venv .venv || python3 -m venv .venv
+	@test -x $(UV) || .venv/bin/pip install -q "uv==0.13.9"
+	$(UV) sync --frozen --quiet
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup  ## the product, embedded, no API key needed
+	.venv/bin/todo up
+
+prepare: setup  ## system packages, daprd/scheduler (built once), Kafka jars (fetched once)
+	deploy/system/install.sh
+	deploy/dapr/build.sh
+	deploy/kafka/fetch.sh
+
+test: prepare  ## the whole suite: unit, API, PostgreSQL, real stack, browser
+	.venv/bin/pytest -q -p no:cacheprovider
+
+test-fast: setup  ## without the real stack or the browser
+	.venv/bin/pytest -q -m "not stack and not browser"
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/mypy backend_services agent chat_ui
+
+stack-up: prepare
+	.venv/bin/todo stack up
+
+stack-down: setup
+	.venv/bin/todo stack down
+
+bench: prepare
+	$(PY) -m bench.run_all
+
+clean:
+	rm -rf .data var .pytest_cache .mypy_cache .ruff_cache

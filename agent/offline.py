@@ -1,0 +1,110 @@
+"""Offline mode: no LLM. The rule parser turns the message into an intent; the intent
+becomes calls of the same tools the LLM would use, so both modes act alike."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from agent import nlp
+from agent.events import AgentEvent, ToolFinished, ToolStarted, TurnDone
+from agent.tools import ToolContext, ToolResult, run_tool
+
+HELP = (
+    "I can add, list, update, complete and delete tasks, set reminders and repeats. Try:\n"
+    "- add buy milk tomorrow at 5pm #shopping high priority\n"
+    "- remind me to call mom in 2 hours\n"
+    "- add stand-up every weekday at 9:30\n"
+    "- what's on my list? / show my completed tasks\n"
+    "- mark buy milk as done / delete buy milk / move buy milk to friday"
+)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def plan(intent: nlp.Intent, ctx: ToolContext) -> tuple[str, dict[str, Any]] | str:
+    """The tool call for an intent, or a direct reply when no tool is needed."""
+    match intent:
+        case nlp.AddTask():
+            return "add_task", {
+                "title": intent.title, "description": intent.description,
+                "due_at": _iso(intent.due_at), "priority": intent.priority,
+                "tags": intent.tags, "recurrence": intent.recurrence,
+                "remind_at": _iso(intent.reminder_at),
+                "remind_before_minutes": intent.reminder_before_minutes,
+            }
+        case nlp.ListTasks():
+            return "list_tasks", {"status": intent.status, "search": intent.search,
+                                  "tag": intent.tag, "priority": intent.priority,
+                                  "overdue": True if intent.due == "overdue" else None}
+        case nlp.CompleteTask():
+            return "complete_task", {"task": intent.ref}
+        case nlp.ReopenTask():
+            return "reopen_task", {"task": intent.ref}
+        case nlp.DeleteTask():
+            return "delete_task", {"task": intent.ref}
+        case nlp.UpdateTask():
+            tags = None
+            if intent.add_tags:
+                tags = ["__add__", *intent.add_tags]
+            return "update_task", {"task": intent.ref, "title": intent.new_title,
+                                   "due_at": _iso(intent.due_at), "priority": intent.priority,
+                                   "description": intent.description, "tags": tags}
+        case nlp.AddReminder():
+            return "add_reminder", {"task": intent.ref, "at": _iso(intent.at),
+                                    "before_minutes": intent.before_minutes}
+        case nlp.RemoveReminder():
+            return "remove_reminder", {"task": intent.ref}
+        case nlp.SetRecurrence():
+            return "set_recurrence", {"task": intent.ref, "rrule": intent.recurrence}
+        case nlp.SetTimezone():
+            return "set_timezone", {"timezone": intent.tz}
+        case nlp.Confirm():
+            pending = ctx.conversation.pending
+            if pending is None:
+                return "There is nothing waiting for a yes or no."
+            if not intent.yes:
+                ctx.conversation.pending = None
+                return f"OK, I kept '{pending.title}'."
+            return "delete_task", {"task": pending.task_id, "confirmed": True}
+        case _:
+            return HELP
+
+
+async def run_offline(ctx: ToolContext, text: str, now: datetime) -> AsyncIterator[AgentEvent]:
+    intent = nlp.parse_message(text, now)
+    step = plan(intent, ctx)
+    if isinstance(step, str):
+        yield TurnDone(step)
+        return
+    name, args = step
+    args = await _merge_tags(ctx, name, args)
+    call_id = f"offline-{uuid.uuid4().hex[:12]}"
+    shown = {k: v for k, v in args.items() if v not in (None, [], "")}
+    yield ToolStarted(call_id, name, shown)
+    result: ToolResult = await run_tool(ctx, name, args)
+    yield ToolFinished(call_id, name, result.ok, result.message, result.needs_confirmation)
+    if name == "list_tasks" and result.ok:
+        heading = "Your completed tasks:" if args.get("status") == "completed" else "Your tasks:"
+        yield TurnDone(result.message if not result.data else f"{heading}\n{result.message}")
+        return
+    yield TurnDone(result.message if result.ok else f"Sorry: {result.message}.")
+
+
+async def _merge_tags(ctx: ToolContext, name: str, args: dict[str, Any]) -> dict[str, Any]:
+    """'#tag' in an update adds to the task's tags rather than replacing them."""
+    tags = args.get("tags")
+    if name != "update_task" or not tags or tags[0] != "__add__":
+        return args
+    from agent.tools import resolve_task
+    from agent.task_client import ToolError
+
+    try:
+        task = await resolve_task(ctx, args["task"])
+    except ToolError:
+        return {**args, "tags": tags[1:]}
+    return {**args, "task": task["id"], "tags": [*task["tags"], *tags[1:]]}

@@ -1,0 +1,94 @@
+"""One agent turn for the signed-in user: loads memory, runs LLM or offline mode, saves."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from openai import AsyncOpenAI
+
+from agent.events import AgentEvent, ToolFinished, TurnDone
+from agent.llm_loop import LLMLoop
+from agent.memory import ConversationStore
+from agent.offline import run_offline
+from agent.prompts import system_prompt
+from agent.task_client import TaskClient, ToolError
+from agent.tools import ToolContext
+from backend_services.platform.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    base_url: str | None
+    api_key: str
+    model: str
+    timeout: float
+
+    @classmethod
+    def from_env(cls) -> LLMConfig | None:
+        base_url = os.environ.get("OPENAI_BASE_URL") or None
+        api_key = os.environ.get("OPENAI_API_KEY") or ""
+        if not base_url and not api_key:
+            return None
+        return cls(base_url=base_url, api_key=api_key or "not-needed",
+                   model=os.environ.get("OPENAI_MODEL", "gpt-4o-mini"),
+                   timeout=float(os.environ.get("OPENAI_TIMEOUT", "30")))
+
+
+class Agent:
+    def __init__(self, runtime: Runtime, llm: LLMConfig | None, max_chars: int = 4000) -> None:
+        self.runtime = runtime
+        self.memory = ConversationStore(runtime)
+        self.max_chars = max_chars
+        self.loop: LLMLoop | None = None
+        if llm is not None:
+            client = AsyncOpenAI(base_url=llm.base_url, api_key=llm.api_key,
+                                 timeout=llm.timeout, max_retries=1)
+            self.loop = LLMLoop(client, llm.model)
+
+    @property
+    def mode(self) -> str:
+        return "llm" if self.loop else "offline"
+
+    async def turn(self, token: str, user_id: str, conversation_id: str, text: str
+                   ) -> AsyncIterator[AgentEvent]:
+        text = text.strip()
+        if len(text) > self.max_chars:
+            yield TurnDone(f"That message is too long ({len(text)} characters); please keep "
+                           f"it under {self.max_chars}.")
+            return
+        if not text:
+            yield TurnDone("Say what you'd like to do, for example 'add buy milk tomorrow'.")
+            return
+        client = TaskClient(self.runtime, token)
+        try:
+            me = await client.me()
+        except ToolError as exc:
+            yield TurnDone(f"Sorry: {exc}.")
+            return
+        convo, etag = await self.memory.load(user_id, conversation_id)
+        ctx = ToolContext(client=client, timezone=me["timezone"], conversation=convo)
+        now = datetime.now(ZoneInfo(ctx.timezone))
+        reply = ""
+        if self.loop is None:
+            events = run_offline(ctx, text, now)
+        else:
+            messages = [{"role": "system", "content": system_prompt(now, ctx.timezone)},
+                        *convo.turns, {"role": "user", "content": text}]
+            events = self.loop.run(ctx, messages)
+        confirmation_asked = False
+        async for event in events:
+            if isinstance(event, ToolFinished) and event.needs_confirmation:
+                confirmation_asked = True
+            if isinstance(event, TurnDone):
+                reply = event.reply
+            yield event
+        if not confirmation_asked:
+            convo.pending = None  # a confirmation is good for the very next turn only
+        convo.turns += [{"role": "user", "content": text},
+                        {"role": "assistant", "content": reply}]
+        await self.memory.save(user_id, conversation_id, convo, etag)
+

@@ -1,0 +1,298 @@
+"""The agent's tools: a registry of pydantic argument models and async handlers.
+
+Every handler acts through `TaskClient`, i.e. the task service, for the session's user.
+Failures come back as data (`ToolResult(ok=False)`) for the model or the offline replier.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import openai
+from pydantic import BaseModel, ValidationError
+
+from agent import tool_args as a
+from agent.memory import Conversation, PendingAction
+from agent.task_client import TaskClient, ToolError
+
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+
+@dataclass
+class ToolResult:
+    ok: bool
+    message: str
+    data: Any = None
+    needs_confirmation: bool = False
+
+    def for_model(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"ok": self.ok, "message": self.message}
+        if self.data is not None:
+            out["data"] = self.data
+        if self.needs_confirmation:
+            out["needs_confirmation"] = True
+        return out
+
+
+@dataclass
+class ToolContext:
+    client: TaskClient
+    timezone: str
+    conversation: Conversation
+    changed: list[str] = field(default_factory=list)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+Handler = Callable[[ToolContext, Any], Awaitable[ToolResult]]
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    args: type[BaseModel]
+    handler: Handler
+
+    def schema(self) -> Any:
+        return openai.pydantic_function_tool(
+            self.args, name=self.name, description=(self.args.__doc__ or "").strip()
+        )
+
+
+REGISTRY: dict[str, Tool] = {}
+
+
+def tool(name: str, args: type[BaseModel]) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        REGISTRY[name] = Tool(name, args, fn)
+        return fn
+    return register
+
+
+def openai_tools() -> list[Any]:
+    return [t.schema() for t in REGISTRY.values()]
+
+
+async def run_tool(ctx: ToolContext, name: str, raw_args: str | dict[str, Any]) -> ToolResult:
+    spec = REGISTRY.get(name)
+    if spec is None:
+        return ToolResult(False, f"unknown tool {name!r}")
+    try:
+        args = (spec.args.model_validate_json(raw_args) if isinstance(raw_args, str)
+                else spec.args.model_validate(raw_args))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "arguments"
+        return ToolResult(False, f"invalid arguments - {where}: {first['msg']}")
+    try:
+        return await spec.handler(ctx, args)
+    except ToolError as exc:
+        return ToolResult(False, str(exc))
+
+
+# ---------------------------------------------------------------------------------------
+def parse_when(value: str | None, zone: ZoneInfo) -> datetime | None:
+    if value is None or value == "":
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ToolError(f"not a date-time: {value!r} (use ISO 8601)") from exc
+    return when.replace(tzinfo=zone) if when.tzinfo is None else when
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+async def resolve_task(ctx: ToolContext, ref: str, *, prefer: str | None = None) -> dict[str, Any]:
+    """Find the user's task the user referred to: by id, exact title, or title words."""
+    ref = ref.strip()
+    if UUID_RE.match(ref):
+        return await ctx.client.get(ref)
+    wanted = _norm(ref.strip("\"'"))
+    if not wanted:
+        raise ToolError("which task? give its title")
+    page = await ctx.client.list(search=None, limit=200, sort="-created")
+    tasks: list[dict[str, Any]] = page["items"]
+    exact = [t for t in tasks if _norm(t["title"]) == wanted]
+    words = set(wanted.split())
+    partial = [t for t in tasks if words <= set(_norm(t["title"]).split())]
+    loose = [t for t in tasks if wanted in _norm(t["title"])]
+    for candidates in (exact, partial, loose):
+        if prefer:
+            preferred = [t for t in candidates if t["status"] == prefer]
+            candidates = preferred or candidates
+        if len(candidates) == 1 or (candidates and candidates is exact):
+            return candidates[0]
+        if candidates:
+            titles = ", ".join(f"'{t['title']}'" for t in candidates[:5])
+            raise ToolError(f"'{ref}' matches several tasks: {titles}; which one?")
+    raise ToolError(f"no task called '{ref}'")
+
+
+def brief(task: dict[str, Any], zone: ZoneInfo) -> str:
+    parts = [task["title"]]
+    if task.get("due_at"):
+        due = datetime.fromisoformat(task["due_at"]).astimezone(zone)
+        parts.append(f"due {due:%a %d %b %Y %H:%M}")
+    if task.get("priority") not in (None, "none"):
+        parts.append(f"{task['priority']} priority")
+    if task.get("tags"):
+        parts.append(" ".join("#" + t for t in task["tags"]))
+    if task.get("recurrence"):
+        parts.append(f"repeats {task['recurrence']}")
+    if task.get("status") == "completed":
+        parts.append("done")
+    return ", ".join(parts)
+
+
+def _task_data(task: dict[str, Any]) -> dict[str, Any]:
+    keep = ("id", "title", "status", "priority", "tags", "due_at", "recurrence", "reminders")
+    return {k: task.get(k) for k in keep}
+
+
+# ---------------------------------------------------------------------------------------
+@tool("add_task", a.AddTask)
+async def add_task(ctx: ToolContext, args: a.AddTask) -> ToolResult:
+    due = parse_when(args.due_at, ctx.zone)
+    body: dict[str, Any] = {"title": args.title, "tags": args.tags,
+                            "priority": args.priority or "none"}
+    if args.description:
+        body["description"] = args.description
+    if due:
+        body["due_at"] = due.isoformat()
+    if args.recurrence:
+        body["recurrence"] = args.recurrence
+    reminders: list[dict[str, Any]] = []
+    remind_at = parse_when(args.remind_at, ctx.zone)
+    if remind_at:
+        reminders.append({"at": remind_at.isoformat()})
+    if args.remind_before_minutes is not None:
+        reminders.append({"before_minutes": args.remind_before_minutes})
+    body["reminders"] = reminders
+    task = await ctx.client.create(body)
+    ctx.conversation.last_task_id = task["id"]
+    ctx.changed.append(task["id"])
+    return ToolResult(True, f"Added: {brief(task, ctx.zone)}", _task_data(task))
+
+
+@tool("list_tasks", a.ListTasks)
+async def list_tasks(ctx: ToolContext, args: a.ListTasks) -> ToolResult:
+    status = None if args.status in (None, "all") else args.status
+    page = await ctx.client.list(status=status, q=args.search, tag=args.tag,
+                                 priority=args.priority, overdue=args.overdue, sort="due",
+                                 limit=50)
+    items = page["items"]
+    if not items:
+        return ToolResult(True, "No matching tasks.", [])
+    lines = [f"{i}. {brief(t, ctx.zone)}" for i, t in enumerate(items, 1)]
+    more = f"\n(and {page['total'] - len(items)} more)" if page["total"] > len(items) else ""
+    return ToolResult(True, "\n".join(lines) + more, [_task_data(t) for t in items])
+
+
+@tool("update_task", a.UpdateTask)
+async def update_task(ctx: ToolContext, args: a.UpdateTask) -> ToolResult:
+    task = await resolve_task(ctx, args.task)
+    body: dict[str, Any] = {}
+    for name in ("title", "description", "priority", "tags"):
+        value = getattr(args, name)
+        if value is not None:
+            body[name] = value
+    due = parse_when(args.due_at, ctx.zone)
+    if due:
+        body["due_at"] = due.isoformat()
+    if not body:
+        return ToolResult(False, "nothing to change was given")
+    updated = await ctx.client.update(task["id"], body)
+    ctx.changed.append(updated["id"])
+    return ToolResult(True, f"Updated: {brief(updated, ctx.zone)}", _task_data(updated))
+
+
+@tool("complete_task", a.CompleteTask)
+async def complete_task(ctx: ToolContext, args: a.CompleteTask) -> ToolResult:
+    task = await resolve_task(ctx, args.task, prefer="pending")
+    done = await ctx.client.complete(task["id"])
+    ctx.changed.append(done["id"])
+    return ToolResult(True, f"Marked '{done['title']}' as done.", _task_data(done))
+
+
+@tool("reopen_task", a.ReopenTask)
+async def reopen_task(ctx: ToolContext, args: a.ReopenTask) -> ToolResult:
+    task = await resolve_task(ctx, args.task, prefer="completed")
+    reopened = await ctx.client.reopen(task["id"])
+    ctx.changed.append(reopened["id"])
+    return ToolResult(True, f"Reopened '{reopened['title']}'.", _task_data(reopened))
+
+
+@tool("delete_task", a.DeleteTask)
+async def delete_task(ctx: ToolContext, args: a.DeleteTask) -> ToolResult:
+    task = await resolve_task(ctx, args.task)
+    pending = ctx.conversation.pending
+    confirmed = (args.confirmed and pending is not None and pending.action == "delete"
+                 and pending.task_id == task["id"])
+    if not confirmed:
+        ctx.conversation.pending = PendingAction(action="delete", task_id=task["id"],
+                                                 title=task["title"])
+        return ToolResult(True, f"Delete '{task['title']}'? Please confirm (yes/no).",
+                          _task_data(task), needs_confirmation=True)
+    await ctx.client.delete(task["id"])
+    ctx.conversation.pending = None
+    ctx.changed.append(task["id"])
+    return ToolResult(True, f"Deleted '{task['title']}'.")
+
+
+@tool("add_reminder", a.AddReminder)
+async def add_reminder(ctx: ToolContext, args: a.AddReminder) -> ToolResult:
+    task = await resolve_task(ctx, args.task, prefer="pending")
+    at = parse_when(args.at, ctx.zone)
+    if (at is None) == (args.before_minutes is None):
+        return ToolResult(False, "give either a time or minutes before the due time")
+    body = {"at": at.isoformat()} if at else {"before_minutes": args.before_minutes}
+    updated = await ctx.client.add_reminder(task["id"], body)
+    newest = max(updated["reminders"], key=lambda r: r["at"]) if at is None else None
+    when = at or (datetime.fromisoformat(newest["at"]) if newest else None)
+    shown = f" at {when.astimezone(ctx.zone):%a %d %b %H:%M}" if when else ""
+    ctx.changed.append(updated["id"])
+    return ToolResult(True, f"I'll remind you about '{updated['title']}'{shown}.",
+                      _task_data(updated))
+
+
+@tool("remove_reminder", a.RemoveReminder)
+async def remove_reminder(ctx: ToolContext, args: a.RemoveReminder) -> ToolResult:
+    task = await resolve_task(ctx, args.task)
+    ids = [args.reminder_id] if args.reminder_id else [r["id"] for r in task["reminders"]]
+    if not ids:
+        return ToolResult(False, f"'{task['title']}' has no reminders")
+    for rid in ids:
+        task = await ctx.client.remove_reminder(task["id"], rid)
+    ctx.changed.append(task["id"])
+    return ToolResult(True, f"Removed {len(ids)} reminder(s) from '{task['title']}'.",
+                      _task_data(task))
+
+
+@tool("set_recurrence", a.SetRecurrence)
+async def set_recurrence(ctx: ToolContext, args: a.SetRecurrence) -> ToolResult:
+    task = await resolve_task(ctx, args.task)
+    body: dict[str, Any] = {"recurrence": args.rrule or None}
+    first = parse_when(args.first_due_at, ctx.zone)
+    if first:
+        body["due_at"] = first.isoformat()
+    updated = await ctx.client.update(task["id"], body)
+    ctx.changed.append(updated["id"])
+    verb = "now repeats" if args.rrule else "no longer repeats"
+    return ToolResult(True, f"'{updated['title']}' {verb}.", _task_data(updated))
+
+
+@tool("set_timezone", a.SetTimezone)
+async def set_timezone(ctx: ToolContext, args: a.SetTimezone) -> ToolResult:
+    me = await ctx.client.set_timezone(args.timezone)
+    ctx.timezone = me["timezone"]
+    return ToolResult(True, f"Your time zone is now {me['timezone']}.")

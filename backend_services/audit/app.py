@@ -1,0 +1,107 @@
+"""audit-service: an append-only log of every event, and the dead-letter inbox."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query
+
+from backend_services.audit import service
+from backend_services.audit.models import AuditPublic, DeadLetterPublic
+from backend_services.contracts import (
+    BROADCAST_PUBSUB,
+    PUBSUB,
+    AppId,
+    CloudEvent,
+    EventPayload,
+    Topic,
+)
+from backend_services.platform.app_support import SessionDep, build_service_app, get_principal
+from backend_services.platform.auth import Principal
+from backend_services.platform.db import session_scope
+from backend_services.platform.errors import Forbidden
+from backend_services.platform.runtime import Runtime
+from backend_services.platform.settings import Settings
+from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
+
+log = logging.getLogger("todo.audit")
+
+
+def require_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    if principal.role not in ("admin", "service"):
+        raise Forbidden("admin only")
+    return principal
+
+
+AdminDep = Annotated[Principal, Depends(require_admin)]
+
+
+def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
+    app, ctx = build_service_app(
+        settings, runtime, AppId.AUDIT.value, title="Audit service",
+        description="Append-only log of every event; dead-lettered messages.",
+    )
+
+    def recorder(topic: str) -> Any:
+        def on_event(event: CloudEvent, payload: EventPayload) -> None:
+            with session_scope(ctx.engine) as session:
+                service.record(session, event, topic, payload.user_id)
+        return on_event
+
+    def dead_letter_keeper(topic: str) -> Any:
+        def on_dead_letter(body: dict[str, Any]) -> None:
+            with session_scope(ctx.engine) as session:
+                service.keep_dead_letter(session, topic, body)
+            log.warning("dead letter on %s: event %s", topic, body.get("id"))
+        return on_dead_letter
+
+    subs = [
+        Subscribed(PUBSUB, Topic.TASK_EVENTS.value, "/events/task", recorder("task-events")),
+        Subscribed(PUBSUB, Topic.REMINDERS.value, "/events/reminder", recorder("reminders")),
+        Subscribed(BROADCAST_PUBSUB, Topic.TASK_UPDATES.value, "/events/update",
+                   recorder("task-updates")),
+    ]
+    for topic in Topic:
+        subs.append(Subscribed(
+            BROADCAST_PUBSUB if topic is Topic.TASK_UPDATES else PUBSUB, topic.dead_letter,
+            f"/dead-letters/{topic.value}", raw_handler=dead_letter_keeper(topic.dead_letter),
+            dead_letter=False,
+        ))
+    mount_subscriptions(app, subs)
+
+    @app.get("/audit", response_model=list[AuditPublic], tags=["audit"])
+    def audit_log(
+        _admin: AdminDep, session: SessionDep,
+        user_id: str | None = None, type: str | None = None,
+        since: datetime | None = None, until: datetime | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> list[AuditPublic]:
+        return service.query(session, user_id=user_id, type=type, since=since, until=until,
+                             limit=limit, offset=offset)
+
+    @app.get("/dead-letters", response_model=list[DeadLetterPublic], tags=["audit"])
+    def list_dead_letters(_admin: AdminDep, session: SessionDep,
+                          status: str | None = "pending") -> list[DeadLetterPublic]:
+        return service.dead_letters(session, status)
+
+    @app.post("/dead-letters/{letter_id}/replay", response_model=DeadLetterPublic, tags=["audit"])
+    async def replay(letter_id: int, _admin: AdminDep) -> DeadLetterPublic:
+        with session_scope(ctx.engine) as session:
+            letter = service.take_dead_letter(session, letter_id, "replayed")
+            event = CloudEvent.model_validate(letter.event)
+            topic, public = letter.original_topic, DeadLetterPublic.model_validate(
+                letter, from_attributes=True)
+            pubsub = BROADCAST_PUBSUB if topic == Topic.TASK_UPDATES.value else PUBSUB
+            await ctx.runtime.publish(pubsub, topic, event, partition_key=event.subject)
+        return public
+
+    @app.post("/dead-letters/{letter_id}/discard", response_model=DeadLetterPublic, tags=["audit"])
+    def discard(letter_id: int, _admin: AdminDep) -> DeadLetterPublic:
+        with session_scope(ctx.engine) as session:
+            letter = service.take_dead_letter(session, letter_id, "discarded")
+            return DeadLetterPublic.model_validate(letter, from_attributes=True)
+
+    return app

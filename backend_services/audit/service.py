@@ -1,0 +1,75 @@
+"""Audit: every event recorded once with a digest of its payload; dead letters kept."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from backend_services.audit.models import AuditPublic, AuditRecord, DeadLetter, DeadLetterPublic
+from backend_services.contracts import CloudEvent
+from backend_services.platform.errors import Conflict, NotFound
+from backend_services.platform.timeutil import utcnow
+
+
+def digest(data: Any) -> str:
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def record(session: Session, event: CloudEvent, topic: str, user_id: str | None) -> bool:
+    if session.exec(select(AuditRecord.seq).where(AuditRecord.event_id == event.id)).first():
+        return False
+    session.add(AuditRecord(
+        event_id=event.id, topic=topic, type=event.type, user_id=user_id,
+        time=event.time or utcnow(), source=event.source, digest=digest(event.data),
+    ))
+    return True
+
+
+def query(session: Session, *, user_id: str | None = None, type: str | None = None,
+          since: datetime | None = None, until: datetime | None = None,
+          limit: int = 100, offset: int = 0) -> list[AuditPublic]:
+    stmt = select(AuditRecord)
+    if user_id:
+        stmt = stmt.where(AuditRecord.user_id == user_id)
+    if type:
+        stmt = stmt.where(AuditRecord.type == type)
+    if since:
+        stmt = stmt.where(col(AuditRecord.time) >= since)
+    if until:
+        stmt = stmt.where(col(AuditRecord.time) < until)
+    rows = session.exec(stmt.order_by(col(AuditRecord.seq).desc()).offset(offset).limit(limit))
+    return [AuditPublic.model_validate(r, from_attributes=True) for r in rows]
+
+
+def keep_dead_letter(session: Session, topic: str, body: dict[str, Any]) -> None:
+    event_id = body.get("id") if isinstance(body.get("id"), str) else None
+    if event_id and session.exec(
+        select(DeadLetter.id).where(DeadLetter.event_id == event_id, DeadLetter.topic == topic)
+    ).first():
+        return
+    session.add(DeadLetter(event_id=event_id, topic=topic,
+                           original_topic=topic.removesuffix("-dlq"), event=body))
+
+
+def dead_letters(session: Session, status: str | None = "pending") -> list[DeadLetterPublic]:
+    stmt = select(DeadLetter).order_by(col(DeadLetter.id))
+    if status:
+        stmt = stmt.where(DeadLetter.status == status)
+    return [DeadLetterPublic.model_validate(r, from_attributes=True)
+            for r in session.exec(stmt.limit(500))]
+
+
+def take_dead_letter(session: Session, letter_id: int, new_status: str) -> DeadLetter:
+    letter = session.get(DeadLetter, letter_id)
+    if letter is None:
+        raise NotFound(f"no dead letter {letter_id}")
+    if letter.status != "pending":
+        raise Conflict(f"dead letter {letter_id} is already {letter.status}")
+    letter.status = new_status
+    session.add(letter)
+    return letter

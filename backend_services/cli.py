@@ -1,0 +1,243 @@
+"""`todo`: run the product, talk to it, inspect tasks, manage users, drive the local stack."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import secrets
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from backend_services.contracts import AppId
+from backend_services.embedded import EmbeddedGateway, create_embedded_app
+from backend_services.platform.auth import TokenSigner
+from backend_services.platform.db import session_scope
+from backend_services.platform.app_support import shared_engine
+from backend_services.platform.secrets_file import AUTH_SIGNING_KEY, read_local_secret
+from backend_services.platform.settings import Settings
+from backend_services.users import service as users
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+@asynccontextmanager
+async def _embedded(settings: Settings) -> AsyncIterator[EmbeddedGateway]:
+    gateway = create_embedded_app(settings, with_ui=False)
+    async with gateway.running():
+        yield gateway
+
+
+def _signer(settings: Settings) -> TokenSigner:
+    secrets_file = settings.secrets_file or settings.data_dir / "secrets.json"
+    return TokenSigner(read_local_secret(secrets_file, AUTH_SIGNING_KEY))
+
+
+def _user_token(settings: Settings, username: str, tz: str | None, ttl: int) -> str:
+    from backend_services.platform.migrate import upgrade
+
+    upgrade(settings.resolved_database_url())
+    with session_scope(shared_engine(settings.resolved_database_url())) as session:
+        user = users.ensure_user(session, username, tz)
+        role = "admin" if user.role == "admin" else "user"
+        user_id = user.id
+    return _signer(settings).issue(user_id, role, ttl)
+
+
+# ---------------------------------------------------------------------------------------
+def cmd_up(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings()
+    gateway = create_embedded_app(settings)
+    _first_user(settings)
+    url = f"http://{args.host}:{args.port}"
+    print(f"To-do assistant (embedded mode) at {url}  — REST docs at {url}/docs", flush=True)
+    uvicorn.run(gateway, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def _first_user(settings: Settings) -> None:
+    """Make sure someone can sign in: an admin from TODO_ADMIN_* or, on a brand-new data
+    dir, a generated password for 'demo' (printed once, never a fixed default)."""
+    with session_scope(shared_engine(settings.resolved_database_url())) as session:
+        if settings.admin_username and settings.admin_password:
+            if session.get(users.User, settings.admin_username.lower()) is None:
+                users.create_user(session, settings.admin_username,
+                                  password=settings.admin_password, role="admin")
+        if any(u.password_hash for u in users.list_users(session)):
+            return
+        password = secrets.token_urlsafe(9)
+        user = users.ensure_user(session, "demo")
+        users.set_password(session, user.id, password)
+        note = settings.data_dir / "first-login.txt"
+        note.write_text(f"username: demo\npassword: {password}\n")
+        note.chmod(0o600)
+        print(f"First start: sign in as 'demo' with password '{password}' "
+              f"(saved in {note}; add users with `todo users add`).", flush=True)
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from agent.events import ToolFinished, TurnDone
+    from agent.service import Agent, LLMConfig
+
+    settings = _settings()
+    text = " ".join(args.message)
+
+    async def run() -> str:
+        reply = ""
+        async with _embedded(settings) as gateway:
+            token = _user_token(settings, args.user, args.tz, 600)
+            agent = Agent(gateway.runtime.for_app(AppId.CHAT_UI.value), LLMConfig.from_env(),
+                          settings.max_chat_chars)
+            async for event in agent.turn(token, args.user.lower(), args.conversation, text):
+                if isinstance(event, ToolFinished) and args.verbose:
+                    print(f"[{event.name}] {event.output}", file=sys.stderr)
+                if isinstance(event, TurnDone):
+                    reply = event.reply
+        return reply
+
+    print(asyncio.run(run()))
+    return 0
+
+
+def cmd_tasks(args: argparse.Namespace) -> int:
+    settings = _settings()
+
+    async def run() -> list[dict[str, Any]]:
+        async with _embedded(settings) as gateway:
+            token = _user_token(settings, args.user, None, 600)
+            items: list[dict[str, Any]] = []
+            while True:
+                result = await gateway.runtime.invoke(
+                    AppId.TASKS.value, "tasks", params={"limit": 200, "offset": len(items)},
+                    headers={"authorization": f"Bearer {token}"})
+                items += result.body["items"]
+                if len(items) >= result.body["total"] or not result.body["items"]:
+                    return items
+
+    tasks = asyncio.run(run())
+    if args.json:
+        print(json.dumps(tasks, indent=2))
+    else:
+        for task in tasks:
+            mark = "x" if task["status"] == "completed" else " "
+            due = f"  due {task['due_at']}" if task["due_at"] else ""
+            print(f"[{mark}] {task['title']}{due}  ({task['id']})")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    print(_user_token(_settings(), args.user, None, args.ttl))
+    return 0
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    from backend_services.platform.migrate import upgrade
+
+    upgrade(_settings().resolved_database_url())
+    return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from backend_services.platform.errors import AppError
+    from backend_services.platform.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.resolved_database_url())
+    try:
+        with session_scope(shared_engine(settings.resolved_database_url())) as session:
+            if args.users_cmd == "list":
+                for u in users.list_users(session):
+                    flags = " (disabled)" if u.disabled else ""
+                    print(f"{u.id}\t{u.role}\t{u.timezone}{flags}")
+            elif args.users_cmd == "add":
+                users.create_user(session, args.name, password=_password(args), timezone=args.tz,
+                                  role="admin" if args.admin else "user")
+                print(f"added {args.name.lower()}")
+            elif args.users_cmd == "disable":
+                users.set_disabled(session, args.name, True)
+                print(f"disabled {args.name.lower()}")
+            elif args.users_cmd == "set-password":
+                users.set_password(session, args.name, _password(args))
+                print(f"password changed for {args.name.lower()}")
+    except AppError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return getpass.getpass("password: ")
+
+
+def cmd_stack(args: argparse.Namespace) -> int:
+    from backend_services.stack.commands import main as stack_main
+
+    return stack_main(args.stack_args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="todo", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="serve the chat UI and APIs in one process (embedded)")
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--port", type=int, default=8000)
+    up.set_defaults(fn=cmd_up)
+
+    chat = sub.add_parser("chat", help="one chat turn as USER")
+    chat.add_argument("--user", required=True)
+    chat.add_argument("--tz", default=None, help="IANA time zone for this user")
+    chat.add_argument("--conversation", default="cli")
+    chat.add_argument("--verbose", "-v", action="store_true", help="show tool calls on stderr")
+    chat.add_argument("message", nargs="+")
+    chat.set_defaults(fn=cmd_chat)
+
+    tasks = sub.add_parser("tasks", help="USER's tasks")
+    tasks.add_argument("--user", required=True)
+    tasks.add_argument("--json", action="store_true")
+    tasks.set_defaults(fn=cmd_tasks)
+
+    token = sub.add_parser("token", help="a bearer token for USER (REST API, scripts)")
+    token.add_argument("--user", required=True)
+    token.add_argument("--ttl", type=int, default=24 * 3600, help="seconds")
+    token.set_defaults(fn=cmd_token)
+
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(fn=cmd_migrate)
+
+    usr = sub.add_parser("users", help="manage user accounts")
+    usr_sub = usr.add_subparsers(dest="users_cmd", required=True)
+    usr_sub.add_parser("list")
+    add = usr_sub.add_parser("add")
+    add.add_argument("name")
+    add.add_argument("--admin", action="store_true")
+    add.add_argument("--tz", default="UTC")
+    add.add_argument("--password-stdin", action="store_true")
+    dis = usr_sub.add_parser("disable")
+    dis.add_argument("name")
+    pw = usr_sub.add_parser("set-password")
+    pw.add_argument("name")
+    pw.add_argument("--password-stdin", action="store_true")
+    usr.set_defaults(fn=cmd_users)
+
+    stack = sub.add_parser("stack", help="the real local stack: up|status|logs|down")
+    stack.add_argument("stack_args", nargs=argparse.REMAINDER)
+    stack.set_defaults(fn=cmd_stack)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.fn(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

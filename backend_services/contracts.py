@@ -1,0 +1,178 @@
+"""Event contracts: the CloudEvent envelope, topic names and versioned payloads.
+
+Publishers and consumers import these models; nothing else defines an event's shape.
+Each payload class decides its own topic and CloudEvent type.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PUBSUB = "pubsub"
+BROADCAST_PUBSUB = "pubsub-broadcast"
+STATESTORE = "statestore"
+SECRETSTORE = "secretstore"
+REMINDER_SWEEP_BINDING = "reminder-sweep"
+
+
+class Topic(StrEnum):
+    TASK_EVENTS = "task-events"
+    REMINDERS = "reminders"
+    TASK_UPDATES = "task-updates"
+
+    @property
+    def dead_letter(self) -> str:
+        return f"{self.value}-dlq"
+
+
+class AppId(StrEnum):
+    TASKS = "task-service"
+    REMINDERS = "reminder-service"
+    RECURRING = "recurring-worker"
+    NOTIFICATIONS = "notification-service"
+    AUDIT = "audit-service"
+    CHAT_UI = "chat-ui"
+
+
+class ReminderSnapshot(BaseModel):
+    id: str
+    at: datetime
+    offset_minutes: int | None = None
+    fired_at: datetime | None = None
+
+
+class TaskSnapshot(BaseModel):
+    """The task as it stood when the event was emitted."""
+
+    id: str
+    user_id: str
+    title: str
+    description: str | None = None
+    status: Literal["pending", "completed"]
+    priority: Literal["none", "low", "medium", "high"]
+    tags: list[str] = Field(default_factory=list)
+    due_at: datetime | None = None
+    recurrence: str | None = None
+    series_id: str | None = None
+    reminders: list[ReminderSnapshot] = Field(default_factory=list)
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None = None
+
+
+class EventPayload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    topic: ClassVar[Topic]
+    event_type: ClassVar[str]
+    pubsub: ClassVar[str] = PUBSUB
+    user_id: str
+
+    @property
+    def partition_key(self) -> str:
+        return self.user_id
+
+
+class TaskCreated(EventPayload):
+    topic = Topic.TASK_EVENTS
+    event_type = "todo.task.created.v1"
+    task: TaskSnapshot
+
+
+class TaskUpdated(EventPayload):
+    topic = Topic.TASK_EVENTS
+    event_type = "todo.task.updated.v1"
+    task: TaskSnapshot
+    changed: list[str]
+
+
+class TaskCompleted(EventPayload):
+    topic = Topic.TASK_EVENTS
+    event_type = "todo.task.completed.v1"
+    task: TaskSnapshot
+
+
+class TaskReopened(EventPayload):
+    topic = Topic.TASK_EVENTS
+    event_type = "todo.task.reopened.v1"
+    task: TaskSnapshot
+
+
+class TaskDeleted(EventPayload):
+    topic = Topic.TASK_EVENTS
+    event_type = "todo.task.deleted.v1"
+    task: TaskSnapshot
+
+
+class ReminderTriggered(EventPayload):
+    topic = Topic.REMINDERS
+    event_type = "todo.reminder.triggered.v1"
+    reminder_id: str
+    task_id: str
+    title: str
+    due_at: datetime | None = None
+    remind_at: datetime
+    fired_at: datetime
+
+
+class NotificationCreated(EventPayload):
+    """Fanned out to every chat-ui replica, each delivering to the sessions it holds."""
+
+    topic = Topic.TASK_UPDATES
+    event_type = "todo.notification.created.v1"
+    pubsub = BROADCAST_PUBSUB
+    notification_id: str
+    task_id: str | None = None
+    title: str
+    body: str
+
+
+EVENT_TYPES: dict[str, type[EventPayload]] = {
+    cls.event_type: cls
+    for cls in (
+        TaskCreated,
+        TaskUpdated,
+        TaskCompleted,
+        TaskReopened,
+        TaskDeleted,
+        ReminderTriggered,
+        NotificationCreated,
+    )
+}
+
+
+class CloudEvent(BaseModel):
+    """CloudEvents 1.0 structured envelope as carried on Kafka and delivered by Dapr."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str
+    source: str
+    type: str
+    specversion: str = "1.0"
+    datacontenttype: str = "application/json"
+    time: datetime | None = None
+    subject: str | None = None
+    topic: str | None = None
+    pubsubname: str | None = None
+    data: Any = None
+
+    @classmethod
+    def wrap(cls, payload: EventPayload, *, source: str, event_id: str | None = None) -> CloudEvent:
+        return cls(
+            id=event_id or str(uuid.uuid4()),
+            source=source,
+            type=payload.event_type,
+            time=datetime.now(UTC),
+            subject=payload.user_id,
+            topic=payload.topic.value,
+            pubsubname=payload.pubsub,
+            data=payload.model_dump(mode="json"),
+        )
+
+    def payload(self) -> EventPayload:
+        """Parse `data` into its contract; raises KeyError/ValidationError when malformed."""
+        return EVENT_TYPES[self.type].model_validate(self.data)

@@ -1,0 +1,58 @@
+"""notification-service: turns ReminderTriggered into stored notifications and fans them out."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import FastAPI
+
+from backend_services.contracts import (
+    PUBSUB,
+    AppId,
+    CloudEvent,
+    EventPayload,
+    ReminderTriggered,
+    Topic,
+)
+from backend_services.notifications import service
+from backend_services.notifications.models import NotificationPublic
+from backend_services.platform.app_support import PrincipalDep, SessionDep, build_service_app
+from backend_services.platform.db import session_scope
+from backend_services.platform.idempotency import claim
+from backend_services.platform.runtime import Runtime
+from backend_services.platform.settings import Settings
+from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
+
+
+def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
+    app, ctx = build_service_app(
+        settings, runtime, AppId.NOTIFICATIONS.value, title="Notification service",
+        description="Each user's reminder inbox.",
+    )
+
+    def on_reminder(event: CloudEvent, payload: EventPayload) -> None:
+        assert isinstance(payload, ReminderTriggered)
+        with session_scope(ctx.engine) as session:
+            if claim(session, ctx.app_id, event.id):
+                service.record_reminder(session, event.id, payload)
+
+    mount_subscriptions(app, [
+        Subscribed(PUBSUB, Topic.REMINDERS.value, "/events/reminder", on_reminder),
+    ])
+
+    @app.get("/notifications", response_model=list[NotificationPublic], tags=["notifications"])
+    def list_notifications(principal: PrincipalDep, session: SessionDep,
+                           undelivered: bool = False, unacked: bool = False
+                           ) -> list[NotificationPublic]:
+        return service.list_for_user(session, principal.user_id, undelivered=undelivered,
+                                     unacked=unacked)
+
+    @app.post("/notifications/{notification_id}/{action}", response_model=NotificationPublic,
+              tags=["notifications"], responses={404: {"description": "No such notification"}})
+    def mark(notification_id: str, action: Literal["ack", "delivered"], principal: PrincipalDep,
+             session: SessionDep) -> NotificationPublic:
+        what = "acked" if action == "ack" else "delivered"
+        return service.mark(session, principal.user_id, notification_id, what=what)
+
+    ctx.relay_outbox(service.SOURCE)
+    return app

@@ -1,0 +1,70 @@
+"""Notifications: recorded once per reminder firing, listed, delivered, acknowledged."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from backend_services.contracts import AppId, NotificationCreated, ReminderTriggered
+from backend_services.notifications.models import Notification, NotificationPublic
+from backend_services.platform.errors import NotFound
+from backend_services.platform.outbox import add_event
+from backend_services.platform.timeutil import utcnow
+from backend_services.users.models import User
+
+SOURCE = AppId.NOTIFICATIONS.value
+
+
+def record_reminder(session: Session, event_id: str, payload: ReminderTriggered) -> None:
+    if session.exec(
+        select(Notification).where(Notification.source_event_id == event_id)
+    ).first() is not None:
+        return
+    user = session.get(User, payload.user_id)
+    zone = ZoneInfo(user.timezone if user else "UTC")
+    body = f"Reminder: {payload.title}"
+    if payload.due_at is not None:
+        body += f" (due {payload.due_at.astimezone(zone):%a %d %b %H:%M})"
+    note = Notification(
+        user_id=payload.user_id, source_event_id=event_id, reminder_id=payload.reminder_id,
+        task_id=payload.task_id, title=payload.title, body=body,
+    )
+    session.add(note)
+    session.flush()
+    add_event(session, NotificationCreated(
+        user_id=note.user_id, notification_id=note.id, task_id=note.task_id,
+        title=note.title, body=note.body,
+    ), source=SOURCE)
+
+
+def list_for_user(session: Session, user_id: str, *, undelivered: bool = False,
+                  unacked: bool = False, limit: int = 50) -> list[NotificationPublic]:
+    stmt = select(Notification).where(Notification.user_id == user_id)
+    if undelivered:
+        stmt = stmt.where(col(Notification.delivered_at).is_(None))
+    if unacked:
+        stmt = stmt.where(col(Notification.acked_at).is_(None))
+    rows = session.exec(stmt.order_by(col(Notification.created_at).desc()).limit(limit)).all()
+    return [NotificationPublic.model_validate(r, from_attributes=True) for r in rows]
+
+
+def _own(session: Session, user_id: str, notification_id: str) -> Notification:
+    note = session.get(Notification, notification_id)
+    if note is None or note.user_id != user_id:
+        raise NotFound(f"no notification {notification_id!r}")
+    return note
+
+
+def mark(session: Session, user_id: str, notification_id: str, *, what: str,
+         at: datetime | None = None) -> NotificationPublic:
+    note = _own(session, user_id, notification_id)
+    when = at or utcnow()
+    if what == "delivered" and note.delivered_at is None:
+        note.delivered_at = when
+    if what == "acked" and note.acked_at is None:
+        note.acked_at = when
+    session.add(note)
+    session.commit()
+    return NotificationPublic.model_validate(note, from_attributes=True)

@@ -1,0 +1,408 @@
+"""The embedded implementation of the Dapr port: every service app in one process.
+
+- invoke: in-process ASGI calls to the registered app;
+- pub/sub: a durable log table with per-consumer offsets, delivered to the routes each app
+  lists at `GET /dapr/subscribe`, honouring SUCCESS/RETRY/DROP, bounded retries, dead letters;
+- state: rows with numeric ETags; secrets: a local JSON file;
+- jobs: rows polled by a scheduler loop that calls `POST /job/{name}` and survives restarts;
+- input bindings: cron-style `POST /{binding}` at a fixed interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from backend_services.contracts import CloudEvent
+from backend_services.platform.db import session_scope
+from backend_services.platform.embedded_tables import (
+    EmbeddedJob,
+    EmbeddedMessage,
+    EmbeddedOffset,
+    EmbeddedState,
+)
+from backend_services.platform.runtime import InvokeResult, RuntimeUnavailable, StateConflict
+from backend_services.platform.secrets_file import read_local_secret
+from backend_services.platform.timeutil import utcnow
+
+log = logging.getLogger("todo.embedded")
+
+JOB_RETRIES = 3  # Dapr's default job failure policy: constant 1 s, 3 retries
+DELIVERY_ATTEMPTS = 4  # our Resiliency policy: 3 retries, then the dead-letter topic
+
+
+@dataclass(frozen=True)
+class Subscription:
+    app_id: str
+    pubsub: str
+    topic: str
+    route: str
+    dead_letter_topic: str | None
+
+
+@dataclass
+class CronBinding:
+    app_id: str
+    name: str
+    every_seconds: float
+
+
+@dataclass
+class _Wakeups:
+    topics: dict[tuple[str, str], asyncio.Event] = field(default_factory=dict)
+    jobs: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def topic(self, pubsub: str, topic: str) -> asyncio.Event:
+        return self.topics.setdefault((pubsub, topic), asyncio.Event())
+
+
+class EmbeddedRuntime:
+    """Shared by every app of the process; each app gets a bound view from `for_app`."""
+
+    def __init__(self, engine: Engine, secrets_file: Path) -> None:
+        self.engine = engine
+        self.secrets_file = secrets_file
+        self.apps: dict[str, Any] = {}
+        self.cron: list[CronBinding] = []
+        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._wake = _Wakeups()
+        self.subscriptions: list[Subscription] = []
+        self.delivery_retry_delay = 0.2
+
+    def register(self, app_id: str, app: Any) -> None:
+        self.apps[app_id] = app
+        self._clients[app_id] = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=f"http://{app_id}", timeout=30
+        )
+
+    def add_cron_binding(self, app_id: str, name: str, every_seconds: float) -> None:
+        self.cron.append(CronBinding(app_id, name, every_seconds))
+
+    def for_app(self, app_id: str) -> EmbeddedAppRuntime:
+        return EmbeddedAppRuntime(self, app_id)
+
+    # lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        if self._tasks:
+            return
+        self.subscriptions = await self._read_subscriptions()
+        for sub in self.subscriptions:
+            self._tasks.append(asyncio.create_task(self._deliver_loop(sub)))
+        self._tasks.append(asyncio.create_task(self._job_loop()))
+        for binding in self.cron:
+            self._tasks.append(asyncio.create_task(self._cron_loop(binding)))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        for client in self._clients.values():
+            await client.aclose()
+
+    async def _read_subscriptions(self) -> list[Subscription]:
+        found: list[Subscription] = []
+        for app_id, client in self._clients.items():
+            resp = await client.get("/dapr/subscribe")
+            if resp.status_code == 404:
+                continue
+            for item in resp.json():
+                route = item.get("route") or item.get("routes", {}).get("default")
+                found.append(
+                    Subscription(
+                        app_id, item["pubsubname"], item["topic"], route,
+                        item.get("deadLetterTopic"),
+                    )
+                )
+        return found
+
+    # invoke ----------------------------------------------------------------------------
+    async def invoke(
+        self, app_id: str, method: str, *, http_method: str = "GET", json: Any = None,
+        params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+    ) -> InvokeResult:
+        client = self._clients.get(app_id)
+        if client is None:
+            raise RuntimeUnavailable(f"no app registered as {app_id!r}")
+        resp = await client.request(
+            http_method, "/" + method.lstrip("/"), json=json, params=params, headers=headers
+        )
+        body: Any = resp.json() if resp.content and _is_json(resp) else resp.text
+        return InvokeResult(resp.status_code, body, dict(resp.headers))
+
+    # pub/sub ---------------------------------------------------------------------------
+    async def publish(
+        self, pubsub: str, topic: str, event: CloudEvent, *, partition_key: str | None = None
+    ) -> None:
+        row = EmbeddedMessage(
+            pubsub=pubsub, topic=topic, partition_key=partition_key,
+            event=event.model_copy(update={"topic": topic, "pubsubname": pubsub}).model_dump(
+                mode="json"
+            ),
+        )
+        await asyncio.to_thread(self._insert, row)
+        self._wake.topic(pubsub, topic).set()
+
+    def _insert(self, row: Any) -> None:
+        with session_scope(self.engine) as session:
+            session.add(row)
+
+    async def _deliver_loop(self, sub: Subscription) -> None:
+        wake = self._wake.topic(sub.pubsub, sub.topic)
+        while True:
+            batch = await asyncio.to_thread(self._next_batch, sub)
+            if not batch:
+                wake.clear()
+                try:
+                    await asyncio.wait_for(wake.wait(), timeout=1.0)
+                except TimeoutError:
+                    pass
+                continue
+            for message in batch:
+                await self._deliver_one(sub, message)
+                await asyncio.to_thread(self._advance, sub, message.seq or 0)
+
+    def _next_batch(self, sub: Subscription) -> list[EmbeddedMessage]:
+        with Session(self.engine) as session:
+            offset = session.get(EmbeddedOffset, (sub.app_id, sub.pubsub, sub.topic))
+            after = offset.seq if offset else 0
+            stmt = (
+                select(EmbeddedMessage)
+                .where(EmbeddedMessage.pubsub == sub.pubsub, EmbeddedMessage.topic == sub.topic)
+                .where(EmbeddedMessage.seq > after)  # type: ignore[operator]
+                .order_by(EmbeddedMessage.seq)  # type: ignore[arg-type]
+                .limit(200)
+            )
+            return list(session.exec(stmt))
+
+    def _advance(self, sub: Subscription, seq: int) -> None:
+        with session_scope(self.engine) as session:
+            offset = session.get(EmbeddedOffset, (sub.app_id, sub.pubsub, sub.topic))
+            if offset is None:
+                session.add(EmbeddedOffset(
+                    consumer=sub.app_id, pubsub=sub.pubsub, topic=sub.topic, seq=seq))
+            else:
+                offset.seq = max(offset.seq, seq)
+                session.add(offset)
+
+    async def _deliver_one(self, sub: Subscription, message: EmbeddedMessage) -> None:
+        client = self._clients[sub.app_id]
+        verdict = "RETRY"
+        for attempt in range(DELIVERY_ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(self.delivery_retry_delay * attempt)
+            try:
+                resp = await client.post(
+                    sub.route, json=message.event,
+                    headers={"content-type": "application/cloudevents+json"},
+                )
+                verdict = _verdict(resp)
+            except Exception:
+                log.exception("delivery to %s%s raised", sub.app_id, sub.route)
+                verdict = "RETRY"
+            if verdict != "RETRY":
+                break
+        if verdict == "SUCCESS":
+            return
+        if sub.dead_letter_topic:
+            log.warning(
+                "message %s on %s dead-lettered by %s (%s)",
+                message.event.get("id"), sub.topic, sub.app_id, verdict,
+            )
+            await self.publish(
+                sub.pubsub, sub.dead_letter_topic, CloudEvent.model_validate(message.event),
+                partition_key=message.partition_key,
+            )
+        else:
+            log.warning("message %s on %s dropped by %s", message.event.get("id"),
+                        sub.topic, sub.app_id)
+
+    # state -----------------------------------------------------------------------------
+    def get_state_sync(self, store: str, key: str) -> tuple[Any, str | None]:
+        with Session(self.engine) as session:
+            row = session.get(EmbeddedState, (store, key))
+            return (row.value, str(row.etag)) if row else (None, None)
+
+    def save_state_sync(self, store: str, key: str, value: Any, etag: str | None) -> None:
+        with session_scope(self.engine) as session:
+            row = session.get(EmbeddedState, (store, key))
+            if etag is not None and (row is None or str(row.etag) != etag):
+                raise StateConflict(key)
+            if row is None:
+                session.add(EmbeddedState(store=store, key=key, value=value))
+            else:
+                row.value = value
+                row.etag += 1
+                session.add(row)
+
+    def delete_state_sync(self, store: str, key: str, etag: str | None) -> None:
+        with session_scope(self.engine) as session:
+            row = session.get(EmbeddedState, (store, key))
+            if row is None:
+                return
+            if etag is not None and str(row.etag) != etag:
+                raise StateConflict(key)
+            session.delete(row)
+
+    # jobs ------------------------------------------------------------------------------
+    def schedule_job_sync(
+        self, app_id: str, name: str, due_at: datetime, data: dict[str, Any], overwrite: bool
+    ) -> None:
+        with session_scope(self.engine) as session:
+            row = session.get(EmbeddedJob, name)
+            if row is not None and not overwrite:
+                raise StateConflict(f"job {name} exists")
+            row = row or EmbeddedJob(name=name, app_id=app_id, due_at=due_at, data=data)
+            row.app_id, row.due_at, row.data, row.attempts = app_id, due_at, data, 0
+            session.add(row)
+        self._wake.jobs.set()
+
+    def get_job_sync(self, name: str) -> dict[str, Any] | None:
+        with Session(self.engine) as session:
+            row = session.get(EmbeddedJob, name)
+            if row is None:
+                return None
+            return {"name": row.name, "dueTime": row.due_at.isoformat(), "data": row.data}
+
+    def delete_job_sync(self, name: str) -> None:
+        with session_scope(self.engine) as session:
+            row = session.get(EmbeddedJob, name)
+            if row is not None:
+                session.delete(row)
+
+    def _due_jobs(self) -> tuple[list[EmbeddedJob], datetime | None]:
+        now = utcnow()
+        with Session(self.engine) as session:
+            due = list(session.exec(
+                select(EmbeddedJob).where(EmbeddedJob.due_at <= now).limit(500)  # type: ignore[arg-type]
+            ))
+            upcoming = session.exec(select(func.min(EmbeddedJob.due_at))).first()
+        return due, upcoming
+
+    async def _job_loop(self) -> None:
+        while True:
+            due, upcoming = await asyncio.to_thread(self._due_jobs)
+            if due:
+                await asyncio.gather(*(self._fire_job(job) for job in due))
+                continue
+            delay = 1.0
+            if upcoming is not None:
+                delay = min(delay, max(0.0, (upcoming - utcnow()).total_seconds()))
+            self._wake.jobs.clear()
+            try:
+                await asyncio.wait_for(self._wake.jobs.wait(), timeout=delay)
+            except TimeoutError:
+                pass
+
+    async def _fire_job(self, job: EmbeddedJob) -> None:
+        client = self._clients.get(job.app_id)
+        status = 0
+        if client is not None:
+            try:
+                resp = await client.post(f"/job/{job.name}", json=job.data)
+                status = resp.status_code
+            except Exception:
+                log.exception("job %s raised", job.name)
+        done = 200 <= status < 300 or status == 404
+        await asyncio.to_thread(self._after_fire, job, done)
+
+    def _after_fire(self, job: EmbeddedJob, done: bool) -> None:
+        with session_scope(self.engine) as session:
+            row = session.get(EmbeddedJob, job.name)
+            if row is None or row.due_at != job.due_at:
+                return  # rescheduled or deleted while it ran
+            if done or row.attempts >= JOB_RETRIES:
+                session.delete(row)
+            else:
+                row.attempts += 1
+                row.due_at = utcnow() + timedelta(seconds=1)
+                session.add(row)
+
+    # bindings --------------------------------------------------------------------------
+    async def _cron_loop(self, binding: CronBinding) -> None:
+        while True:
+            await asyncio.sleep(binding.every_seconds)
+            client = self._clients.get(binding.app_id)
+            if client is None:
+                continue
+            try:
+                await client.post(f"/{binding.name}", json={})
+            except Exception:
+                log.exception("binding %s raised", binding.name)
+
+
+def _is_json(resp: httpx.Response) -> bool:
+    return "json" in resp.headers.get("content-type", "")
+
+
+def _verdict(resp: httpx.Response) -> str:
+    if resp.status_code == 404:
+        return "DROP"
+    if not 200 <= resp.status_code < 300:
+        return "RETRY"
+    if resp.content and _is_json(resp):
+        status = resp.json()
+        if isinstance(status, dict) and status.get("status") in {"RETRY", "DROP"}:
+            return str(status["status"])
+    return "SUCCESS"
+
+
+class EmbeddedAppRuntime:
+    """The embedded runtime as one app sees it (its jobs call back to that app)."""
+
+    def __init__(self, shared: EmbeddedRuntime, app_id: str) -> None:
+        self.shared = shared
+        self.app_id = app_id
+
+    async def start(self) -> None:  # the shared runtime is started by the embedded process
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def invoke(
+        self, app_id: str, method: str, *, http_method: str = "GET", json: Any = None,
+        params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+    ) -> InvokeResult:
+        return await self.shared.invoke(
+            app_id, method, http_method=http_method, json=json, params=params, headers=headers
+        )
+
+    async def publish(
+        self, pubsub: str, topic: str, event: CloudEvent, *, partition_key: str | None = None
+    ) -> None:
+        await self.shared.publish(pubsub, topic, event, partition_key=partition_key)
+
+    async def get_state(self, store: str, key: str) -> tuple[Any, str | None]:
+        return await asyncio.to_thread(self.shared.get_state_sync, store, key)
+
+    async def save_state(self, store: str, key: str, value: Any, *, etag: str | None = None) -> None:
+        await asyncio.to_thread(self.shared.save_state_sync, store, key, value, etag)
+
+    async def delete_state(self, store: str, key: str, *, etag: str | None = None) -> None:
+        await asyncio.to_thread(self.shared.delete_state_sync, store, key, etag)
+
+    async def get_secret(self, store: str, key: str) -> str:
+        return read_local_secret(self.shared.secrets_file, key)
+
+    async def schedule_job(
+        self, name: str, due_at: datetime, data: dict[str, Any], *, overwrite: bool = True
+    ) -> None:
+        await asyncio.to_thread(
+            self.shared.schedule_job_sync, self.app_id, name, due_at, data, overwrite
+        )
+
+    async def get_job(self, name: str) -> dict[str, Any] | None:
+        return await asyncio.to_thread(self.shared.get_job_sync, name)
+
+    async def delete_job(self, name: str) -> None:
+        await asyncio.to_thread(self.shared.delete_job_sync, name)

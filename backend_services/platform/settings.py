@@ -1,0 +1,42 @@
+"""Process settings, read once from the environment and passed to `create_app`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TODO_", extra="ignore")
+
+    data_dir: Path = Path(".data")
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "TODO_DATABASE_URL")
+    )
+    runtime: Literal["embedded", "sidecar"] = "embedded"
+    app_id: str = Field(default="embedded", validation_alias=AliasChoices("APP_ID", "TODO_APP_ID"))
+    secrets_file: Path | None = None
+    dapr_http_port: int = Field(default=3500, validation_alias="DAPR_HTTP_PORT")
+    dapr_grpc_port: int = Field(default=50001, validation_alias="DAPR_GRPC_PORT")
+    user_token_ttl_seconds: int = 900
+    service_token_ttl_seconds: int = 300
+    max_body_bytes: int = 64 * 1024
+    max_chat_chars: int = 4000
+    max_tags_per_task: int = 20
+    max_reminders_per_task: int = 10
+    chat_turns_per_minute: int = 30
+    rest_writes_per_minute: int = 600
+    outbox_poll_seconds: float = 1.0
+    reminder_sweep_seconds: float = 60.0
+    header_auth_name: str | None = None
+    admin_username: str | None = None
+    admin_password: str | None = None
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.data_dir / 'todo.db').resolve()}"

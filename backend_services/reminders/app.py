@@ -1,0 +1,136 @@
+"""reminder-service: one Dapr job per reminder, a minute sweep, ReminderTriggered events."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Query
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+
+from backend_services.contracts import (
+    PUBSUB,
+    REMINDER_SWEEP_BINDING,
+    AppId,
+    CloudEvent,
+    EventPayload,
+    TaskCompleted,
+    TaskCreated,
+    TaskDeleted,
+    TaskReopened,
+    TaskUpdated,
+    Topic,
+)
+from backend_services.platform.app_support import AppContext, build_service_app
+from backend_services.platform.auth import Principal
+from backend_services.platform.db import session_scope
+from backend_services.platform.errors import Forbidden
+from backend_services.platform.idempotency import claim
+from backend_services.platform.runtime import Runtime
+from backend_services.platform.settings import Settings
+from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
+from backend_services.platform.app_support import get_principal
+from backend_services.platform.timeutil import utcnow
+from backend_services.reminders import service
+from backend_services.reminders.models import job_name, reminder_id_from_job
+
+log = logging.getLogger("todo.reminders")
+
+
+class ReminderView(BaseModel):
+    reminder_id: str
+    task_id: str
+    user_id: str
+    title: str
+    remind_at: datetime
+    fired_at: datetime | None
+    active: bool
+    job: dict[str, Any] | None = None
+
+
+def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
+    app, ctx = build_service_app(
+        settings, runtime, AppId.REMINDERS.value, title="Reminder service",
+        description="Schedules a Dapr job per reminder and fires each reminder once.",
+    )
+
+    async def on_task_event(event: CloudEvent, payload: EventPayload) -> None:
+        assert isinstance(payload, TaskCreated | TaskUpdated | TaskCompleted | TaskReopened
+                          | TaskDeleted)
+        deleted = isinstance(payload, TaskDeleted)
+
+        def plan() -> service.JobPlan:
+            with session_scope(ctx.engine) as session:
+                if not claim(session, ctx.app_id, event.id):
+                    return service.JobPlan()
+                return service.plan_for_task(session, payload.task, deleted=deleted)
+
+        # Jobs are idempotent (overwrite / delete); the rows commit first so a job that
+        # fires straight away finds its reminder. A lost job is caught by the sweep.
+        job_plan = await run_in_threadpool(plan)
+        for row in job_plan.schedule:
+            await ctx.runtime.schedule_job(
+                job_name(row.reminder_id), row.remind_at,
+                {"reminder_id": row.reminder_id}, overwrite=True,
+            )
+        for rid in job_plan.cancel:
+            await ctx.runtime.delete_job(job_name(rid))
+
+    mount_subscriptions(app, [
+        Subscribed(PUBSUB, Topic.TASK_EVENTS.value, "/events/task", on_task_event),
+    ])
+
+    @app.post("/job/{name}", include_in_schema=False)
+    def job_triggered(name: str) -> dict[str, str]:
+        rid = reminder_id_from_job(name)
+        if rid is None:
+            log.warning("job %s is not a reminder; ignored", name)
+            return {"status": "ignored"}
+        with session_scope(ctx.engine) as session:
+            fired = service.fire(session, rid, utcnow())
+        return {"status": "fired" if fired else "skipped"}
+
+    @app.post(f"/{REMINDER_SWEEP_BINDING}", include_in_schema=False)
+    def sweep() -> dict[str, int]:
+        return {"fired": sweep_due(ctx)}
+
+    def admin_or_service(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if principal.role not in ("admin", "service"):
+            raise Forbidden("admin only")
+        return principal
+
+    @app.get("/reminders", response_model=list[ReminderView], tags=["admin"])
+    async def list_reminders(
+        _p: Annotated[Principal, Depends(admin_or_service)],
+        state: Annotated[Literal["pending", "late", "fired"] | None, Query()] = None,
+        with_jobs: bool = False,
+    ) -> list[ReminderView]:
+        def load() -> list[ReminderView]:
+            with session_scope(ctx.engine) as session:
+                rows = service.list_reminders(session, state=state, now=utcnow())
+                return [ReminderView.model_validate(r, from_attributes=True) for r in rows]
+
+        views = await run_in_threadpool(load)
+        if with_jobs:
+            for view in views[:50]:
+                view.job = await ctx.runtime.get_job(job_name(view.reminder_id))
+        return views
+
+    ctx.relay_outbox(service.SOURCE)
+    return app
+
+
+def sweep_due(ctx: AppContext) -> int:
+    now = utcnow()
+    fired = 0
+    with session_scope(ctx.engine) as session:
+        due = service.due_unfired(session, now)
+    for rid in due:
+        with session_scope(ctx.engine) as session:
+            if service.fire(session, rid, now):
+                fired += 1
+    if fired:
+        log.info("sweep fired %d reminder(s) whose job did not", fired)
+    return fired

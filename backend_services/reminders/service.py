@@ -1,0 +1,109 @@
+"""Reminder logic: keep one Dapr job per live reminder, fire each reminder exactly once.
+
+Job triggers (at least once) and the minute sweep (for lost jobs) both end in `fire`,
+whose conditional update lets only one of them win.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from backend_services.contracts import AppId, ReminderTriggered, TaskSnapshot
+from backend_services.platform.outbox import add_event
+from backend_services.reminders.models import ScheduledReminder
+
+SOURCE = AppId.REMINDERS.value
+EARLY_TOLERANCE = timedelta(seconds=1)
+
+
+@dataclass
+class JobPlan:
+    schedule: list[ScheduledReminder] = field(default_factory=list)
+    cancel: list[str] = field(default_factory=list)
+
+
+def plan_for_task(session: Session, task: TaskSnapshot, *, deleted: bool) -> JobPlan:
+    """Bring our rows in line with the task and say which jobs to (re)schedule or cancel."""
+    plan = JobPlan()
+    live = task.status == "pending" and not deleted
+    wanted = {r.id: r for r in task.reminders} if live else {}
+    rows = session.exec(
+        select(ScheduledReminder).where(ScheduledReminder.task_id == task.id)
+    ).all()
+    known = {row.reminder_id: row for row in rows}
+    for rid, row in known.items():
+        if rid not in wanted and row.active:
+            row.active = False
+            session.add(row)
+            plan.cancel.append(rid)
+    for rid, reminder in wanted.items():
+        row = known.get(rid)
+        if row is None:
+            row = ScheduledReminder(
+                reminder_id=rid, task_id=task.id, user_id=task.user_id, title=task.title,
+                due_at=task.due_at, remind_at=reminder.at, fired_at=reminder.fired_at,
+            )
+        moved = row.remind_at != reminder.at
+        row.title, row.due_at, row.active = task.title, task.due_at, True
+        if moved:
+            row.remind_at, row.fired_at = reminder.at, None
+        session.add(row)
+        if row.fired_at is None:
+            plan.schedule.append(row)
+    return plan
+
+
+def fire(session: Session, reminder_id: str, now: datetime) -> ReminderTriggered | None:
+    """Mark the reminder fired and stage its event, unless it already fired, is no longer
+    live, or is not yet due (a job for an older time)."""
+    row = session.get(ScheduledReminder, reminder_id)
+    if row is None or not row.active or row.fired_at is not None:
+        return None
+    if row.remind_at > now + EARLY_TOLERANCE:
+        return None
+    won = session.execute(
+        update(ScheduledReminder)
+        .where(col(ScheduledReminder.reminder_id) == reminder_id)
+        .where(col(ScheduledReminder.fired_at).is_(None))
+        .values(fired_at=now)
+    )
+    if won.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    event = ReminderTriggered(
+        user_id=row.user_id, reminder_id=row.reminder_id, task_id=row.task_id, title=row.title,
+        due_at=row.due_at, remind_at=row.remind_at, fired_at=now,
+    )
+    add_event(session, event, source=SOURCE)
+    return event
+
+
+def due_unfired(session: Session, now: datetime, limit: int = 1000) -> list[str]:
+    rows = session.exec(
+        select(ScheduledReminder.reminder_id)
+        .where(col(ScheduledReminder.active).is_(True))
+        .where(col(ScheduledReminder.fired_at).is_(None))
+        .where(col(ScheduledReminder.remind_at) <= now)
+        .order_by(col(ScheduledReminder.remind_at))
+        .limit(limit)
+    ).all()
+    return list(rows)
+
+
+def list_reminders(session: Session, *, state: str | None, now: datetime,
+                   limit: int = 200) -> list[ScheduledReminder]:
+    stmt = select(ScheduledReminder).order_by(col(ScheduledReminder.remind_at))
+    if state == "pending":
+        stmt = stmt.where(col(ScheduledReminder.active).is_(True),
+                          col(ScheduledReminder.fired_at).is_(None),
+                          col(ScheduledReminder.remind_at) > now)
+    elif state == "late":
+        stmt = stmt.where(col(ScheduledReminder.active).is_(True),
+                          col(ScheduledReminder.fired_at).is_(None),
+                          col(ScheduledReminder.remind_at) <= now)
+    elif state == "fired":
+        stmt = stmt.where(col(ScheduledReminder.fired_at).is_not(None))
+    return list(session.exec(stmt.limit(limit)).all())

@@ -1,0 +1,40 @@
+"""The backend services by app-id, each built by its `create_app(settings, runtime)`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import FastAPI
+
+from backend_services.audit.app import create_app as audit_app
+from backend_services.contracts import AppId
+from backend_services.notifications.app import create_app as notification_app
+from backend_services.platform.runtime import Runtime
+from backend_services.platform.settings import Settings
+from backend_services.recurrence.app import create_app as recurring_app
+from backend_services.reminders.app import create_app as reminder_app
+from backend_services.tasks.app import create_app as task_app
+
+AppFactory = Callable[[Settings, Runtime], FastAPI]
+
+BACKEND_SERVICES: dict[str, AppFactory] = {
+    AppId.TASKS.value: task_app,
+    AppId.REMINDERS.value: reminder_app,
+    AppId.RECURRING.value: recurring_app,
+    AppId.NOTIFICATIONS.value: notification_app,
+    AppId.AUDIT.value: audit_app,
+}
+
+# Where the embedded gateway sends each public path prefix (everything else: the chat UI).
+PUBLIC_ROUTES: dict[str, str] = {
+    "/tasks": AppId.TASKS.value,
+    "/auth": AppId.TASKS.value,
+    "/me": AppId.TASKS.value,
+    "/admin": AppId.TASKS.value,
+    "/docs": AppId.TASKS.value,
+    "/openapi.json": AppId.TASKS.value,
+    "/notifications": AppId.NOTIFICATIONS.value,
+    "/reminders": AppId.REMINDERS.value,
+    "/audit": AppId.AUDIT.value,
+    "/dead-letters": AppId.AUDIT.value,
+}

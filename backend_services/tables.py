@@ -1,0 +1,24 @@
+"""Imports every table module so SQLModel.metadata is complete (migrations, tests)."""
+
+from sqlmodel import SQLModel
+
+from backend_services.audit import models as audit_models
+from backend_services.notifications import models as notification_models
+from backend_services.platform import embedded_tables, idempotency, outbox
+from backend_services.reminders import models as reminder_models
+from backend_services.tasks import models as task_models
+from backend_services.users import models as user_models
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "audit_models",
+    "embedded_tables",
+    "idempotency",
+    "metadata",
+    "notification_models",
+    "outbox",
+    "reminder_models",
+    "task_models",
+    "user_models",
+]

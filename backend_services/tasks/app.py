@@ -1,0 +1,43 @@
+"""task-service: tasks, users and login, the task REST API; relays its outbox."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from backend_services.contracts import (
+    PUBSUB,
+    AppId,
+    CloudEvent,
+    EventPayload,
+    ReminderTriggered,
+    Topic,
+)
+from backend_services.platform.app_support import build_service_app
+from backend_services.platform.db import session_scope
+from backend_services.platform.runtime import Runtime
+from backend_services.platform.settings import Settings
+from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
+from backend_services.tasks import routes, service
+from backend_services.users import routes as user_routes
+
+
+def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
+    app, ctx = build_service_app(
+        settings, runtime, AppId.TASKS.value, title="Task service",
+        description="Tasks, reminders and recurrence for the signed-in user. "
+        "Authenticate with `Authorization: Bearer <token>` (`todo token --user U`).",
+    )
+    app.include_router(routes.router)
+    app.include_router(routes.internal)
+    app.include_router(user_routes.router)
+
+    def on_reminder_fired(_event: CloudEvent, payload: EventPayload) -> None:
+        assert isinstance(payload, ReminderTriggered)
+        with session_scope(ctx.engine) as session:
+            service.mark_reminder_fired(session, payload.reminder_id, payload.fired_at)
+
+    mount_subscriptions(app, [
+        Subscribed(PUBSUB, Topic.REMINDERS.value, "/events/reminder-fired", on_reminder_fired),
+    ])
+    ctx.relay_outbox(service.SOURCE)
+    return app

@@ -1,0 +1,57 @@
+"""Task and reminder tables."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, String, UniqueConstraint
+from sqlmodel import Field, Relationship, SQLModel
+
+from backend_services.platform.timeutil import UTCDateTime, utcnow
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Task(SQLModel, table=True):
+    __tablename__ = "tasks"
+    __table_args__ = (UniqueConstraint("series_id", "due_at", name="uq_tasks_series_due"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    user_id: str = Field(index=True, max_length=64)
+    title: str = Field(max_length=500)
+    description: str | None = Field(default=None, max_length=5000)
+    status: str = Field(default="pending", max_length=16, index=True)
+    priority: str = Field(default="none", max_length=16)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, index=True))
+    timezone: str = Field(default="UTC", max_length=64)
+    recurrence: str | None = Field(default=None, max_length=500)
+    series_id: str | None = Field(default=None, max_length=36, index=True)
+    series_start: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    completed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+    reminders: list["Reminder"] = Relationship(
+        sa_relationship_kwargs={
+            "cascade": "all, delete-orphan", "order_by": "Reminder.at", "lazy": "selectin",
+        },
+    )
+
+
+class Reminder(SQLModel, table=True):
+    __tablename__ = "reminders"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    task_id: str = Field(
+        sa_column=Column(String(36), ForeignKey("tasks.id", ondelete="CASCADE"), index=True,
+                         nullable=False)
+    )
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    offset_minutes: int | None = None
+    fired_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"id": self.id, "at": self.at, "offset_minutes": self.offset_minutes,
+                "fired_at": self.fired_at}

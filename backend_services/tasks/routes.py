@@ -1,0 +1,95 @@
+"""Task REST endpoints: authentication, one service call, a response model."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from backend_services.contracts import AppId
+from backend_services.platform.app_support import PrincipalDep, SessionDep, require_service
+from backend_services.platform.auth import Principal
+from backend_services.tasks import service
+from backend_services.tasks.schemas import (
+    ReminderIn,
+    TaskCreate,
+    TaskPage,
+    TaskPublic,
+    TaskQuery,
+    TaskUpdate,
+)
+from backend_services.users.service import get_active_user
+
+router = APIRouter(prefix="/tasks", tags=["tasks"])
+internal = APIRouter(prefix="/internal", tags=["internal"], include_in_schema=False)
+
+NOT_FOUND = {404: {"description": "No such task for this user"}}
+
+
+def current_user_id(principal: PrincipalDep, session: SessionDep) -> str:
+    return get_active_user(session, principal.user_id).id
+
+
+UserId = Annotated[str, Depends(current_user_id)]
+
+
+@router.post("", response_model=TaskPublic, status_code=status.HTTP_201_CREATED)
+def create_task(body: TaskCreate, user_id: UserId, session: SessionDep) -> TaskPublic:
+    user = get_active_user(session, user_id)
+    return service.to_public(service.create_task(session, user_id, body, timezone=user.timezone))
+
+
+@router.get("", response_model=TaskPage, summary="Search, filter, sort and page your tasks")
+def list_tasks(
+    query: Annotated[TaskQuery, Query()], user_id: UserId, session: SessionDep
+) -> TaskPage:
+    return service.list_tasks(session, user_id, query)
+
+
+@router.get("/{task_id}", response_model=TaskPublic, responses=NOT_FOUND)
+def get_task(task_id: str, user_id: UserId, session: SessionDep) -> TaskPublic:
+    return service.to_public(service.get_task(session, user_id, task_id))
+
+
+@router.patch("/{task_id}", response_model=TaskPublic, responses=NOT_FOUND)
+def update_task(task_id: str, body: TaskUpdate, user_id: UserId, session: SessionDep) -> TaskPublic:
+    return service.to_public(service.update_task(session, user_id, task_id, body))
+
+
+@router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+def delete_task(task_id: str, user_id: UserId, session: SessionDep) -> Response:
+    service.delete_task(session, user_id, task_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{task_id}/complete", response_model=TaskPublic, responses=NOT_FOUND)
+def complete_task(task_id: str, user_id: UserId, session: SessionDep) -> TaskPublic:
+    return service.to_public(service.complete_task(session, user_id, task_id))
+
+
+@router.post("/{task_id}/reopen", response_model=TaskPublic, responses=NOT_FOUND)
+def reopen_task(task_id: str, user_id: UserId, session: SessionDep) -> TaskPublic:
+    return service.to_public(service.reopen_task(session, user_id, task_id))
+
+
+@router.post("/{task_id}/reminders", response_model=TaskPublic, status_code=201,
+             responses=NOT_FOUND)
+def add_reminder(task_id: str, body: ReminderIn, user_id: UserId, session: SessionDep) -> TaskPublic:
+    return service.to_public(service.add_reminder(session, user_id, task_id, body))
+
+
+@router.delete("/{task_id}/reminders/{reminder_id}", response_model=TaskPublic,
+               responses=NOT_FOUND)
+def remove_reminder(task_id: str, reminder_id: str, user_id: UserId,
+                    session: SessionDep) -> TaskPublic:
+    return service.to_public(service.remove_reminder(session, user_id, task_id, reminder_id))
+
+
+RecurringWorker = Annotated[Principal, Depends(require_service(AppId.RECURRING.value))]
+
+
+@internal.post("/tasks/{task_id}/next-occurrence", response_model=TaskPublic | None)
+def next_occurrence(task_id: str, _worker: RecurringWorker,
+                    session: SessionDep) -> TaskPublic | None:
+    successor = service.spawn_next_occurrence(session, task_id)
+    return service.to_public(successor) if successor else None

@@ -1,0 +1,139 @@
+"""Request and response models of the task API (also the source of the agent's tool schemas)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, Self
+
+from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
+
+from backend_services.tasks.recurrence import validate_rrule
+
+Priority = Literal["none", "low", "medium", "high"]
+Status = Literal["pending", "completed"]
+SortKey = Literal["due", "-due", "priority", "-priority", "created", "-created", "title", "-title"]
+
+MAX_TAGS = 20
+MAX_REMINDERS = 10
+
+
+def normalise_tags(tags: list[str]) -> list[str]:
+    seen: list[str] = []
+    for raw in tags:
+        tag = raw.strip().lstrip("#").strip().lower()
+        if not tag:
+            continue
+        if len(tag) > 50 or any(ch.isspace() for ch in tag):
+            raise ValueError(f"tag {raw!r}: one word of at most 50 characters")
+        if tag not in seen:
+            seen.append(tag)
+    if len(seen) > MAX_TAGS:
+        raise ValueError(f"at most {MAX_TAGS} tags per task")
+    return seen
+
+
+class ReminderIn(BaseModel):
+    """Either an absolute time or minutes before the task is due."""
+
+    at: AwareDatetime | None = None
+    before_minutes: int | None = Field(default=None, ge=0, le=60 * 24 * 60)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Self:
+        if (self.at is None) == (self.before_minutes is None):
+            raise ValueError("give exactly one of 'at' or 'before_minutes'")
+        return self
+
+
+class ReminderPublic(BaseModel):
+    id: str
+    at: datetime
+    offset_minutes: int | None
+    fired_at: datetime | None
+
+
+class TaskFields(BaseModel):
+    @field_validator("title", check_fields=False)
+    @classmethod
+    def _title(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError("title must not be blank")
+        return value
+
+    @field_validator("tags", check_fields=False)
+    @classmethod
+    def _tags(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else normalise_tags(value)
+
+    @field_validator("recurrence", check_fields=False)
+    @classmethod
+    def _rrule(cls, value: str | None) -> str | None:
+        return None if value in (None, "") else validate_rrule(value or "")
+
+
+class TaskCreate(TaskFields):
+    title: str = Field(min_length=1, max_length=500)
+    description: str | None = Field(default=None, max_length=5000)
+    priority: Priority = "none"
+    tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
+    due_at: AwareDatetime | None = None
+    recurrence: str | None = Field(default=None, max_length=500,
+                                   description="RFC 5545 RRULE; the first occurrence is due_at")
+    reminders: list[ReminderIn] = Field(default_factory=list, max_length=MAX_REMINDERS)
+
+    @model_validator(mode="after")
+    def _needs_due(self) -> Self:
+        if self.recurrence and self.due_at is None:
+            raise ValueError("recurrence needs due_at (its first occurrence)")
+        if any(r.before_minutes is not None for r in self.reminders) and self.due_at is None:
+            raise ValueError("a reminder relative to the due time needs due_at")
+        return self
+
+
+class TaskUpdate(TaskFields):
+    title: str | None = Field(default=None, min_length=1, max_length=500)
+    description: str | None = Field(default=None, max_length=5000)
+    priority: Priority | None = None
+    tags: list[str] | None = Field(default=None, max_length=MAX_TAGS)
+    due_at: AwareDatetime | None = None
+    recurrence: str | None = Field(default=None, max_length=500)
+
+
+class TaskPublic(BaseModel):
+    id: str
+    user_id: str
+    title: str
+    description: str | None
+    status: Status
+    priority: Priority
+    tags: list[str]
+    due_at: datetime | None
+    recurrence: str | None
+    series_id: str | None
+    reminders: list[ReminderPublic]
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+
+
+class TaskQuery(BaseModel):
+    q: str | None = Field(default=None, max_length=200, description="text in title/description")
+    status: Status | None = None
+    priority: Priority | None = None
+    tag: str | None = Field(default=None, max_length=50)
+    due_before: AwareDatetime | None = None
+    due_after: AwareDatetime | None = None
+    overdue: bool | None = None
+    sort: SortKey = "created"
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+class TaskPage(BaseModel):
+    items: list[TaskPublic]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,275 @@
+"""Task logic: the one module every entry point calls (REST, agent tools via invoke, workers).
+
+Every change stages its event in the outbox inside the same transaction.
+Another user's task is indistinguishable from a missing one (NotFound).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import String, case, cast, func, or_
+from sqlmodel import Session, col, select
+
+from backend_services.contracts import (
+    AppId,
+    EventPayload,
+    TaskCompleted,
+    TaskCreated,
+    TaskDeleted,
+    TaskReopened,
+    TaskSnapshot,
+    TaskUpdated,
+)
+from backend_services.platform.errors import BadRequest, NotFound
+from backend_services.platform.outbox import add_event
+from backend_services.platform.timeutil import utcnow
+from backend_services.tasks.models import Reminder, Task, new_id
+from backend_services.tasks.recurrence import next_occurrence
+from backend_services.tasks.schemas import (
+    MAX_REMINDERS,
+    ReminderIn,
+    ReminderPublic,
+    TaskCreate,
+    TaskPage,
+    TaskPublic,
+    TaskQuery,
+    TaskUpdate,
+)
+
+SOURCE = AppId.TASKS.value
+_PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2, "none": 3}
+
+
+def to_public(task: Task) -> TaskPublic:
+    return TaskPublic(
+        id=task.id, user_id=task.user_id, title=task.title, description=task.description,
+        status=task.status,  # type: ignore[arg-type]
+        priority=task.priority,  # type: ignore[arg-type]
+        tags=list(task.tags), due_at=task.due_at, recurrence=task.recurrence,
+        series_id=task.series_id,
+        reminders=[ReminderPublic.model_validate(r.snapshot()) for r in task.reminders],
+        created_at=task.created_at, updated_at=task.updated_at, completed_at=task.completed_at,
+    )
+
+
+def snapshot(task: Task) -> TaskSnapshot:
+    return TaskSnapshot.model_validate(to_public(task).model_dump())
+
+
+def _emit(session: Session, payload: EventPayload) -> None:
+    add_event(session, payload, source=SOURCE)
+
+
+def get_task(session: Session, user_id: str, task_id: str) -> Task:
+    task = session.get(Task, task_id)
+    if task is None or task.user_id != user_id:
+        raise NotFound(f"no task {task_id!r}")
+    return task
+
+
+def create_task(session: Session, user_id: str, data: TaskCreate, *, timezone: str) -> Task:
+    task = Task(
+        user_id=user_id, title=data.title, description=data.description, priority=data.priority,
+        tags=data.tags, due_at=data.due_at, timezone=timezone, recurrence=data.recurrence,
+    )
+    if task.recurrence:
+        task.series_id, task.series_start = new_id(), task.due_at
+    for spec in data.reminders:
+        _attach_reminder(task, spec)
+    session.add(task)
+    session.flush()
+    _emit(session, TaskCreated(user_id=user_id, task=snapshot(task)))
+    session.commit()
+    return task
+
+
+def list_tasks(session: Session, user_id: str, query: TaskQuery) -> TaskPage:
+    stmt = select(Task).where(Task.user_id == user_id)
+    if query.q:
+        pattern = f"%{query.q.lower()}%"
+        stmt = stmt.where(or_(func.lower(Task.title).like(pattern),
+                              func.lower(func.coalesce(Task.description, "")).like(pattern)))
+    if query.status:
+        stmt = stmt.where(Task.status == query.status)
+    if query.priority:
+        stmt = stmt.where(Task.priority == query.priority)
+    if query.tag:
+        tag = query.tag.strip().lstrip("#").lower().replace('"', "")
+        stmt = stmt.where(cast(col(Task.tags), String).like(f'%"{tag}"%'))
+    if query.due_before:
+        stmt = stmt.where(col(Task.due_at) < query.due_before)
+    if query.due_after:
+        stmt = stmt.where(col(Task.due_at) >= query.due_after)
+    if query.overdue is not None:
+        overdue = (col(Task.due_at) < utcnow()) & (Task.status == "pending")
+        stmt = stmt.where(overdue if query.overdue else ~overdue | col(Task.due_at).is_(None))
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    rows = session.exec(
+        stmt.order_by(*_ordering(query.sort)).offset(query.offset).limit(query.limit)
+    ).all()
+    return TaskPage(items=[to_public(t) for t in rows], total=total,
+                    limit=query.limit, offset=query.offset)
+
+
+def _ordering(sort: str) -> list[Any]:
+    key, desc = sort.lstrip("-"), sort.startswith("-")
+    column: Any = {
+        "due": col(Task.due_at),
+        "created": col(Task.created_at),
+        "title": func.lower(Task.title),
+        "priority": case(_PRIORITY_RANK, value=Task.priority, else_=4),
+    }[key]
+    primary = column.desc() if desc else column.asc()
+    nulls_last = col(Task.due_at).is_(None) if key == "due" else None
+    order = [primary] if nulls_last is None else [nulls_last, primary]
+    return [*order, col(Task.created_at).asc(), col(Task.id)]
+
+
+def update_task(session: Session, user_id: str, task_id: str, data: TaskUpdate) -> Task:
+    task = get_task(session, user_id, task_id)
+    changes = data.model_dump(exclude_unset=True)
+    if "title" in changes and changes["title"] is None:
+        raise BadRequest("title: must not be null", field="title")
+    changed: list[str] = []
+    for field, value in changes.items():
+        if field in {"priority", "tags"} and value is None:
+            continue
+        if getattr(task, field) != value:
+            setattr(task, field, value)
+            changed.append(field)
+    if task.recurrence and task.due_at is None:
+        raise BadRequest("recurrence needs due_at (its first occurrence)", field="due_at")
+    if "recurrence" in changed and task.recurrence and not task.series_id:
+        task.series_id, task.series_start = new_id(), task.due_at
+    if "due_at" in changed:
+        if task.recurrence and task.series_start is None:
+            task.series_start = task.due_at
+        _move_relative_reminders(task)
+    if changed:
+        _touch(session, task)
+        _emit(session, TaskUpdated(user_id=user_id, task=snapshot(task), changed=changed))
+    session.commit()
+    return task
+
+
+def complete_task(session: Session, user_id: str, task_id: str) -> Task:
+    task = get_task(session, user_id, task_id)
+    if task.status != "completed":
+        task.status, task.completed_at = "completed", utcnow()
+        _touch(session, task)
+        _emit(session, TaskCompleted(user_id=user_id, task=snapshot(task)))
+    session.commit()
+    return task
+
+
+def reopen_task(session: Session, user_id: str, task_id: str) -> Task:
+    task = get_task(session, user_id, task_id)
+    if task.status != "pending":
+        task.status, task.completed_at = "pending", None
+        _touch(session, task)
+        _emit(session, TaskReopened(user_id=user_id, task=snapshot(task)))
+    session.commit()
+    return task
+
+
+def delete_task(session: Session, user_id: str, task_id: str) -> TaskPublic:
+    task = get_task(session, user_id, task_id)
+    gone = to_public(task)
+    _emit(session, TaskDeleted(user_id=user_id, task=snapshot(task)))
+    session.delete(task)
+    session.commit()
+    return gone
+
+
+def add_reminder(session: Session, user_id: str, task_id: str, spec: ReminderIn) -> Task:
+    task = get_task(session, user_id, task_id)
+    if len(task.reminders) >= MAX_REMINDERS:
+        raise BadRequest(f"at most {MAX_REMINDERS} reminders per task", field="reminders")
+    if spec.before_minutes is not None and task.due_at is None:
+        raise BadRequest("this task has no due time to count back from", field="before_minutes")
+    _attach_reminder(task, spec)
+    _touch(session, task)
+    _emit(session, TaskUpdated(user_id=user_id, task=snapshot(task), changed=["reminders"]))
+    session.commit()
+    return task
+
+
+def remove_reminder(session: Session, user_id: str, task_id: str, reminder_id: str) -> Task:
+    task = get_task(session, user_id, task_id)
+    reminder = next((r for r in task.reminders if r.id == reminder_id), None)
+    if reminder is None:
+        raise NotFound(f"no reminder {reminder_id!r} on this task")
+    task.reminders.remove(reminder)
+    _touch(session, task)
+    _emit(session, TaskUpdated(user_id=user_id, task=snapshot(task), changed=["reminders"]))
+    session.commit()
+    return task
+
+
+def mark_reminder_fired(session: Session, reminder_id: str, fired_at: datetime) -> None:
+    """Record a firing reported by the reminder service (no event: it is a consequence)."""
+    reminder = session.get(Reminder, reminder_id)
+    if reminder is not None and reminder.fired_at is None:
+        reminder.fired_at = fired_at
+        session.add(reminder)
+    session.commit()
+
+
+def spawn_next_occurrence(session: Session, task_id: str) -> Task | None:
+    """Create the series' next occurrence after this (completed) one; idempotent per series
+    and occurrence, so a redelivered or repeated completion never forks the series."""
+    task = session.get(Task, task_id)
+    if task is None or not task.recurrence or task.due_at is None or task.series_id is None:
+        return None
+    start = task.series_start or task.due_at
+    due = next_occurrence(task.recurrence, start, task.due_at, task.timezone)
+    if due is None:
+        return None
+    existing = session.exec(
+        select(Task).where(Task.series_id == task.series_id, Task.due_at == due)
+    ).first()
+    if existing is not None:
+        return existing
+    successor = Task(
+        user_id=task.user_id, title=task.title, description=task.description,
+        priority=task.priority, tags=list(task.tags), due_at=due, timezone=task.timezone,
+        recurrence=task.recurrence, series_id=task.series_id, series_start=start,
+    )
+    for reminder in task.reminders:
+        if reminder.offset_minutes is not None:
+            _attach_reminder(successor, ReminderIn(before_minutes=reminder.offset_minutes))
+        else:
+            _attach_reminder(successor, ReminderIn(at=reminder.at + (due - task.due_at)))
+    session.add(successor)
+    session.flush()
+    _emit(session, TaskCreated(user_id=task.user_id, task=snapshot(successor)))
+    session.commit()
+    return successor
+
+
+def _attach_reminder(task: Task, spec: ReminderIn) -> None:
+    if spec.before_minutes is not None:
+        assert task.due_at is not None
+        at = task.due_at - timedelta(minutes=spec.before_minutes)
+    else:
+        assert spec.at is not None
+        at = spec.at
+    task.reminders.append(Reminder(task_id=task.id, at=at, offset_minutes=spec.before_minutes))
+
+
+def _move_relative_reminders(task: Task) -> None:
+    for reminder in task.reminders:
+        if reminder.offset_minutes is None:
+            continue
+        if task.due_at is None:
+            continue
+        reminder.at = task.due_at - timedelta(minutes=reminder.offset_minutes)
+        reminder.fired_at = None
+
+
+def _touch(session: Session, task: Task) -> None:
+    task.updated_at = utcnow()
+    session.add(task)
+    session.flush()

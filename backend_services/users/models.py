@@ -1,0 +1,62 @@
+"""Users: identity, time zone, role. Passwords are stored as argon2 hashes only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, field_validator
+from sqlalchemy import Column
+from sqlmodel import Field, SQLModel
+
+from backend_services.platform.timeutil import UTCDateTime, utcnow
+
+USERNAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
+
+
+def validate_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)") from exc
+    return value
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "accounts"
+    id: str = Field(primary_key=True, max_length=64)
+    display_name: str = Field(max_length=200)
+    timezone: str = Field(default="UTC", max_length=64)
+    role: str = Field(default="user", max_length=16)
+    disabled: bool = False
+    password_hash: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class UserPublic(BaseModel):
+    id: str
+    display_name: str
+    timezone: str
+    role: Literal["user", "admin"]
+    disabled: bool
+
+
+class UserPatch(BaseModel):
+    timezone: str | None = None
+    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return None if value is None else validate_timezone(value)
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=500)
+
+
+class LoginResponse(BaseModel):
+    token: str
+    user: UserPublic

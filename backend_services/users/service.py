@@ -1,0 +1,126 @@
+"""User accounts: the one place CLI, chat login and admin API go through."""
+
+from __future__ import annotations
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, select
+
+from backend_services.platform.errors import BadRequest, Conflict, NotFound, Unauthorized
+from backend_services.users.models import USERNAME_PATTERN, User, UserPublic, validate_timezone
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+MIN_PASSWORD_LENGTH = 8
+
+
+def to_public(user: User) -> UserPublic:
+    return UserPublic(
+        id=user.id, display_name=user.display_name, timezone=user.timezone,
+        role="admin" if user.role == "admin" else "user", disabled=user.disabled,
+    )
+
+
+def normalise_username(username: str) -> str:
+    name = username.strip().lower()
+    if not re.match(USERNAME_PATTERN, name):
+        raise BadRequest("username: use 1-63 letters, digits, '.', '_' or '-'", field="username")
+    return name
+
+
+def create_user(
+    session: Session, username: str, *, password: str | None = None, timezone: str = "UTC",
+    role: str = "user", display_name: str | None = None,
+) -> User:
+    name = normalise_username(username)
+    if session.get(User, name) is not None:
+        raise Conflict(f"user {name!r} already exists")
+    user = User(
+        id=name, display_name=display_name or name, timezone=_tz(timezone), role=role,
+        password_hash=_hash(password) if password is not None else None,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def ensure_user(session: Session, username: str, timezone: str | None = None) -> User:
+    """The user, created without a password when missing (operator tooling only)."""
+    user = session.get(User, normalise_username(username))
+    if user is None:
+        return create_user(session, username, timezone=timezone or "UTC")
+    if timezone and user.timezone != timezone:
+        user.timezone = _tz(timezone)
+        session.add(user)
+    return user
+
+
+def get_active_user(session: Session, user_id: str) -> User:
+    user = session.get(User, user_id)
+    if user is None or user.disabled:
+        raise Unauthorized("unknown or disabled user")
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User:
+    user = session.get(User, username.strip().lower())
+    if user is None or user.password_hash is None or user.disabled:
+        _verify(_DUMMY_HASH, password)  # same cost whether or not the user exists
+        raise Unauthorized("wrong username or password")
+    if not _verify(user.password_hash, password):
+        raise Unauthorized("wrong username or password")
+    return user
+
+
+def set_password(session: Session, username: str, password: str) -> User:
+    user = _get(session, username)
+    user.password_hash = _hash(password)
+    session.add(user)
+    return user
+
+
+def set_disabled(session: Session, username: str, disabled: bool = True) -> User:
+    user = _get(session, username)
+    user.disabled = disabled
+    session.add(user)
+    return user
+
+
+def set_timezone(session: Session, user_id: str, timezone: str) -> User:
+    user = _get(session, user_id)
+    user.timezone = _tz(timezone)
+    session.add(user)
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.exec(select(User).order_by(User.id)))  # type: ignore[arg-type]
+
+
+def _get(session: Session, username: str) -> User:
+    user = session.get(User, username.strip().lower())
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    return user
+
+
+def _tz(value: str) -> str:
+    try:
+        return validate_timezone(value)
+    except ValueError as exc:
+        raise BadRequest(str(exc), field="timezone") from exc
+
+
+def _hash(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise BadRequest(f"password: at least {MIN_PASSWORD_LENGTH} characters", field="password")
+    return _hasher.hash(password)
+
+
+def _verify(hashed: str, password: str) -> bool:
+    try:
+        return _hasher.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False

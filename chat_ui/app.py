@@ -1,0 +1,121 @@
+"""Chainlit handlers only: login, chat turns rendered as tool steps and a streamed reply,
+reminder actions. Loaded by path by `mount_chainlit`; never import this module."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import chainlit as cl
+
+from agent.events import TextDelta, ToolFinished, ToolStarted, TurnDone
+from agent.task_client import TaskClient, ToolError
+from backend_services.contracts import AppId
+from backend_services.platform.timeutil import utcnow
+from chat_ui.context import current
+from chat_ui.delivery import deliver_pending
+
+SNOOZE = timedelta(minutes=10)
+
+
+@cl.password_auth_callback
+async def password_login(username: str, password: str) -> cl.User | None:
+    result = await current().app.runtime.invoke(
+        AppId.TASKS.value, "auth/login", http_method="POST",
+        json={"username": username[:64], "password": password[:500]},
+    )
+    if not result.ok:
+        return None
+    user = result.body["user"]
+    return cl.User(identifier=user["id"], display_name=user["display_name"],
+                   metadata={"role": user["role"], "timezone": user["timezone"]})
+
+
+def _user() -> cl.User:
+    user = cl.user_session.get("user")
+    if not isinstance(user, cl.User):
+        raise PermissionError("no signed-in user in this chat session")
+    return user
+
+
+def _role(user: cl.User) -> str:
+    return str(user.metadata.get("role", "user"))
+
+
+@cl.on_chat_start
+async def chat_start() -> None:
+    user = _user()
+    current().sessions.add(user.identifier, cl.context.session.id)
+    await deliver_pending(user.identifier, _role(user))
+
+
+@cl.on_chat_resume
+async def chat_resume(_thread: dict[str, object]) -> None:
+    await chat_start()
+
+
+@cl.on_chat_end
+async def chat_end() -> None:
+    user = cl.user_session.get("user")
+    if isinstance(user, cl.User):
+        current().sessions.remove(user.identifier, cl.context.session.id)
+
+
+@cl.on_message
+async def on_message(message: cl.Message) -> None:
+    ctx, user = current(), _user()
+    token = ctx.user_token(user.identifier, _role(user))
+    conversation_id = cl.context.session.thread_id
+    reply = cl.Message(content="")
+    steps: dict[str, cl.Step] = {}
+    streamed = False
+    async for event in ctx.agent.turn(token, user.identifier, conversation_id, message.content):
+        if isinstance(event, ToolStarted):
+            step = cl.Step(name=event.name, type="tool", show_input="json")
+            step.input = event.arguments
+            steps[event.call_id] = step
+            await step.send()
+        elif isinstance(event, ToolFinished):
+            step = steps[event.call_id]
+            step.output = event.output
+            step.is_error = not event.ok
+            await step.update()
+        elif isinstance(event, TextDelta):
+            streamed = True
+            await reply.stream_token(event.text)
+        elif isinstance(event, TurnDone) and not streamed:
+            for word in event.reply.split(" "):
+                await reply.stream_token(word + " ")
+            reply.content = event.reply
+    await reply.send()
+
+
+async def _act(action: cl.Action, verb: str) -> None:
+    ctx, user = current(), _user()
+    token = ctx.user_token(user.identifier, _role(user))
+    client = TaskClient(ctx.app.runtime, token)
+    task_id = str(action.payload.get("task_id") or "")
+    try:
+        if verb == "done":
+            task = await client.complete(task_id)
+            text = f"Marked '{task['title']}' as done."
+        else:
+            task = await client.add_reminder(task_id, {"at": (utcnow() + SNOOZE).isoformat()})
+            text = f"Snoozed '{task['title']}' for 10 minutes."
+    except ToolError as exc:
+        text = f"Sorry: {exc}."
+    await ctx.app.runtime.invoke(
+        AppId.NOTIFICATIONS.value, f"notifications/{action.payload.get('notification_id')}/ack",
+        http_method="POST", headers={"authorization": f"Bearer {token}"},
+    )
+    await action.remove()
+    await cl.Message(content=text).send()
+
+
+@cl.action_callback("mark_done")
+async def mark_done(action: cl.Action) -> None:
+    await _act(action, "done")
+
+
+@cl.action_callback("snooze")
+async def snooze(action: cl.Action) -> None:
+    await _act(action, "snooze")

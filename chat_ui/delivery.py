@@ -1,0 +1,71 @@
+"""Sending notifications into live Chainlit sessions, with their action buttons."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import chainlit as cl
+from chainlit.context import init_ws_context
+from chainlit.session import WebsocketSession
+
+from backend_services.contracts import AppId
+from chat_ui.context import current
+
+log = logging.getLogger("todo.chat.delivery")
+
+
+def notification_message(note: dict[str, Any]) -> cl.Message:
+    payload = {"notification_id": note["id"], "task_id": note.get("task_id")}
+    actions = []
+    if note.get("task_id"):
+        actions = [
+            cl.Action(name="mark_done", payload=payload, label="Mark done"),
+            cl.Action(name="snooze", payload=payload, label="Snooze 10 min"),
+        ]
+    return cl.Message(content=f"🔔 {note['body']}", author="Reminder", actions=actions)
+
+
+async def mark_delivered(user_id: str, role: str, notification_id: str) -> None:
+    ctx = current()
+    token = ctx.user_token(user_id, role)
+    await ctx.app.runtime.invoke(
+        AppId.NOTIFICATIONS.value, f"notifications/{notification_id}/delivered",
+        http_method="POST", headers={"authorization": f"Bearer {token}"},
+    )
+
+
+async def deliver_live(user_id: str, note: dict[str, Any]) -> int:
+    """Show `note` in every session of `user_id` held by this process; returns how many."""
+    ctx = current()
+    delivered = 0
+    for sid in ctx.sessions.of(user_id):
+        session = WebsocketSession.get_by_id(sid)
+        if session is None:
+            ctx.sessions.remove(user_id, sid)
+            continue
+        init_ws_context(session)
+        try:
+            await notification_message(note).send()
+            delivered += 1
+        except Exception:
+            log.exception("could not deliver to session %s", sid)
+    if delivered:
+        await mark_delivered(user_id, "user", note["id"])
+    return delivered
+
+
+async def deliver_pending(user_id: str, role: str) -> None:
+    """On chat start/resume: everything stored but not yet delivered."""
+    ctx = current()
+    token = ctx.user_token(user_id, role)
+    result = await ctx.app.runtime.invoke(
+        AppId.NOTIFICATIONS.value, "notifications", params={"undelivered": "true"},
+        headers={"authorization": f"Bearer {token}"},
+    )
+    if not result.ok:
+        log.warning("could not load pending notifications: %s", result.status_code)
+        return
+    for note in reversed(result.body):
+        await notification_message(note).send()
+        await mark_delivered(user_id, role, note["id"])

@@ -1,0 +1,65 @@
+"""chat-ui: the Chainlit UI and the agent in one FastAPI app, plus live notification fan-in."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from pathlib import Path
+
+os.environ.setdefault("CHAINLIT_APP_ROOT", str(Path(__file__).resolve().parent))
+
+from fastapi import FastAPI  # noqa: E402
+
+from agent.service import Agent, LLMConfig  # noqa: E402
+from backend_services.contracts import (  # noqa: E402
+    BROADCAST_PUBSUB,
+    AppId,
+    CloudEvent,
+    EventPayload,
+    NotificationCreated,
+    Topic,
+)
+from backend_services.platform.app_support import build_service_app  # noqa: E402
+from backend_services.platform.runtime import Runtime  # noqa: E402
+from backend_services.platform.settings import Settings  # noqa: E402
+from backend_services.platform.subscriptions import Subscribed, mount_subscriptions  # noqa: E402
+from chat_ui.context import ChatContext, set_current  # noqa: E402
+
+HANDLERS = Path(__file__).resolve().parent / "app.py"
+
+
+def chainlit_secret(signing_key: str) -> str:
+    """Chainlit's session secret, derived from our signing key (one secret to manage)."""
+    return hmac.new(signing_key.encode(), b"chainlit-session", hashlib.sha256).hexdigest()
+
+
+def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> FastAPI:
+    """`signing_key` is read from the secret store by the caller: Chainlit needs its session
+    secret before the app starts."""
+    os.environ["CHAINLIT_AUTH_SECRET"] = chainlit_secret(signing_key)
+    app, ctx = build_service_app(
+        settings, runtime, AppId.CHAT_UI.value, title="Chat UI",
+        description="Chainlit chat with the to-do agent.",
+    )
+    chat = ChatContext(app=ctx, agent=Agent(runtime, LLMConfig.from_env(), settings.max_chat_chars))
+    set_current(chat)
+    app.state.chat = chat
+
+    async def on_notification(_event: CloudEvent, payload: EventPayload) -> None:
+        from chat_ui.delivery import deliver_live
+
+        assert isinstance(payload, NotificationCreated)
+        await deliver_live(payload.user_id, {
+            "id": payload.notification_id, "task_id": payload.task_id,
+            "title": payload.title, "body": payload.body,
+        })
+
+    mount_subscriptions(app, [
+        Subscribed(BROADCAST_PUBSUB, Topic.TASK_UPDATES.value, "/events/notification",
+                   on_notification),
+    ])
+    from chainlit.utils import mount_chainlit
+
+    mount_chainlit(app, target=str(HANDLERS), path="/")
+    return app
