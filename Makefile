@@ -16,10 +16,11 @@ setup: $(STAMP)
 run: setup  ## the product, embedded, no API key needed
 	.venv/bin/todo up
 
-prepare: setup  ## system packages, daprd/scheduler (built once), Kafka jars (fetched once)
+prepare: setup  ## system packages, daprd/scheduler and helm (built once), Kafka jars (fetched once)
 	deploy/system/install.sh
 	deploy/dapr/build.sh
 	deploy/kafka/fetch.sh
+	deploy/helm-tools/build.sh
 
 test: prepare  ## the whole suite: unit, API, PostgreSQL, real stack, browser
 	.venv/bin/pytest -q -p no:cacheprovider

@@ -178,12 +178,6 @@ def _password(args: argparse.Namespace) -> str:
     return getpass.getpass("password: ")
 
 
-def cmd_stack(args: argparse.Namespace) -> int:
-    from backend_services.stack.commands import main as stack_main
-
-    return stack_main(args.stack_args)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="todo", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -228,13 +222,16 @@ def build_parser() -> argparse.ArgumentParser:
     pw.add_argument("--password-stdin", action="store_true")
     usr.set_defaults(fn=cmd_users)
 
-    stack = sub.add_parser("stack", help="the real local stack: up|status|logs|down")
-    stack.add_argument("stack_args", nargs=argparse.REMAINDER)
-    stack.set_defaults(fn=cmd_stack)
+    sub.add_parser("stack", help="the real local stack: up|status|logs|down (see `todo stack -h`)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["stack"]:  # everything after `stack` belongs to the launcher
+        from backend_services.stack.commands import main as stack_main
+
+        return stack_main(argv[1:])
     args = build_parser().parse_args(argv)
     return int(args.fn(args))
 

@@ -49,7 +49,7 @@ class EmbeddedGateway:
             for app in self.apps.values():
                 await stack.enter_async_context(app.router.lifespan_context(app))
             await self.runtime.start()
-            stack.push_async_callback(self.runtime.stop)
+            stack.push_async_callback(self.runtime.aclose)
             yield
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:

@@ -106,6 +106,9 @@ class EmbeddedRuntime:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+
+    async def aclose(self) -> None:
+        await self.stop()
         for client in self._clients.values():
             await client.aclose()
 

@@ -1,0 +1,7 @@
+"""``python -m backend_services.stack up|status|logs|down``."""
+
+import sys
+
+from .commands import main
+
+raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,172 @@
+"""``todo stack up|status|logs|down``: the local real stack's command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from .paths import APP_IDS, default_stack_dir
+from .processes import tail
+from .stack import Stack, StackError, UpOptions, format_table
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="todo stack",
+        description="Local stack: PostgreSQL, Kafka, Dapr scheduler, six services with daprd.",
+    )
+    parser.add_argument(
+        "--stack-dir",
+        type=Path,
+        default=None,
+        help="stack directory (default: $TODO_STACK_DIR or <repo>/var/stack)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="build/fetch what is missing, start everything, wait healthy")
+    apps = up.add_mutually_exclusive_group()
+    apps.add_argument(
+        "--apps",
+        dest="apps",
+        action="store_true",
+        default=None,
+        help="start the app processes (default: if backend_services/serve.py exists)",
+    )
+    apps.add_argument(
+        "--no-apps", dest="apps", action="store_false", help="sidecars only, without app processes"
+    )
+    up.add_argument(
+        "--placement",
+        action="store_true",
+        help="also start the placement service (actors/workflows)",
+    )
+    up.add_argument(
+        "--no-build",
+        action="store_true",
+        help="do not run deploy/dapr/build.sh and deploy/kafka/fetch.sh",
+    )
+    up.add_argument(
+        "--only",
+        action="append",
+        choices=APP_IDS,
+        metavar="APP_ID",
+        help="start only these services (repeatable)",
+    )
+
+    status = sub.add_parser("status", help="processes, health, ports")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+
+    logs = sub.add_parser("logs", help="show a process's log (<stack>/logs/NAME.log)")
+    logs.add_argument("name", help="e.g. kafka, postgres, scheduler, chat-ui, daprd-chat-ui")
+    logs.add_argument("-n", "--lines", type=int, default=100)
+    logs.add_argument("-f", "--follow", action="store_true")
+
+    down = sub.add_parser("down", help="stop everything")
+    down.add_argument(
+        "--purge",
+        action="store_true",
+        help="also delete the stack directory (databases, topics, jobs)",
+    )
+    return parser
+
+
+def _cmd_up(stack: Stack, args: argparse.Namespace) -> int:
+    opts = UpOptions(
+        apps=args.apps,
+        placement=args.placement,
+        build=not args.no_build,
+        app_ids=tuple(args.only) if args.only else APP_IDS,
+    )
+    started = time.monotonic()
+    stack.say(f"stack dir: {stack.layout.root}")
+    try:
+        stack.up(opts)
+    except (StackError, RuntimeError) as exc:
+        stack.say(f"todo stack up: FAILED\n{exc}")
+        stack.say("see `todo stack status` and `todo stack logs NAME`")
+        return 1
+    rows, infra = stack.status()
+    stack.say(format_table(rows))
+    for key, value in sorted(infra.items()):
+        stack.say(f"{key}: {value}")
+    ui = next((r.url for r in rows if r.url), None)
+    if ui:
+        stack.say(f"chat UI: {ui}")
+    stack.say(f"up in {time.monotonic() - started:.0f}s")
+    return 0 if all(r.healthy for r in rows) else 1
+
+
+def _cmd_status(stack: Stack, args: argparse.Namespace) -> int:
+    rows, infra = stack.status()
+    healthy = bool(rows) and all(r.healthy for r in rows)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "stack_dir": str(stack.layout.root),
+                    "healthy": healthy,
+                    "processes": [r.as_json() for r in rows],
+                    "infra": infra,
+                },
+                indent=2,
+            )
+        )
+    else:
+        if not rows:
+            print(f"no stack running in {stack.layout.root}")
+            return 1
+        print(format_table(rows))
+        for key, value in sorted(infra.items()):
+            print(f"{key}: {value}")
+        for r in rows:
+            if not r.alive:
+                print(f"\n--- {r.name} CRASHED, last lines of {r.log}:")
+                print("\n".join(r.log_tail))
+    return 0 if healthy else 1
+
+
+def _cmd_logs(stack: Stack, args: argparse.Namespace) -> int:
+    path = stack.layout.log(args.name)
+    if not path.exists():
+        known = sorted(p.stem for p in stack.layout.logs.glob("*.log"))
+        print(f"no log {path}; known: {', '.join(known) or '-'}", file=sys.stderr)
+        return 1
+    for line in tail(path, args.lines):
+        print(line)
+    if args.follow:
+        with path.open("rb") as fh:
+            fh.seek(0, 2)
+            try:
+                while True:
+                    chunk = fh.read()
+                    if chunk:
+                        sys.stdout.write(chunk.decode("utf-8", errors="replace"))
+                        sys.stdout.flush()
+                    else:
+                        time.sleep(0.5)
+            except KeyboardInterrupt:
+                return 0
+    return 0
+
+
+def _cmd_down(stack: Stack, args: argparse.Namespace) -> int:
+    stopped = stack.down(purge=args.purge)
+    print(f"stopped: {', '.join(stopped) if stopped else 'nothing was running'}")
+    if args.purge:
+        print(f"removed {stack.layout.root}")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    """``todo stack ...`` (argv without the leading ``stack``)."""
+    args = _parser().parse_args(argv)
+    stack = Stack(args.stack_dir.resolve() if args.stack_dir else default_stack_dir())
+    handlers = {"up": _cmd_up, "status": _cmd_status, "logs": _cmd_logs, "down": _cmd_down}
+    return handlers[args.command](stack, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

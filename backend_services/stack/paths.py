@@ -1,0 +1,114 @@
+"""Where things live: the repository, the caches and the stack directory."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+DAPR_VERSION = "1.18.3"
+
+APP_IDS: tuple[str, ...] = (
+    "task-service",
+    "reminder-service",
+    "recurring-worker",
+    "notification-service",
+    "audit-service",
+    "chat-ui",
+)
+
+
+def cache_dir() -> Path:
+    """``$TODO_CACHE_DIR`` or ``~/.cache/todo-assistant`` (built binaries, jars)."""
+    env = os.environ.get("TODO_CACHE_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "todo-assistant"
+
+
+def default_stack_dir() -> Path:
+    """``$TODO_STACK_DIR`` or ``<repo>/var/stack`` (gitignored)."""
+    env = os.environ.get("TODO_STACK_DIR")
+    return Path(env).resolve() if env else REPO_ROOT / "var" / "stack"
+
+
+def kafka_version() -> str:
+    """The Kafka version pinned in ``deploy/kafka/pom.xml``."""
+    pom = (REPO_ROOT / "deploy" / "kafka" / "pom.xml").read_text(encoding="utf-8")
+    match = re.search(r"<kafka\.version>([^<]+)</kafka\.version>", pom)
+    if match is None:
+        raise RuntimeError("deploy/kafka/pom.xml has no <kafka.version>")
+    return match.group(1).strip()
+
+
+def dapr_bin_dir() -> Path:
+    return cache_dir() / f"dapr-{DAPR_VERSION}"
+
+
+def kafka_libs_dir() -> Path:
+    return cache_dir() / f"kafka-{kafka_version()}" / "libs"
+
+
+@dataclass(frozen=True)
+class StackLayout:
+    """Paths inside one stack directory."""
+
+    root: Path
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def state_file(self) -> Path:
+        return self.root / "state.json"
+
+    @property
+    def secrets_file(self) -> Path:
+        return self.root / "secrets.json"
+
+    @property
+    def data(self) -> Path:
+        """``TODO_DATA_DIR`` of the apps."""
+        return self.root / "data"
+
+    @property
+    def postgres(self) -> Path:
+        return self.root / "postgres"
+
+    @property
+    def kafka(self) -> Path:
+        return self.root / "kafka"
+
+    @property
+    def scheduler(self) -> Path:
+        return self.root / "scheduler"
+
+    @property
+    def placement(self) -> Path:
+        return self.root / "placement"
+
+    @property
+    def run(self) -> Path:
+        """Rendered Dapr resources and configuration."""
+        return self.root / "run"
+
+    @property
+    def components(self) -> Path:
+        return self.run / "components"
+
+    @property
+    def config_file(self) -> Path:
+        return self.run / "todo-config.yaml"
+
+    @property
+    def name_resolution_db(self) -> Path:
+        return self.run / "nameresolution.db"
+
+    def log(self, name: str) -> Path:
+        return self.logs / f"{name}.log"
+
+    def ensure(self) -> None:
+        for path in (self.root, self.logs, self.data, self.run):
+            path.mkdir(parents=True, exist_ok=True)

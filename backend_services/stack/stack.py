@@ -1,0 +1,500 @@
+"""The whole local stack: build/fetch, start infra, render resources, start the
+six services each with its daprd, report status, stop."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from . import dapr, kafka, postgres, processes
+from .paths import (
+    APP_IDS,
+    REPO_ROOT,
+    StackLayout,
+    dapr_bin_dir,
+    default_stack_dir,
+    kafka_libs_dir,
+)
+from .ports import HOST, PortAllocator, is_listening
+from .processes import ProcessRecord, StackState
+from .resources import render_all, write_secrets
+
+UI_APP_ID = "chat-ui"
+APP_START_TIMEOUT = float(os.environ.get("TODO_STACK_APP_TIMEOUT", "120"))
+DAPRD_START_TIMEOUT = float(os.environ.get("TODO_STACK_DAPRD_TIMEOUT", "90"))
+
+
+class StackError(RuntimeError):
+    pass
+
+
+def app_command(app_id: str, port: int) -> list[str]:
+    """The app process contract (backend_services/serve.py)."""
+    python = REPO_ROOT / ".venv" / "bin" / "python"
+    exe = str(python) if python.exists() else sys.executable
+    return [exe, "-m", "backend_services.serve", app_id, "--host", HOST, "--port", str(port)]
+
+
+def apps_available() -> bool:
+    return (REPO_ROOT / "backend_services" / "serve.py").exists()
+
+
+def app_healthy(port: int) -> bool:
+    return dapr.http_status(f"http://{HOST}:{port}/healthz") == 200
+
+
+@dataclass
+class UpOptions:
+    apps: bool | None = None  # None: start them when backend_services/serve.py exists
+    placement: bool = False
+    build: bool = True
+    app_ids: tuple[str, ...] = APP_IDS
+
+
+@dataclass
+class ProcessStatus:
+    name: str
+    kind: str
+    pid: int
+    alive: bool
+    healthy: bool
+    ports: dict[str, int]
+    url: str | None
+    log: str
+    log_tail: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "name": self.name,
+            "kind": self.kind,
+            "pid": self.pid,
+            "alive": self.alive,
+            "healthy": self.healthy,
+            "ports": self.ports,
+            "url": self.url,
+            "log": self.log,
+        }
+        if not self.alive:
+            data["crashed"] = True
+            data["log_tail"] = self.log_tail
+        return data
+
+
+class Stack:
+    def __init__(self, root: Path | None = None, out: TextIO | None = None) -> None:
+        self.layout = StackLayout(root or default_stack_dir())
+        self.out = out or sys.stdout
+
+    # -- helpers -----------------------------------------------------------------
+
+    def say(self, msg: str) -> None:
+        print(msg, file=self.out, flush=True)
+
+    def load(self) -> StackState:
+        return StackState.load(self.layout.state_file)
+
+    def _run_script(self, script: Path) -> None:
+        started = time.monotonic()
+        with subprocess.Popen(
+            ["bash", str(script)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        ) as proc:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                self.out.write(line)
+                self.out.flush()
+        if proc.returncode != 0:
+            raise StackError(f"{script.relative_to(REPO_ROOT)} failed ({proc.returncode})")
+        took = time.monotonic() - started
+        if took > 2:
+            self.say(f"  ({script.name} took {took:.0f}s)")
+
+    def ensure_artifacts(self) -> None:
+        """Build daprd & co. and fetch Kafka's jars when missing (cached)."""
+        if not Path(postgres.PG_BIN / "initdb").exists():
+            self._run_script(REPO_ROOT / "deploy" / "system" / "install.sh")
+        self._run_script(REPO_ROOT / "deploy" / "dapr" / "build.sh")
+        self._run_script(REPO_ROOT / "deploy" / "kafka" / "fetch.sh")
+
+    def health(self, rec: ProcessRecord) -> bool:
+        """Whether a live process answers its health check."""
+        if rec.name == "postgres":
+            return postgres.is_running(self.layout.postgres) and is_listening(rec.ports["postgres"])
+        if rec.name == "kafka":
+            return kafka.is_ready(f"{HOST}:{rec.ports['broker']}")
+        if rec.name in ("scheduler", "placement"):
+            return dapr.control_plane_healthy(rec.ports["healthz"])
+        if rec.kind == "daprd":
+            return dapr.daprd_healthy(rec.ports["dapr_http"])
+        if rec.kind == "app":
+            return app_healthy(rec.ports["app"])
+        return True
+
+    def _alive(self, rec: ProcessRecord | None) -> bool:
+        if rec is None:
+            return False
+        if rec.name == "postgres":
+            return postgres.is_running(self.layout.postgres)
+        return processes.record_alive(rec)
+
+    # -- up ------------------------------------------------------------------------
+
+    def up(self, options: UpOptions | None = None) -> StackState:
+        opts = options or UpOptions()
+        layout = self.layout
+        layout.ensure()
+        if opts.build:
+            self.ensure_artifacts()
+        state = self.load()
+        live = {name for name, rec in state.processes.items() if self._alive(rec)}
+        for name in sorted(set(state.processes) - live):
+            self.say(f"  {name}: not running (pid {state.processes[name].pid}), will start")
+            del state.processes[name]
+        alloc = PortAllocator(state.ports)
+
+        def port(key: str, owner: str) -> int:
+            return alloc.get(key, in_use_by_us=owner in live)
+
+        try:
+            self._up_postgres(state, port("postgres", "postgres"))
+            self._up_kafka(state, port("kafka", "kafka"), port("kafka.controller", "kafka"))
+            self._up_scheduler(state, port)
+            if opts.placement:
+                self._up_placement(state, port)
+            state.ports = dict(alloc.assigned)
+            state.save(layout.state_file)
+
+            creds = postgres.credentials(layout.postgres)
+            if creds is None:
+                raise StackError("postgres credentials unavailable")
+            write_secrets(
+                layout.secrets_file,
+                pg_keyword_dsn=creds.keyword_dsn(),
+                database_url=creds.url("postgresql+psycopg"),
+            )
+            render_all(
+                {
+                    "KAFKA_BROKERS": state.infra["kafka_bootstrap"],
+                    "SECRETS_FILE": str(layout.secrets_file),
+                    "NAME_RESOLUTION_DB": str(layout.name_resolution_db),
+                },
+                layout.components,
+                layout.config_file,
+            )
+
+            with_apps = apps_available() if opts.apps is None else opts.apps
+            if with_apps and not apps_available():
+                raise StackError("backend_services/serve.py does not exist yet")
+            if not with_apps:
+                self.say("  apps: not started (sidecars run without --app-port)")
+            self._up_services(state, port, opts.app_ids, with_apps)
+        finally:
+            state.ports.update(alloc.assigned)
+            state.save(layout.state_file)
+        return state
+
+    def _up_postgres(self, state: StackState, pg_port: int) -> None:
+        directory = self.layout.postgres
+        was_running = postgres.is_running(directory)
+        started = time.monotonic()
+        dsn = postgres.start_cluster(directory, pg_port, log=self.layout.log("postgres"))
+        creds = postgres.credentials(directory)
+        pid = postgres.server_pid(directory) or 0
+        actual = creds.port if creds else pg_port
+        state.processes["postgres"] = ProcessRecord(
+            name="postgres",
+            pid=pid,
+            argv=[str(postgres.PG_BIN / "postgres"), "-D", str(directory / "data")],
+            log=str(self.layout.log("postgres")),
+            kind="infra",
+            ports={"postgres": actual},
+            started_at=time.time(),
+            proc_start=processes.proc_start_time(pid),
+        )
+        state.infra["postgres_dsn"] = dsn
+        verb = "kept" if was_running else f"started in {time.monotonic() - started:.1f}s"
+        self.say(f"  postgres: {verb} on {HOST}:{actual}")
+
+    def _up_kafka(self, state: StackState, broker: int, controller: int) -> None:
+        rec = state.processes.get("kafka")
+        bootstrap = f"{HOST}:{broker}"
+        if rec is not None:
+            kept = f"{HOST}:{rec.ports['broker']}"
+            try:
+                kafka.wait_ready(kept, timeout=60, rec=rec)
+            except kafka.KafkaError:
+                processes.stop(rec)  # alive but not answering: restart it
+            else:
+                self.say(f"  kafka: kept on {kept}")
+                state.infra["kafka_bootstrap"] = kept
+                return
+        started = time.monotonic()
+        rec = kafka.start(
+            self.layout.kafka,
+            kafka.KafkaPorts(broker, controller),
+            kafka_libs_dir(),
+            self.layout.log("kafka"),
+        )
+        state.processes["kafka"] = rec
+        state.save(self.layout.state_file)
+        kafka.wait_ready(bootstrap, rec=rec)
+        state.infra["kafka_bootstrap"] = bootstrap
+        self.say(f"  kafka: started on {bootstrap} in {time.monotonic() - started:.1f}s")
+
+    def _up_scheduler(self, state: StackState, port: Callable[[str, str], int]) -> None:
+        rec = state.processes.get("scheduler")
+        if rec is not None and dapr.control_plane_healthy(rec.ports["healthz"]):
+            state.infra["scheduler_address"] = f"{HOST}:{rec.ports['grpc']}"
+            self.say(f"  scheduler: kept on {state.infra['scheduler_address']}")
+            return
+        if rec is not None:
+            processes.stop(rec)
+        ports = dapr.SchedulerPorts(
+            grpc=port("scheduler.grpc", "scheduler"),
+            healthz=port("scheduler.healthz", "scheduler"),
+            metrics=port("scheduler.metrics", "scheduler"),
+            etcd_client=port("scheduler.etcd_client", "scheduler"),
+            etcd_peer=port("scheduler.etcd_peer", "scheduler"),
+        )
+        started = time.monotonic()
+        rec = dapr.start_scheduler(
+            self.layout.scheduler, ports, self.layout.log("scheduler"), dapr_bin_dir()
+        )
+        state.processes["scheduler"] = rec
+        state.save(self.layout.state_file)
+        dapr.wait_until(
+            lambda: dapr.control_plane_healthy(ports.healthz), "scheduler", timeout=60, rec=rec
+        )
+        state.infra["scheduler_address"] = ports.address
+        self.say(f"  scheduler: started on {ports.address} in {time.monotonic() - started:.1f}s")
+
+    def _up_placement(self, state: StackState, port: Callable[[str, str], int]) -> None:
+        rec = state.processes.get("placement")
+        if rec is not None and dapr.control_plane_healthy(rec.ports["healthz"]):
+            state.infra["placement_address"] = f"{HOST}:{rec.ports['grpc']}"
+            return
+        ports = dapr.PlacementPorts(
+            grpc=port("placement.grpc", "placement"),
+            healthz=port("placement.healthz", "placement"),
+            metrics=port("placement.metrics", "placement"),
+            raft=port("placement.raft", "placement"),
+        )
+        rec = dapr.start_placement(
+            self.layout.placement, ports, self.layout.log("placement"), dapr_bin_dir()
+        )
+        state.processes["placement"] = rec
+        state.save(self.layout.state_file)
+        dapr.wait_until(
+            lambda: dapr.control_plane_healthy(ports.healthz), "placement", timeout=60, rec=rec
+        )
+        state.infra["placement_address"] = ports.address
+        self.say(f"  placement: started on {ports.address}")
+
+    def _up_services(
+        self,
+        state: StackState,
+        port: Callable[[str, str], int],
+        app_ids: Iterable[str],
+        with_apps: bool,
+    ) -> None:
+        layout = self.layout
+        ids = list(app_ids)
+        sidecars: dict[str, dapr.SidecarPorts] = {}
+        app_ports: dict[str, int] = {}
+        for app_id in ids:
+            owner = f"daprd-{app_id}"
+            sidecars[app_id] = dapr.SidecarPorts(
+                http=port(f"{app_id}.dapr_http", owner),
+                grpc=port(f"{app_id}.dapr_grpc", owner),
+                internal_grpc=port(f"{app_id}.dapr_internal_grpc", owner),
+                metrics=port(f"{app_id}.dapr_metrics", owner),
+            )
+            if with_apps:
+                app_ports[app_id] = port(f"{app_id}.app", app_id)
+
+        # 1. apps first (daprd probes the app port and reads /dapr/subscribe at
+        # start); they are not waited for here: an app waits for its sidecar's
+        # outbound side (secrets) before it listens.
+        pending_apps: list[ProcessRecord] = []
+        for app_id in app_ports:
+            rec = state.processes.get(app_id)
+            if rec is not None:
+                if rec.argv == app_command(app_id, app_ports[app_id]):
+                    continue
+                self.say(f"  {app_id}: command changed, restarting")
+                processes.stop(rec)
+            side = sidecars[app_id]
+            url = f"http://{HOST}:{app_ports[app_id]}" if app_id == UI_APP_ID else None
+            rec = processes.start(
+                app_id,
+                app_command(app_id, app_ports[app_id]),
+                log=layout.log(app_id),
+                kind="app",
+                cwd=REPO_ROOT,
+                env={
+                    "TODO_RUNTIME": "sidecar",
+                    "APP_ID": app_id,
+                    "DAPR_HTTP_PORT": str(side.http),
+                    "DAPR_GRPC_PORT": str(side.grpc),
+                    "TODO_DATA_DIR": str(layout.data),
+                    "PYTHONUNBUFFERED": "1",
+                },
+                unset_env=("TODO_SECRETS_FILE",),
+                ports={"app": app_ports[app_id], "dapr_http": side.http, "dapr_grpc": side.grpc},
+                url=url,
+            )
+            state.processes[app_id] = rec
+            pending_apps.append(rec)
+        state.save(layout.state_file)
+
+        # 2. one daprd per app
+        pending_sidecars: list[ProcessRecord] = []
+        placement = state.infra.get("placement_address")
+        for app_id in ids:
+            name = f"daprd-{app_id}"
+            kept = state.processes.get(name)
+            wanted = dapr.daprd_argv(
+                app_id,
+                sidecars[app_id],
+                resources_path=layout.components,
+                config=layout.config_file,
+                scheduler_address=state.infra["scheduler_address"],
+                app_port=app_ports.get(app_id),
+                placement_address=placement,
+                bin_dir=dapr_bin_dir(),
+            )
+            if kept is not None:
+                if kept.argv == wanted:
+                    continue
+                self.say(f"  {name}: flags changed (app port, scheduler...), restarting")
+                processes.stop(kept)
+            rec = dapr.start_daprd(
+                app_id,
+                sidecars[app_id],
+                log=layout.log(name),
+                resources_path=layout.components,
+                config=layout.config_file,
+                scheduler_address=state.infra["scheduler_address"],
+                app_port=app_ports.get(app_id),
+                placement_address=placement,
+                cwd=layout.run,
+                bin_dir=dapr_bin_dir(),
+            )
+            state.processes[name] = rec
+            pending_sidecars.append(rec)
+        state.save(layout.state_file)
+
+        # 3. both healthy: app GET /healthz 200, daprd /v1.0/healthz 204
+        self._wait_all(
+            pending_apps + pending_sidecars,
+            lambda r: self.health(r),
+            max(APP_START_TIMEOUT, DAPRD_START_TIMEOUT),
+        )
+
+    def _wait_all(
+        self, recs: list[ProcessRecord], check: Callable[[ProcessRecord], bool], timeout: float
+    ) -> None:
+        if not recs:
+            return
+        started = time.monotonic()
+
+        def wait(rec: ProcessRecord) -> None:
+            dapr.wait_until(lambda: check(rec), rec.name, timeout=timeout, rec=rec, interval=0.5)
+
+        errors: list[str] = []
+        with ThreadPoolExecutor(max_workers=len(recs)) as pool:
+            futures = {rec.name: pool.submit(wait, rec) for rec in recs}
+            for name, fut in futures.items():
+                try:
+                    fut.result()
+                except dapr.DaprError as exc:
+                    errors.append(f"{name}: {exc}")
+        if errors:
+            raise StackError("\n".join(errors))
+        names = ", ".join(r.name for r in recs)
+        self.say(f"  healthy after {time.monotonic() - started:.1f}s: {names}")
+
+    # -- status / down ------------------------------------------------------------
+
+    def status(self) -> tuple[list[ProcessStatus], dict[str, str]]:
+        state = self.load()
+        result: list[ProcessStatus] = []
+        for rec in sorted(state.processes.values(), key=_display_order):
+            alive = self._alive(rec)
+            healthy = alive and self.health(rec)
+            result.append(
+                ProcessStatus(
+                    name=rec.name,
+                    kind=rec.kind,
+                    pid=rec.pid,
+                    alive=alive,
+                    healthy=healthy,
+                    ports=rec.ports,
+                    url=rec.url,
+                    log=rec.log,
+                    log_tail=[] if alive else processes.tail(Path(rec.log), 15),
+                )
+            )
+        return result, dict(state.infra)
+
+    def down(self, purge: bool = False) -> list[str]:
+        state = self.load()
+        stopped: list[str] = []
+        order = {"daprd": 0, "app": 1, "infra": 2}
+        infra_order = {"placement": 0, "scheduler": 1, "kafka": 2, "postgres": 3}
+        recs = sorted(
+            state.processes.values(),
+            key=lambda r: (order.get(r.kind, 3), infra_order.get(r.name, 0), r.name),
+        )
+        for rec in recs:
+            if rec.name == "postgres":
+                if postgres.stop_cluster(self.layout.postgres):
+                    stopped.append(rec.name)
+            elif processes.stop(rec):
+                stopped.append(rec.name)
+        # a cluster left from an earlier run without state
+        if postgres.is_running(self.layout.postgres) and postgres.stop_cluster(
+            self.layout.postgres
+        ):
+            stopped.append("postgres")
+        state.processes.clear()
+        state.infra.clear()
+        if purge:
+            shutil.rmtree(self.layout.root, ignore_errors=True)
+        elif self.layout.root.exists():
+            state.save(self.layout.state_file)
+        return stopped
+
+
+def _display_order(rec: ProcessRecord) -> tuple[int, int, int, str]:
+    infra = ("postgres", "kafka", "scheduler", "placement")
+    if rec.name in infra:
+        return (0, infra.index(rec.name), 0, rec.name)
+    app_id = rec.name.removeprefix("daprd-")
+    index = APP_IDS.index(app_id) if app_id in APP_IDS else len(APP_IDS)
+    return (1, index, int(rec.kind == "daprd"), rec.name)
+
+
+def format_table(rows: list[ProcessStatus]) -> str:
+    header = ("NAME", "PID", "STATE", "PORTS", "URL")
+    lines: list[tuple[str, str, str, str, str]] = [header]
+    for st in rows:
+        state = "healthy" if st.healthy else ("UNHEALTHY" if st.alive else "CRASHED")
+        ports = " ".join(f"{k}={v}" for k, v in sorted(st.ports.items()))
+        lines.append((st.name, str(st.pid), state, ports, st.url or ""))
+    widths = [max(len(row[i]) for row in lines) for i in range(4)]
+    return "\n".join(
+        "  ".join(col.ljust(widths[i]) for i, col in enumerate(row[:4])) + "  " + row[4]
+        for row in lines
+    ).rstrip()

@@ -1,0 +1,68 @@
+"""A real stack (PostgreSQL, Kafka, Dapr scheduler, one daprd per app-id
+without app processes) in a temporary directory, shared by this package's
+tests. Started through backend_services.stack, like ``todo stack up``."""
+
+from __future__ import annotations
+
+import io
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from backend_services.stack.processes import StackState
+from backend_services.stack.stack import Stack, UpOptions
+
+
+@dataclass
+class InfraStack:
+    stack: Stack
+    out: io.StringIO
+
+    @property
+    def state(self) -> StackState:
+        return self.stack.load()
+
+    def dapr_http(self, app_id: str) -> int:
+        return self.state.processes[f"daprd-{app_id}"].ports["dapr_http"]
+
+    def daprd_log(self, app_id: str) -> str:
+        return self.stack.layout.log(f"daprd-{app_id}").read_text(errors="replace")
+
+
+def http(method: str, url: str, body: Any = None, timeout: float = 10.0) -> tuple[int, bytes]:
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return int(resp.status), resp.read()
+    except urllib.error.HTTPError as exc:
+        return int(exc.code), exc.read()
+
+
+@pytest.fixture(scope="session")
+def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InfraStack]:
+    root = tmp_path_factory.mktemp("stack")
+    out = io.StringIO()
+    stack = Stack(Path(root), out=out)
+    try:
+        # build/fetch are no-ops when the caches are warm
+        stack.up(UpOptions(apps=False, build=True))
+    except Exception:
+        print(out.getvalue())
+        for log in sorted(stack.layout.logs.glob("*.log")):
+            lines = log.read_text(errors="replace").splitlines()[-30:]
+            print(f"--- {log.name}\n" + "\n".join(lines))
+        stack.down()
+        raise
+    try:
+        yield InfraStack(stack, out)
+    finally:
+        stack.down()
