@@ -34,18 +34,21 @@ class LLMLoop:
         self.model = model
         self.tools = openai_tools()
 
-    async def run(self, ctx: ToolContext, messages: list[dict[str, Any]]
-                  ) -> AsyncIterator[AgentEvent]:
+    async def run(
+        self, ctx: ToolContext, messages: list[dict[str, Any]]
+    ) -> AsyncIterator[AgentEvent]:
         """`messages` (system + history + the user's message) is extended in place."""
         for _ in range(MAX_ROUNDS):
             text_parts: list[str] = []
             calls: dict[int, _PendingCall] = {}
             try:
                 stream = await self.client.chat.completions.create(
-                    model=self.model, messages=messages,  # type: ignore[arg-type]
-                    tools=self.tools, stream=True,
+                    model=self.model,
+                    messages=messages,  # type: ignore[arg-type]
+                    tools=self.tools,
+                    stream=True,
                 )
-                async for chunk in stream:
+                async for chunk in stream:  # type: ignore[union-attr]
                     if not chunk.choices:
                         continue
                     delta = chunk.choices[0].delta
@@ -70,22 +73,34 @@ class LLMLoop:
                 messages.append({"role": "assistant", "content": text})
                 return
             ordered = [calls[i] for i in sorted(calls)]
-            messages.append({
-                "role": "assistant", "content": text or None,
-                "tool_calls": [
-                    {"id": c.id, "type": "function",
-                     "function": {"name": c.name, "arguments": "".join(c.arguments)}}
-                    for c in ordered
-                ],
-            })
+            messages.append(
+                {
+                    "role": "assistant",
+                    "content": text or None,
+                    "tool_calls": [
+                        {
+                            "id": c.id,
+                            "type": "function",
+                            "function": {"name": c.name, "arguments": "".join(c.arguments)},
+                        }
+                        for c in ordered
+                    ],
+                }
+            )
             for call in ordered:
                 raw = "".join(call.arguments) or "{}"
                 yield ToolStarted(call.id, call.name, _safe_json(raw))
                 result = await run_tool(ctx, call.name, raw)
-                yield ToolFinished(call.id, call.name, result.ok, result.message,
-                                   result.needs_confirmation)
-                messages.append({"role": "tool", "tool_call_id": call.id,
-                                 "content": json.dumps(result.for_model(), default=str)})
+                yield ToolFinished(
+                    call.id, call.name, result.ok, result.message, result.needs_confirmation
+                )
+                messages.append(
+                    {
+                        "role": "tool",
+                        "tool_call_id": call.id,
+                        "content": json.dumps(result.for_model(), default=str),
+                    }
+                )
         yield TurnDone("I stopped after too many steps; please rephrase what you need.")
 
 

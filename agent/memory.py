@@ -37,12 +37,15 @@ class ConversationStore:
         value, etag = await self.runtime.get_state(STATESTORE, self.key(user_id, conversation_id))
         return (Conversation.model_validate(value) if value else Conversation()), etag
 
-    async def save(self, user_id: str, conversation_id: str, convo: Conversation,
-                   etag: str | None) -> None:
+    async def save(
+        self, user_id: str, conversation_id: str, convo: Conversation, etag: str | None
+    ) -> None:
         convo.turns = convo.turns[-MAX_TURNS:]
         try:
             await self.runtime.save_state(
-                STATESTORE, self.key(user_id, conversation_id), convo.model_dump(mode="json"),
+                STATESTORE,
+                self.key(user_id, conversation_id),
+                convo.model_dump(mode="json"),
                 etag=etag,
             )
         except StateConflict:
@@ -51,6 +54,8 @@ class ConversationStore:
             latest.turns.extend(t for t in convo.turns if t not in latest.turns)
             latest.pending = convo.pending
             await self.runtime.save_state(
-                STATESTORE, self.key(user_id, conversation_id),
-                latest.model_dump(mode="json"), etag=latest_etag,
+                STATESTORE,
+                self.key(user_id, conversation_id),
+                latest.model_dump(mode="json"),
+                etag=latest_etag,
             )

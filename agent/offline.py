@@ -31,16 +31,23 @@ def plan(intent: nlp.Intent, ctx: ToolContext) -> tuple[str, dict[str, Any]] | s
     match intent:
         case nlp.AddTask():
             return "add_task", {
-                "title": intent.title, "description": intent.description,
-                "due_at": _iso(intent.due_at), "priority": intent.priority,
-                "tags": intent.tags, "recurrence": intent.recurrence,
+                "title": intent.title,
+                "description": intent.description,
+                "due_at": _iso(intent.due_at),
+                "priority": intent.priority,
+                "tags": intent.tags,
+                "recurrence": intent.recurrence,
                 "remind_at": _iso(intent.reminder_at),
                 "remind_before_minutes": intent.reminder_before_minutes,
             }
         case nlp.ListTasks():
-            return "list_tasks", {"status": intent.status, "search": intent.search,
-                                  "tag": intent.tag, "priority": intent.priority,
-                                  "overdue": True if intent.due == "overdue" else None}
+            return "list_tasks", {
+                "status": intent.status,
+                "search": intent.search,
+                "tag": intent.tag,
+                "priority": intent.priority,
+                "overdue": True if intent.due == "overdue" else None,
+            }
         case nlp.CompleteTask():
             return "complete_task", {"task": intent.ref}
         case nlp.ReopenTask():
@@ -51,12 +58,20 @@ def plan(intent: nlp.Intent, ctx: ToolContext) -> tuple[str, dict[str, Any]] | s
             tags = None
             if intent.add_tags:
                 tags = ["__add__", *intent.add_tags]
-            return "update_task", {"task": intent.ref, "title": intent.new_title,
-                                   "due_at": _iso(intent.due_at), "priority": intent.priority,
-                                   "description": intent.description, "tags": tags}
+            return "update_task", {
+                "task": intent.ref,
+                "title": intent.new_title,
+                "due_at": _iso(intent.due_at),
+                "priority": intent.priority,
+                "description": intent.description,
+                "tags": tags,
+            }
         case nlp.AddReminder():
-            return "add_reminder", {"task": intent.ref, "at": _iso(intent.at),
-                                    "before_minutes": intent.before_minutes}
+            return "add_reminder", {
+                "task": intent.ref,
+                "at": _iso(intent.at),
+                "before_minutes": intent.before_minutes,
+            }
         case nlp.RemoveReminder():
             return "remove_reminder", {"task": intent.ref}
         case nlp.SetRecurrence():
@@ -100,8 +115,8 @@ async def _merge_tags(ctx: ToolContext, name: str, args: dict[str, Any]) -> dict
     tags = args.get("tags")
     if name != "update_task" or not tags or tags[0] != "__add__":
         return args
-    from agent.tools import resolve_task
     from agent.task_client import ToolError
+    from agent.tools import resolve_task
 
     try:
         task = await resolve_task(ctx, args["task"])

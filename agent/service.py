@@ -33,9 +33,12 @@ class LLMConfig:
         api_key = os.environ.get("OPENAI_API_KEY") or ""
         if not base_url and not api_key:
             return None
-        return cls(base_url=base_url, api_key=api_key or "not-needed",
-                   model=os.environ.get("OPENAI_MODEL", "gpt-4o-mini"),
-                   timeout=float(os.environ.get("OPENAI_TIMEOUT", "30")))
+        return cls(
+            base_url=base_url,
+            api_key=api_key or "not-needed",
+            model=os.environ.get("OPENAI_MODEL", "gpt-4o-mini"),
+            timeout=float(os.environ.get("OPENAI_TIMEOUT", "30")),
+        )
 
 
 class Agent:
@@ -45,20 +48,24 @@ class Agent:
         self.max_chars = max_chars
         self.loop: LLMLoop | None = None
         if llm is not None:
-            client = AsyncOpenAI(base_url=llm.base_url, api_key=llm.api_key,
-                                 timeout=llm.timeout, max_retries=1)
+            client = AsyncOpenAI(
+                base_url=llm.base_url, api_key=llm.api_key, timeout=llm.timeout, max_retries=1
+            )
             self.loop = LLMLoop(client, llm.model)
 
     @property
     def mode(self) -> str:
         return "llm" if self.loop else "offline"
 
-    async def turn(self, token: str, user_id: str, conversation_id: str, text: str
-                   ) -> AsyncIterator[AgentEvent]:
+    async def turn(
+        self, token: str, user_id: str, conversation_id: str, text: str
+    ) -> AsyncIterator[AgentEvent]:
         text = text.strip()
         if len(text) > self.max_chars:
-            yield TurnDone(f"That message is too long ({len(text)} characters); please keep "
-                           f"it under {self.max_chars}.")
+            yield TurnDone(
+                f"That message is too long ({len(text)} characters); please keep "
+                f"it under {self.max_chars}."
+            )
             return
         if not text:
             yield TurnDone("Say what you'd like to do, for example 'add buy milk tomorrow'.")
@@ -76,8 +83,11 @@ class Agent:
         if self.loop is None:
             events = run_offline(ctx, text, now)
         else:
-            messages = [{"role": "system", "content": system_prompt(now, ctx.timezone)},
-                        *convo.turns, {"role": "user", "content": text}]
+            messages = [
+                {"role": "system", "content": system_prompt(now, ctx.timezone)},
+                *convo.turns,
+                {"role": "user", "content": text},
+            ]
             events = self.loop.run(ctx, messages)
         confirmation_asked = False
         async for event in events:
@@ -88,7 +98,5 @@ class Agent:
             yield event
         if not confirmation_asked:
             convo.pending = None  # a confirmation is good for the very next turn only
-        convo.turns += [{"role": "user", "content": text},
-                        {"role": "assistant", "content": reply}]
+        convo.turns += [{"role": "user", "content": text}, {"role": "assistant", "content": reply}]
         await self.memory.save(user_id, conversation_id, convo, etag)
-

@@ -20,11 +20,16 @@ class TaskClient:
         self.runtime = runtime
         self._headers = {"authorization": f"Bearer {token}"}
 
-    async def call(self, method: str, path: str, *, json: Any = None,
-                   params: dict[str, Any] | None = None) -> Any:
+    async def call(
+        self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None
+    ) -> Any:
         try:
             result = await self.runtime.invoke(
-                AppId.TASKS.value, path, http_method=method, json=json, params=params,
+                AppId.TASKS.value,
+                path,
+                http_method=method,
+                json=json,
+                params=params,
                 headers=self._headers,
             )
         except RuntimeUnavailable as exc:

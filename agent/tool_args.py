@@ -20,11 +20,13 @@ class AddTask(BaseModel):
     priority: Priority | None = Field(default=None)
     tags: list[str] = Field(default_factory=list, description="lower-case words without '#'")
     recurrence: str | None = Field(
-        default=None, description="RFC 5545 RRULE like FREQ=WEEKLY;BYDAY=MO; due_at is the "
-        "first occurrence")
+        default=None,
+        description="RFC 5545 RRULE like FREQ=WEEKLY;BYDAY=MO; due_at is the first occurrence",
+    )
     remind_at: str | None = Field(default=None, description=f"a reminder time: {WHEN}")
     remind_before_minutes: int | None = Field(
-        default=None, description="a reminder this many minutes before due_at")
+        default=None, description="a reminder this many minutes before due_at"
+    )
 
 
 class ListTasks(BaseModel):

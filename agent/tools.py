@@ -73,6 +73,7 @@ def tool(name: str, args: type[BaseModel]) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
         REGISTRY[name] = Tool(name, args, fn)
         return fn
+
     return register
 
 
@@ -85,8 +86,11 @@ async def run_tool(ctx: ToolContext, name: str, raw_args: str | dict[str, Any]) 
     if spec is None:
         return ToolResult(False, f"unknown tool {name!r}")
     try:
-        args = (spec.args.model_validate_json(raw_args) if isinstance(raw_args, str)
-                else spec.args.model_validate(raw_args))
+        args = (
+            spec.args.model_validate_json(raw_args)
+            if isinstance(raw_args, str)
+            else spec.args.model_validate(raw_args)
+        )
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "arguments"
@@ -163,8 +167,11 @@ def _task_data(task: dict[str, Any]) -> dict[str, Any]:
 @tool("add_task", a.AddTask)
 async def add_task(ctx: ToolContext, args: a.AddTask) -> ToolResult:
     due = parse_when(args.due_at, ctx.zone)
-    body: dict[str, Any] = {"title": args.title, "tags": args.tags,
-                            "priority": args.priority or "none"}
+    body: dict[str, Any] = {
+        "title": args.title,
+        "tags": args.tags,
+        "priority": args.priority or "none",
+    }
     if args.description:
         body["description"] = args.description
     if due:
@@ -187,9 +194,15 @@ async def add_task(ctx: ToolContext, args: a.AddTask) -> ToolResult:
 @tool("list_tasks", a.ListTasks)
 async def list_tasks(ctx: ToolContext, args: a.ListTasks) -> ToolResult:
     status = None if args.status in (None, "all") else args.status
-    page = await ctx.client.list(status=status, q=args.search, tag=args.tag,
-                                 priority=args.priority, overdue=args.overdue, sort="due",
-                                 limit=50)
+    page = await ctx.client.list(
+        status=status,
+        q=args.search,
+        tag=args.tag,
+        priority=args.priority,
+        overdue=args.overdue,
+        sort="due",
+        limit=50,
+    )
     items = page["items"]
     if not items:
         return ToolResult(True, "No matching tasks.", [])
@@ -236,13 +249,22 @@ async def reopen_task(ctx: ToolContext, args: a.ReopenTask) -> ToolResult:
 async def delete_task(ctx: ToolContext, args: a.DeleteTask) -> ToolResult:
     task = await resolve_task(ctx, args.task)
     pending = ctx.conversation.pending
-    confirmed = (args.confirmed and pending is not None and pending.action == "delete"
-                 and pending.task_id == task["id"])
+    confirmed = (
+        args.confirmed
+        and pending is not None
+        and pending.action == "delete"
+        and pending.task_id == task["id"]
+    )
     if not confirmed:
-        ctx.conversation.pending = PendingAction(action="delete", task_id=task["id"],
-                                                 title=task["title"])
-        return ToolResult(True, f"Delete '{task['title']}'? Please confirm (yes/no).",
-                          _task_data(task), needs_confirmation=True)
+        ctx.conversation.pending = PendingAction(
+            action="delete", task_id=task["id"], title=task["title"]
+        )
+        return ToolResult(
+            True,
+            f"Delete '{task['title']}'? Please confirm (yes/no).",
+            _task_data(task),
+            needs_confirmation=True,
+        )
     await ctx.client.delete(task["id"])
     ctx.conversation.pending = None
     ctx.changed.append(task["id"])
@@ -261,8 +283,9 @@ async def add_reminder(ctx: ToolContext, args: a.AddReminder) -> ToolResult:
     when = at or (datetime.fromisoformat(newest["at"]) if newest else None)
     shown = f" at {when.astimezone(ctx.zone):%a %d %b %H:%M}" if when else ""
     ctx.changed.append(updated["id"])
-    return ToolResult(True, f"I'll remind you about '{updated['title']}'{shown}.",
-                      _task_data(updated))
+    return ToolResult(
+        True, f"I'll remind you about '{updated['title']}'{shown}.", _task_data(updated)
+    )
 
 
 @tool("remove_reminder", a.RemoveReminder)
@@ -274,8 +297,9 @@ async def remove_reminder(ctx: ToolContext, args: a.RemoveReminder) -> ToolResul
     for rid in ids:
         task = await ctx.client.remove_reminder(task["id"], rid)
     ctx.changed.append(task["id"])
-    return ToolResult(True, f"Removed {len(ids)} reminder(s) from '{task['title']}'.",
-                      _task_data(task))
+    return ToolResult(
+        True, f"Removed {len(ids)} reminder(s) from '{task['title']}'.", _task_data(task)
+    )
 
 
 @tool("set_recurrence", a.SetRecurrence)

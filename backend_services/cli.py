@@ -14,9 +14,9 @@ from typing import Any
 
 from backend_services.contracts import AppId
 from backend_services.embedded import EmbeddedGateway, create_embedded_app
-from backend_services.platform.auth import TokenSigner
-from backend_services.platform.db import session_scope
 from backend_services.platform.app_support import shared_engine
+from backend_services.platform.auth import Role, TokenSigner
+from backend_services.platform.db import session_scope
 from backend_services.platform.secrets_file import AUTH_SIGNING_KEY, read_local_secret
 from backend_services.platform.settings import Settings
 from backend_services.users import service as users
@@ -44,7 +44,7 @@ def _user_token(settings: Settings, username: str, tz: str | None, ttl: int) -> 
     upgrade(settings.resolved_database_url())
     with session_scope(shared_engine(settings.resolved_database_url())) as session:
         user = users.ensure_user(session, username, tz)
-        role = "admin" if user.role == "admin" else "user"
+        role: Role = "admin" if user.role == "admin" else "user"
         user_id = user.id
     return _signer(settings).issue(user_id, role, ttl)
 
@@ -66,10 +66,9 @@ def _first_user(settings: Settings) -> None:
     """Make sure someone can sign in: an admin from TODO_ADMIN_* or, on a brand-new data
     dir, a generated password for 'demo' (printed once, never a fixed default)."""
     with session_scope(shared_engine(settings.resolved_database_url())) as session:
-        if settings.admin_username and settings.admin_password:
-            if session.get(users.User, settings.admin_username.lower()) is None:
-                users.create_user(session, settings.admin_username,
-                                  password=settings.admin_password, role="admin")
+        admin = settings.admin_username
+        if admin and settings.admin_password and session.get(users.User, admin.lower()) is None:
+            users.create_user(session, admin, password=settings.admin_password, role="admin")
         if any(u.password_hash for u in users.list_users(session)):
             return
         password = secrets.token_urlsafe(9)
@@ -78,8 +77,11 @@ def _first_user(settings: Settings) -> None:
         note = settings.data_dir / "first-login.txt"
         note.write_text(f"username: demo\npassword: {password}\n")
         note.chmod(0o600)
-        print(f"First start: sign in as 'demo' with password '{password}' "
-              f"(saved in {note}; add users with `todo users add`).", flush=True)
+        print(
+            f"First start: sign in as 'demo' with password '{password}' "
+            f"(saved in {note}; add users with `todo users add`).",
+            flush=True,
+        )
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -93,8 +95,11 @@ def cmd_chat(args: argparse.Namespace) -> int:
         reply = ""
         async with _embedded(settings) as gateway:
             token = _user_token(settings, args.user, args.tz, 600)
-            agent = Agent(gateway.runtime.for_app(AppId.CHAT_UI.value), LLMConfig.from_env(),
-                          settings.max_chat_chars)
+            agent = Agent(
+                gateway.runtime.for_app(AppId.CHAT_UI.value),
+                LLMConfig.from_env(),
+                settings.max_chat_chars,
+            )
             async for event in agent.turn(token, args.user.lower(), args.conversation, text):
                 if isinstance(event, ToolFinished) and args.verbose:
                     print(f"[{event.name}] {event.output}", file=sys.stderr)
@@ -115,8 +120,11 @@ def cmd_tasks(args: argparse.Namespace) -> int:
             items: list[dict[str, Any]] = []
             while True:
                 result = await gateway.runtime.invoke(
-                    AppId.TASKS.value, "tasks", params={"limit": 200, "offset": len(items)},
-                    headers={"authorization": f"Bearer {token}"})
+                    AppId.TASKS.value,
+                    "tasks",
+                    params={"limit": 200, "offset": len(items)},
+                    headers={"authorization": f"Bearer {token}"},
+                )
                 items += result.body["items"]
                 if len(items) >= result.body["total"] or not result.body["items"]:
                     return items
@@ -157,8 +165,13 @@ def cmd_users(args: argparse.Namespace) -> int:
                     flags = " (disabled)" if u.disabled else ""
                     print(f"{u.id}\t{u.role}\t{u.timezone}{flags}")
             elif args.users_cmd == "add":
-                users.create_user(session, args.name, password=_password(args), timezone=args.tz,
-                                  role="admin" if args.admin else "user")
+                users.create_user(
+                    session,
+                    args.name,
+                    password=_password(args),
+                    timezone=args.tz,
+                    role="admin" if args.admin else "user",
+                )
                 print(f"added {args.name.lower()}")
             elif args.users_cmd == "disable":
                 users.set_disabled(session, args.name, True)

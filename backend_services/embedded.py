@@ -81,11 +81,13 @@ def create_embedded_app(settings: Settings, *, with_ui: bool = True) -> Embedded
         from chat_ui.server import create_app as chat_app
 
         apps[AppId.CHAT_UI.value] = chat_app(
-            settings, runtime.for_app(AppId.CHAT_UI.value),
+            settings,
+            runtime.for_app(AppId.CHAT_UI.value),
             signing_key=read_local_secret(secrets_file, AUTH_SIGNING_KEY),
         )
     for app_id, app in apps.items():
         runtime.register(app_id, app)
-    runtime.add_cron_binding(AppId.REMINDERS.value, REMINDER_SWEEP_BINDING,
-                             settings.reminder_sweep_seconds)
+    runtime.add_cron_binding(
+        AppId.REMINDERS.value, REMINDER_SWEEP_BINDING, settings.reminder_sweep_seconds
+    )
     return EmbeddedGateway(runtime, apps, apps.get(AppId.CHAT_UI.value))

@@ -35,7 +35,8 @@ def main(argv: list[str] | None = None) -> None:
     wait_for_sidecar(settings.dapr_http_port)
     if not settings.database_url:
         settings.database_url = read_secret_sync(
-            settings.dapr_http_port, SECRETSTORE, DATABASE_URL_SECRET)
+            settings.dapr_http_port, SECRETSTORE, DATABASE_URL_SECRET
+        )
     if not args.no_migrate:
         upgrade(settings.resolved_database_url())
     runtime = SidecarRuntime(settings.dapr_http_port, settings.dapr_grpc_port)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import chainlit as cl
+from chainlit.types import ThreadDict
 
 from agent.events import TextDelta, ToolFinished, ToolStarted, TurnDone
 from agent.task_client import TaskClient, ToolError
@@ -20,14 +21,19 @@ SNOOZE = timedelta(minutes=10)
 @cl.password_auth_callback
 async def password_login(username: str, password: str) -> cl.User | None:
     result = await current().app.runtime.invoke(
-        AppId.TASKS.value, "auth/login", http_method="POST",
+        AppId.TASKS.value,
+        "auth/login",
+        http_method="POST",
         json={"username": username[:64], "password": password[:500]},
     )
     if not result.ok:
         return None
     user = result.body["user"]
-    return cl.User(identifier=user["id"], display_name=user["display_name"],
-                   metadata={"role": user["role"], "timezone": user["timezone"]})
+    return cl.User(
+        identifier=user["id"],
+        display_name=user["display_name"],
+        metadata={"role": user["role"], "timezone": user["timezone"]},
+    )
 
 
 def _user() -> cl.User:
@@ -49,7 +55,7 @@ async def chat_start() -> None:
 
 
 @cl.on_chat_resume
-async def chat_resume(_thread: dict[str, object]) -> None:
+async def chat_resume(_thread: ThreadDict) -> None:
     await chat_start()
 
 
@@ -104,8 +110,10 @@ async def _act(action: cl.Action, verb: str) -> None:
     except ToolError as exc:
         text = f"Sorry: {exc}."
     await ctx.app.runtime.invoke(
-        AppId.NOTIFICATIONS.value, f"notifications/{action.payload.get('notification_id')}/ack",
-        http_method="POST", headers={"authorization": f"Bearer {token}"},
+        AppId.NOTIFICATIONS.value,
+        f"notifications/{action.payload.get('notification_id')}/ack",
+        http_method="POST",
+        headers={"authorization": f"Bearer {token}"},
     )
     await action.remove()
     await cl.Message(content=text).send()

@@ -22,8 +22,11 @@ class ChatContext:
     def user_token(self, user_id: str, role: str) -> str:
         """A short-lived token for this user, minted for each turn or action."""
         signer = self.app.tokens()
-        return signer.issue(user_id, "admin" if role == "admin" else "user",
-                            self.app.settings.user_token_ttl_seconds)
+        return signer.issue(
+            user_id,
+            "admin" if role == "admin" else "user",
+            self.app.settings.user_token_ttl_seconds,
+        )
 
 
 _current: ChatContext | None = None

@@ -30,8 +30,10 @@ async def mark_delivered(user_id: str, role: str, notification_id: str) -> None:
     ctx = current()
     token = ctx.user_token(user_id, role)
     await ctx.app.runtime.invoke(
-        AppId.NOTIFICATIONS.value, f"notifications/{notification_id}/delivered",
-        http_method="POST", headers={"authorization": f"Bearer {token}"},
+        AppId.NOTIFICATIONS.value,
+        f"notifications/{notification_id}/delivered",
+        http_method="POST",
+        headers={"authorization": f"Bearer {token}"},
     )
 
 
@@ -60,7 +62,9 @@ async def deliver_pending(user_id: str, role: str) -> None:
     ctx = current()
     token = ctx.user_token(user_id, role)
     result = await ctx.app.runtime.invoke(
-        AppId.NOTIFICATIONS.value, "notifications", params={"undelivered": "true"},
+        AppId.NOTIFICATIONS.value,
+        "notifications",
+        params={"undelivered": "true"},
         headers={"authorization": f"Bearer {token}"},
     )
     if not result.ok:

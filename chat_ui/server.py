@@ -9,10 +9,10 @@ from pathlib import Path
 
 os.environ.setdefault("CHAINLIT_APP_ROOT", str(Path(__file__).resolve().parent))
 
-from fastapi import FastAPI  # noqa: E402
+from fastapi import FastAPI
 
-from agent.service import Agent, LLMConfig  # noqa: E402
-from backend_services.contracts import (  # noqa: E402
+from agent.service import Agent, LLMConfig
+from backend_services.contracts import (
     BROADCAST_PUBSUB,
     AppId,
     CloudEvent,
@@ -20,11 +20,11 @@ from backend_services.contracts import (  # noqa: E402
     NotificationCreated,
     Topic,
 )
-from backend_services.platform.app_support import build_service_app  # noqa: E402
-from backend_services.platform.runtime import Runtime  # noqa: E402
-from backend_services.platform.settings import Settings  # noqa: E402
-from backend_services.platform.subscriptions import Subscribed, mount_subscriptions  # noqa: E402
-from chat_ui.context import ChatContext, set_current  # noqa: E402
+from backend_services.platform.app_support import build_service_app
+from backend_services.platform.runtime import Runtime
+from backend_services.platform.settings import Settings
+from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
+from chat_ui.context import ChatContext, set_current
 
 HANDLERS = Path(__file__).resolve().parent / "app.py"
 
@@ -39,7 +39,10 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
     secret before the app starts."""
     os.environ["CHAINLIT_AUTH_SECRET"] = chainlit_secret(signing_key)
     app, ctx = build_service_app(
-        settings, runtime, AppId.CHAT_UI.value, title="Chat UI",
+        settings,
+        runtime,
+        AppId.CHAT_UI.value,
+        title="Chat UI",
         description="Chainlit chat with the to-do agent.",
     )
     chat = ChatContext(app=ctx, agent=Agent(runtime, LLMConfig.from_env(), settings.max_chat_chars))
@@ -50,15 +53,24 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
         from chat_ui.delivery import deliver_live
 
         assert isinstance(payload, NotificationCreated)
-        await deliver_live(payload.user_id, {
-            "id": payload.notification_id, "task_id": payload.task_id,
-            "title": payload.title, "body": payload.body,
-        })
+        await deliver_live(
+            payload.user_id,
+            {
+                "id": payload.notification_id,
+                "task_id": payload.task_id,
+                "title": payload.title,
+                "body": payload.body,
+            },
+        )
 
-    mount_subscriptions(app, [
-        Subscribed(BROADCAST_PUBSUB, Topic.TASK_UPDATES.value, "/events/notification",
-                   on_notification),
-    ])
+    mount_subscriptions(
+        app,
+        [
+            Subscribed(
+                BROADCAST_PUBSUB, Topic.TASK_UPDATES.value, "/events/notification", on_notification
+            ),
+        ],
+    )
     from chainlit.utils import mount_chainlit
 
     mount_chainlit(app, target=str(HANDLERS), path="/")

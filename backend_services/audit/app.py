@@ -40,7 +40,10 @@ AdminDep = Annotated[Principal, Depends(require_admin)]
 
 def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
     app, ctx = build_service_app(
-        settings, runtime, AppId.AUDIT.value, title="Audit service",
+        settings,
+        runtime,
+        AppId.AUDIT.value,
+        title="Audit service",
         description="Append-only log of every event; dead-lettered messages.",
     )
 
@@ -48,6 +51,7 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         def on_event(event: CloudEvent, payload: EventPayload) -> None:
             with session_scope(ctx.engine) as session:
                 service.record(session, event, topic, payload.user_id)
+
         return on_event
 
     def dead_letter_keeper(topic: str) -> Any:
@@ -55,36 +59,53 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
             with session_scope(ctx.engine) as session:
                 service.keep_dead_letter(session, topic, body)
             log.warning("dead letter on %s: event %s", topic, body.get("id"))
+
         return on_dead_letter
 
     subs = [
         Subscribed(PUBSUB, Topic.TASK_EVENTS.value, "/events/task", recorder("task-events")),
         Subscribed(PUBSUB, Topic.REMINDERS.value, "/events/reminder", recorder("reminders")),
-        Subscribed(BROADCAST_PUBSUB, Topic.TASK_UPDATES.value, "/events/update",
-                   recorder("task-updates")),
+        Subscribed(
+            BROADCAST_PUBSUB, Topic.TASK_UPDATES.value, "/events/update", recorder("task-updates")
+        ),
     ]
     for topic in Topic:
-        subs.append(Subscribed(
-            BROADCAST_PUBSUB if topic is Topic.TASK_UPDATES else PUBSUB, topic.dead_letter,
-            f"/dead-letters/{topic.value}", raw_handler=dead_letter_keeper(topic.dead_letter),
-            dead_letter=False,
-        ))
+        subs.append(
+            Subscribed(
+                BROADCAST_PUBSUB if topic is Topic.TASK_UPDATES else PUBSUB,
+                topic.dead_letter,
+                f"/dead-letters/{topic.value}",
+                raw_handler=dead_letter_keeper(topic.dead_letter),
+                dead_letter=False,
+            )
+        )
     mount_subscriptions(app, subs)
 
     @app.get("/audit", response_model=list[AuditPublic], tags=["audit"])
     def audit_log(
-        _admin: AdminDep, session: SessionDep,
-        user_id: str | None = None, type: str | None = None,
-        since: datetime | None = None, until: datetime | None = None,
+        _admin: AdminDep,
+        session: SessionDep,
+        user_id: str | None = None,
+        type: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> list[AuditPublic]:
-        return service.query(session, user_id=user_id, type=type, since=since, until=until,
-                             limit=limit, offset=offset)
+        return service.query(
+            session,
+            user_id=user_id,
+            type=type,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+        )
 
     @app.get("/dead-letters", response_model=list[DeadLetterPublic], tags=["audit"])
-    def list_dead_letters(_admin: AdminDep, session: SessionDep,
-                          status: str | None = "pending") -> list[DeadLetterPublic]:
+    def list_dead_letters(
+        _admin: AdminDep, session: SessionDep, status: str | None = "pending"
+    ) -> list[DeadLetterPublic]:
         return service.dead_letters(session, status)
 
     @app.post("/dead-letters/{letter_id}/replay", response_model=DeadLetterPublic, tags=["audit"])
@@ -92,8 +113,10 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         with session_scope(ctx.engine) as session:
             letter = service.take_dead_letter(session, letter_id, "replayed")
             event = CloudEvent.model_validate(letter.event)
-            topic, public = letter.original_topic, DeadLetterPublic.model_validate(
-                letter, from_attributes=True)
+            topic, public = (
+                letter.original_topic,
+                DeadLetterPublic.model_validate(letter, from_attributes=True),
+            )
             pubsub = BROADCAST_PUBSUB if topic == Topic.TASK_UPDATES.value else PUBSUB
             await ctx.runtime.publish(pubsub, topic, event, partition_key=event.subject)
         return public

@@ -22,8 +22,9 @@ class AuditRecord(SQLModel, table=True):
     time: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
     source: str = Field(max_length=200)
     digest: str = Field(max_length=64)
-    recorded_at: datetime = Field(default_factory=utcnow,
-                                  sa_column=Column(UTCDateTime, nullable=False))
+    recorded_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
 
 
 class DeadLetter(SQLModel, table=True):
@@ -33,8 +34,9 @@ class DeadLetter(SQLModel, table=True):
     topic: str = Field(max_length=200)
     original_topic: str = Field(max_length=200)
     event: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    received_at: datetime = Field(default_factory=utcnow,
-                                  sa_column=Column(UTCDateTime, nullable=False))
+    received_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
     status: str = Field(default="pending", max_length=16)
 
 

@@ -23,16 +23,30 @@ def digest(data: Any) -> str:
 def record(session: Session, event: CloudEvent, topic: str, user_id: str | None) -> bool:
     if session.exec(select(AuditRecord.seq).where(AuditRecord.event_id == event.id)).first():
         return False
-    session.add(AuditRecord(
-        event_id=event.id, topic=topic, type=event.type, user_id=user_id,
-        time=event.time or utcnow(), source=event.source, digest=digest(event.data),
-    ))
+    session.add(
+        AuditRecord(
+            event_id=event.id,
+            topic=topic,
+            type=event.type,
+            user_id=user_id,
+            time=event.time or utcnow(),
+            source=event.source,
+            digest=digest(event.data),
+        )
+    )
     return True
 
 
-def query(session: Session, *, user_id: str | None = None, type: str | None = None,
-          since: datetime | None = None, until: datetime | None = None,
-          limit: int = 100, offset: int = 0) -> list[AuditPublic]:
+def query(
+    session: Session,
+    *,
+    user_id: str | None = None,
+    type: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[AuditPublic]:
     stmt = select(AuditRecord)
     if user_id:
         stmt = stmt.where(AuditRecord.user_id == user_id)
@@ -48,20 +62,28 @@ def query(session: Session, *, user_id: str | None = None, type: str | None = No
 
 def keep_dead_letter(session: Session, topic: str, body: dict[str, Any]) -> None:
     event_id = body.get("id") if isinstance(body.get("id"), str) else None
-    if event_id and session.exec(
-        select(DeadLetter.id).where(DeadLetter.event_id == event_id, DeadLetter.topic == topic)
-    ).first():
+    if (
+        event_id
+        and session.exec(
+            select(DeadLetter.id).where(DeadLetter.event_id == event_id, DeadLetter.topic == topic)
+        ).first()
+    ):
         return
-    session.add(DeadLetter(event_id=event_id, topic=topic,
-                           original_topic=topic.removesuffix("-dlq"), event=body))
+    session.add(
+        DeadLetter(
+            event_id=event_id, topic=topic, original_topic=topic.removesuffix("-dlq"), event=body
+        )
+    )
 
 
 def dead_letters(session: Session, status: str | None = "pending") -> list[DeadLetterPublic]:
     stmt = select(DeadLetter).order_by(col(DeadLetter.id))
     if status:
         stmt = stmt.where(DeadLetter.status == status)
-    return [DeadLetterPublic.model_validate(r, from_attributes=True)
-            for r in session.exec(stmt.limit(500))]
+    return [
+        DeadLetterPublic.model_validate(r, from_attributes=True)
+        for r in session.exec(stmt.limit(500))
+    ]
 
 
 def take_dead_letter(session: Session, letter_id: int, new_status: str) -> DeadLetter:

@@ -26,7 +26,10 @@ from backend_services.platform.subscriptions import Subscribed, mount_subscripti
 
 def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
     app, ctx = build_service_app(
-        settings, runtime, AppId.NOTIFICATIONS.value, title="Notification service",
+        settings,
+        runtime,
+        AppId.NOTIFICATIONS.value,
+        title="Notification service",
         description="Each user's reminder inbox.",
     )
 
@@ -36,21 +39,36 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
             if claim(session, ctx.app_id, event.id):
                 service.record_reminder(session, event.id, payload)
 
-    mount_subscriptions(app, [
-        Subscribed(PUBSUB, Topic.REMINDERS.value, "/events/reminder", on_reminder),
-    ])
+    mount_subscriptions(
+        app,
+        [
+            Subscribed(PUBSUB, Topic.REMINDERS.value, "/events/reminder", on_reminder),
+        ],
+    )
 
     @app.get("/notifications", response_model=list[NotificationPublic], tags=["notifications"])
-    def list_notifications(principal: PrincipalDep, session: SessionDep,
-                           undelivered: bool = False, unacked: bool = False
-                           ) -> list[NotificationPublic]:
-        return service.list_for_user(session, principal.user_id, undelivered=undelivered,
-                                     unacked=unacked)
+    def list_notifications(
+        principal: PrincipalDep,
+        session: SessionDep,
+        undelivered: bool = False,
+        unacked: bool = False,
+    ) -> list[NotificationPublic]:
+        return service.list_for_user(
+            session, principal.user_id, undelivered=undelivered, unacked=unacked
+        )
 
-    @app.post("/notifications/{notification_id}/{action}", response_model=NotificationPublic,
-              tags=["notifications"], responses={404: {"description": "No such notification"}})
-    def mark(notification_id: str, action: Literal["ack", "delivered"], principal: PrincipalDep,
-             session: SessionDep) -> NotificationPublic:
+    @app.post(
+        "/notifications/{notification_id}/{action}",
+        response_model=NotificationPublic,
+        tags=["notifications"],
+        responses={404: {"description": "No such notification"}},
+    )
+    def mark(
+        notification_id: str,
+        action: Literal["ack", "delivered"],
+        principal: PrincipalDep,
+        session: SessionDep,
+    ) -> NotificationPublic:
         what = "acked" if action == "ack" else "delivered"
         return service.mark(session, principal.user_id, notification_id, what=what)
 

@@ -21,7 +21,9 @@ class Notification(SQLModel, table=True):
     task_id: str | None = Field(default=None, max_length=36)
     title: str = Field(max_length=500)
     body: str = Field(max_length=2000)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
     delivered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     acked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 

@@ -18,9 +18,10 @@ SOURCE = AppId.NOTIFICATIONS.value
 
 
 def record_reminder(session: Session, event_id: str, payload: ReminderTriggered) -> None:
-    if session.exec(
-        select(Notification).where(Notification.source_event_id == event_id)
-    ).first() is not None:
+    if (
+        session.exec(select(Notification).where(Notification.source_event_id == event_id)).first()
+        is not None
+    ):
         return
     user = session.get(User, payload.user_id)
     zone = ZoneInfo(user.timezone if user else "UTC")
@@ -28,19 +29,36 @@ def record_reminder(session: Session, event_id: str, payload: ReminderTriggered)
     if payload.due_at is not None:
         body += f" (due {payload.due_at.astimezone(zone):%a %d %b %H:%M})"
     note = Notification(
-        user_id=payload.user_id, source_event_id=event_id, reminder_id=payload.reminder_id,
-        task_id=payload.task_id, title=payload.title, body=body,
+        user_id=payload.user_id,
+        source_event_id=event_id,
+        reminder_id=payload.reminder_id,
+        task_id=payload.task_id,
+        title=payload.title,
+        body=body,
     )
     session.add(note)
     session.flush()
-    add_event(session, NotificationCreated(
-        user_id=note.user_id, notification_id=note.id, task_id=note.task_id,
-        title=note.title, body=note.body,
-    ), source=SOURCE)
+    add_event(
+        session,
+        NotificationCreated(
+            user_id=note.user_id,
+            notification_id=note.id,
+            task_id=note.task_id,
+            title=note.title,
+            body=note.body,
+        ),
+        source=SOURCE,
+    )
 
 
-def list_for_user(session: Session, user_id: str, *, undelivered: bool = False,
-                  unacked: bool = False, limit: int = 50) -> list[NotificationPublic]:
+def list_for_user(
+    session: Session,
+    user_id: str,
+    *,
+    undelivered: bool = False,
+    unacked: bool = False,
+    limit: int = 50,
+) -> list[NotificationPublic]:
     stmt = select(Notification).where(Notification.user_id == user_id)
     if undelivered:
         stmt = stmt.where(col(Notification.delivered_at).is_(None))
@@ -57,8 +75,9 @@ def _own(session: Session, user_id: str, notification_id: str) -> Notification:
     return note
 
 
-def mark(session: Session, user_id: str, notification_id: str, *, what: str,
-         at: datetime | None = None) -> NotificationPublic:
+def mark(
+    session: Session, user_id: str, notification_id: str, *, what: str, at: datetime | None = None
+) -> NotificationPublic:
     note = _own(session, user_id, notification_id)
     when = at or utcnow()
     if what == "delivered" and note.delivered_at is None:

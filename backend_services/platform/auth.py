@@ -57,7 +57,10 @@ class TokenSigner:
     def verify(self, token: str) -> Principal:
         try:
             claims = jwt.decode(
-                token, self._key, algorithms=[ALGORITHM], issuer=ISSUER,
+                token,
+                self._key,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
                 options={"require": ["exp", "sub", "iss"]},
             )
         except jwt.ExpiredSignatureError as exc:

@@ -32,6 +32,7 @@ from backend_services.platform.embedded_tables import (
 from backend_services.platform.runtime import InvokeResult, RuntimeUnavailable, StateConflict
 from backend_services.platform.secrets_file import read_local_secret
 from backend_services.platform.timeutil import utcnow
+from backend_services.platform.waiting import wait_for_wake
 
 log = logging.getLogger("todo.embedded")
 
@@ -122,7 +123,10 @@ class EmbeddedRuntime:
                 route = item.get("route") or item.get("routes", {}).get("default")
                 found.append(
                     Subscription(
-                        app_id, item["pubsubname"], item["topic"], route,
+                        app_id,
+                        item["pubsubname"],
+                        item["topic"],
+                        route,
                         item.get("deadLetterTopic"),
                     )
                 )
@@ -130,8 +134,14 @@ class EmbeddedRuntime:
 
     # invoke ----------------------------------------------------------------------------
     async def invoke(
-        self, app_id: str, method: str, *, http_method: str = "GET", json: Any = None,
-        params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+        self,
+        app_id: str,
+        method: str,
+        *,
+        http_method: str = "GET",
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> InvokeResult:
         client = self._clients.get(app_id)
         if client is None:
@@ -147,7 +157,9 @@ class EmbeddedRuntime:
         self, pubsub: str, topic: str, event: CloudEvent, *, partition_key: str | None = None
     ) -> None:
         row = EmbeddedMessage(
-            pubsub=pubsub, topic=topic, partition_key=partition_key,
+            pubsub=pubsub,
+            topic=topic,
+            partition_key=partition_key,
             event=event.model_copy(update={"topic": topic, "pubsubname": pubsub}).model_dump(
                 mode="json"
             ),
@@ -164,11 +176,7 @@ class EmbeddedRuntime:
         while True:
             batch = await asyncio.to_thread(self._next_batch, sub)
             if not batch:
-                wake.clear()
-                try:
-                    await asyncio.wait_for(wake.wait(), timeout=1.0)
-                except TimeoutError:
-                    pass
+                await wait_for_wake(wake, 1.0)
                 continue
             for message in batch:
                 await self._deliver_one(sub, message)
@@ -191,8 +199,9 @@ class EmbeddedRuntime:
         with session_scope(self.engine) as session:
             offset = session.get(EmbeddedOffset, (sub.app_id, sub.pubsub, sub.topic))
             if offset is None:
-                session.add(EmbeddedOffset(
-                    consumer=sub.app_id, pubsub=sub.pubsub, topic=sub.topic, seq=seq))
+                session.add(
+                    EmbeddedOffset(consumer=sub.app_id, pubsub=sub.pubsub, topic=sub.topic, seq=seq)
+                )
             else:
                 offset.seq = max(offset.seq, seq)
                 session.add(offset)
@@ -205,7 +214,8 @@ class EmbeddedRuntime:
                 await asyncio.sleep(self.delivery_retry_delay * attempt)
             try:
                 resp = await client.post(
-                    sub.route, json=message.event,
+                    sub.route,
+                    json=message.event,
                     headers={"content-type": "application/cloudevents+json"},
                 )
                 verdict = _verdict(resp)
@@ -219,15 +229,21 @@ class EmbeddedRuntime:
         if sub.dead_letter_topic:
             log.warning(
                 "message %s on %s dead-lettered by %s (%s)",
-                message.event.get("id"), sub.topic, sub.app_id, verdict,
+                message.event.get("id"),
+                sub.topic,
+                sub.app_id,
+                verdict,
             )
             await self.publish(
-                sub.pubsub, sub.dead_letter_topic, CloudEvent.model_validate(message.event),
+                sub.pubsub,
+                sub.dead_letter_topic,
+                CloudEvent.model_validate(message.event),
                 partition_key=message.partition_key,
             )
         else:
-            log.warning("message %s on %s dropped by %s", message.event.get("id"),
-                        sub.topic, sub.app_id)
+            log.warning(
+                "message %s on %s dropped by %s", message.event.get("id"), sub.topic, sub.app_id
+            )
 
     # state -----------------------------------------------------------------------------
     def get_state_sync(self, store: str, key: str) -> tuple[Any, str | None]:
@@ -285,9 +301,11 @@ class EmbeddedRuntime:
     def _due_jobs(self) -> tuple[list[EmbeddedJob], datetime | None]:
         now = utcnow()
         with Session(self.engine) as session:
-            due = list(session.exec(
-                select(EmbeddedJob).where(EmbeddedJob.due_at <= now).limit(500)  # type: ignore[arg-type]
-            ))
+            due = list(
+                session.exec(
+                    select(EmbeddedJob).where(EmbeddedJob.due_at <= now).limit(500)  # type: ignore[arg-type]
+                )
+            )
             upcoming = session.exec(select(func.min(EmbeddedJob.due_at))).first()
         return due, upcoming
 
@@ -300,11 +318,7 @@ class EmbeddedRuntime:
             delay = 1.0
             if upcoming is not None:
                 delay = min(delay, max(0.0, (upcoming - utcnow()).total_seconds()))
-            self._wake.jobs.clear()
-            try:
-                await asyncio.wait_for(self._wake.jobs.wait(), timeout=delay)
-            except TimeoutError:
-                pass
+            await wait_for_wake(self._wake.jobs, delay)
 
     async def _fire_job(self, job: EmbeddedJob) -> None:
         client = self._clients.get(job.app_id)
@@ -373,8 +387,14 @@ class EmbeddedAppRuntime:
         return None
 
     async def invoke(
-        self, app_id: str, method: str, *, http_method: str = "GET", json: Any = None,
-        params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+        self,
+        app_id: str,
+        method: str,
+        *,
+        http_method: str = "GET",
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> InvokeResult:
         return await self.shared.invoke(
             app_id, method, http_method=http_method, json=json, params=params, headers=headers
@@ -388,7 +408,9 @@ class EmbeddedAppRuntime:
     async def get_state(self, store: str, key: str) -> tuple[Any, str | None]:
         return await asyncio.to_thread(self.shared.get_state_sync, store, key)
 
-    async def save_state(self, store: str, key: str, value: Any, *, etag: str | None = None) -> None:
+    async def save_state(
+        self, store: str, key: str, value: Any, *, etag: str | None = None
+    ) -> None:
         await asyncio.to_thread(self.shared.save_state_sync, store, key, value, etag)
 
     async def delete_state(self, store: str, key: str, *, etag: str | None = None) -> None:

@@ -15,6 +15,7 @@ from backend_services.contracts import CloudEvent, EventPayload
 from backend_services.platform.db import session_scope
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.timeutil import UTCDateTime, utcnow
+from backend_services.platform.waiting import wait_for_wake
 
 log = logging.getLogger("todo.outbox")
 
@@ -102,17 +103,15 @@ class OutboxRelay:
                 sent, backoff = 0, min(backoff * 2, 10.0)
             if sent:
                 continue
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=backoff)
-            except TimeoutError:
-                pass
+            await wait_for_wake(self._wake, backoff)
 
     async def flush(self, limit: int = 200) -> int:
         rows = await asyncio.to_thread(self._pending, limit)
         for row in rows:
             await self.runtime.publish(
-                row.pubsub, row.topic, CloudEvent.model_validate(row.event),
+                row.pubsub,
+                row.topic,
+                CloudEvent.model_validate(row.event),
                 partition_key=row.partition_key,
             )
             await asyncio.to_thread(self._forget, row.seq or 0)

@@ -58,7 +58,8 @@ class SidecarRuntime:
             return
         self._client = DaprClient(address=f"127.0.0.1:{self.grpc_port}")
         self._http = httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{self.http_port}", timeout=httpx.Timeout(30, connect=5),
+            base_url=f"http://127.0.0.1:{self.http_port}",
+            timeout=httpx.Timeout(30, connect=5),
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
         )
 
@@ -82,13 +83,22 @@ class SidecarRuntime:
         return self._http
 
     async def invoke(
-        self, app_id: str, method: str, *, http_method: str = "GET", json: Any = None,
-        params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+        self,
+        app_id: str,
+        method: str,
+        *,
+        http_method: str = "GET",
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> InvokeResult:
         try:
             resp = await self.http.request(
-                http_method, f"/v1.0/invoke/{app_id}/method/{method.lstrip('/')}",
-                json=json, params=params, headers=headers,
+                http_method,
+                f"/v1.0/invoke/{app_id}/method/{method.lstrip('/')}",
+                json=json,
+                params=params,
+                headers=headers,
             )
         except httpx.HTTPError as exc:
             raise RuntimeUnavailable(f"invoke {app_id}/{method}: {exc}") from exc
@@ -102,7 +112,8 @@ class SidecarRuntime:
         metadata = {"partitionKey": partition_key} if partition_key else {}
         try:
             await self.client.publish_event(
-                pubsub_name=pubsub, topic_name=topic,
+                pubsub_name=pubsub,
+                topic_name=topic,
                 data=event.model_dump_json(exclude_none=True),
                 data_content_type="application/cloudevents+json",
                 publish_metadata=metadata,
@@ -116,10 +127,15 @@ class SidecarRuntime:
             return None, None
         return json.loads(resp.data), resp.etag or None
 
-    async def save_state(self, store: str, key: str, value: Any, *, etag: str | None = None) -> None:
+    async def save_state(
+        self, store: str, key: str, value: Any, *, etag: str | None = None
+    ) -> None:
         try:
             await self.client.save_state(
-                store_name=store, key=key, value=json.dumps(value), etag=etag,
+                store_name=store,
+                key=key,
+                value=json.dumps(value),
+                etag=etag,
                 options=StateOptions(concurrency=Concurrency.first_write) if etag else None,
             )
         except grpc.RpcError as exc:
@@ -174,6 +190,7 @@ def _grpc_detail(exc: grpc.RpcError) -> str:
 
 def _is_conflict(exc: grpc.RpcError) -> bool:
     code = getattr(exc, "code", None)
-    return callable(code) and code() in (grpc.StatusCode.ABORTED, grpc.StatusCode.FAILED_PRECONDITION)
-
-
+    return callable(code) and code() in (
+        grpc.StatusCode.ABORTED,
+        grpc.StatusCode.FAILED_PRECONDITION,
+    )

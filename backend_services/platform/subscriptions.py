@@ -52,9 +52,7 @@ def mount_subscriptions(app: FastAPI, subs: list[Subscribed]) -> None:
         ]
 
     for sub in subs:
-        app.add_api_route(
-            sub.route, _endpoint(sub), methods=["POST"], include_in_schema=False
-        )
+        app.add_api_route(sub.route, _endpoint(sub), methods=["POST"], include_in_schema=False)
 
 
 def _endpoint(sub: Subscribed) -> Callable[[Request], Any]:

@@ -24,7 +24,10 @@ class NextOccurrenceFailed(Exception):
 
 def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
     app, ctx = build_service_app(
-        settings, runtime, AppId.RECURRING.value, title="Recurring-task worker",
+        settings,
+        runtime,
+        AppId.RECURRING.value,
+        title="Recurring-task worker",
         description="Creates the next occurrence of a completed recurring task.",
     )
 
@@ -32,8 +35,10 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         if not isinstance(payload, TaskCompleted) or not payload.task.recurrence:
             return
         result = await ctx.runtime.invoke(
-            AppId.TASKS.value, f"internal/tasks/{payload.task.id}/next-occurrence",
-            http_method="POST", headers={"authorization": f"Bearer {ctx.service_token()}"},
+            AppId.TASKS.value,
+            f"internal/tasks/{payload.task.id}/next-occurrence",
+            http_method="POST",
+            headers={"authorization": f"Bearer {ctx.service_token()}"},
         )
         if result.status_code == 404:
             log.info("task %s is gone; no next occurrence", payload.task.id)
@@ -42,7 +47,10 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         with session_scope(ctx.engine) as session:
             claim(session, ctx.app_id, event.id)
 
-    mount_subscriptions(app, [
-        Subscribed(PUBSUB, Topic.TASK_EVENTS.value, "/events/task", on_task_event),
-    ])
+    mount_subscriptions(
+        app,
+        [
+            Subscribed(PUBSUB, Topic.TASK_EVENTS.value, "/events/task", on_task_event),
+        ],
+    )
     return app

@@ -23,7 +23,7 @@ from backend_services.contracts import (
     TaskUpdated,
     Topic,
 )
-from backend_services.platform.app_support import AppContext, build_service_app
+from backend_services.platform.app_support import AppContext, build_service_app, get_principal
 from backend_services.platform.auth import Principal
 from backend_services.platform.db import session_scope
 from backend_services.platform.errors import Forbidden
@@ -31,7 +31,6 @@ from backend_services.platform.idempotency import claim
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
 from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
-from backend_services.platform.app_support import get_principal
 from backend_services.platform.timeutil import utcnow
 from backend_services.reminders import service
 from backend_services.reminders.models import job_name, reminder_id_from_job
@@ -52,13 +51,17 @@ class ReminderView(BaseModel):
 
 def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
     app, ctx = build_service_app(
-        settings, runtime, AppId.REMINDERS.value, title="Reminder service",
+        settings,
+        runtime,
+        AppId.REMINDERS.value,
+        title="Reminder service",
         description="Schedules a Dapr job per reminder and fires each reminder once.",
     )
 
     async def on_task_event(event: CloudEvent, payload: EventPayload) -> None:
-        assert isinstance(payload, TaskCreated | TaskUpdated | TaskCompleted | TaskReopened
-                          | TaskDeleted)
+        assert isinstance(
+            payload, TaskCreated | TaskUpdated | TaskCompleted | TaskReopened | TaskDeleted
+        )
         deleted = isinstance(payload, TaskDeleted)
 
         def plan() -> service.JobPlan:
@@ -72,15 +75,20 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         job_plan = await run_in_threadpool(plan)
         for row in job_plan.schedule:
             await ctx.runtime.schedule_job(
-                job_name(row.reminder_id), row.remind_at,
-                {"reminder_id": row.reminder_id}, overwrite=True,
+                job_name(row.reminder_id),
+                row.remind_at,
+                {"reminder_id": row.reminder_id},
+                overwrite=True,
             )
         for rid in job_plan.cancel:
             await ctx.runtime.delete_job(job_name(rid))
 
-    mount_subscriptions(app, [
-        Subscribed(PUBSUB, Topic.TASK_EVENTS.value, "/events/task", on_task_event),
-    ])
+    mount_subscriptions(
+        app,
+        [
+            Subscribed(PUBSUB, Topic.TASK_EVENTS.value, "/events/task", on_task_event),
+        ],
+    )
 
     @app.post("/job/{name}", include_in_schema=False)
     def job_triggered(name: str) -> dict[str, str]:

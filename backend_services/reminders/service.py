@@ -31,9 +31,7 @@ def plan_for_task(session: Session, task: TaskSnapshot, *, deleted: bool) -> Job
     plan = JobPlan()
     live = task.status == "pending" and not deleted
     wanted = {r.id: r for r in task.reminders} if live else {}
-    rows = session.exec(
-        select(ScheduledReminder).where(ScheduledReminder.task_id == task.id)
-    ).all()
+    rows = session.exec(select(ScheduledReminder).where(ScheduledReminder.task_id == task.id)).all()
     known = {row.reminder_id: row for row in rows}
     for rid, row in known.items():
         if rid not in wanted and row.active:
@@ -41,12 +39,16 @@ def plan_for_task(session: Session, task: TaskSnapshot, *, deleted: bool) -> Job
             session.add(row)
             plan.cancel.append(rid)
     for rid, reminder in wanted.items():
-        row = known.get(rid)
-        if row is None:
-            row = ScheduledReminder(
-                reminder_id=rid, task_id=task.id, user_id=task.user_id, title=task.title,
-                due_at=task.due_at, remind_at=reminder.at, fired_at=reminder.fired_at,
-            )
+        found = known.get(rid)
+        row = found or ScheduledReminder(
+            reminder_id=rid,
+            task_id=task.id,
+            user_id=task.user_id,
+            title=task.title,
+            due_at=task.due_at,
+            remind_at=reminder.at,
+            fired_at=reminder.fired_at,
+        )
         moved = row.remind_at != reminder.at
         row.title, row.due_at, row.active = task.title, task.due_at, True
         if moved:
@@ -74,8 +76,13 @@ def fire(session: Session, reminder_id: str, now: datetime) -> ReminderTriggered
     if won.rowcount != 1:  # type: ignore[attr-defined]
         return None
     event = ReminderTriggered(
-        user_id=row.user_id, reminder_id=row.reminder_id, task_id=row.task_id, title=row.title,
-        due_at=row.due_at, remind_at=row.remind_at, fired_at=now,
+        user_id=row.user_id,
+        reminder_id=row.reminder_id,
+        task_id=row.task_id,
+        title=row.title,
+        due_at=row.due_at,
+        remind_at=row.remind_at,
+        fired_at=now,
     )
     add_event(session, event, source=SOURCE)
     return event
@@ -93,17 +100,22 @@ def due_unfired(session: Session, now: datetime, limit: int = 1000) -> list[str]
     return list(rows)
 
 
-def list_reminders(session: Session, *, state: str | None, now: datetime,
-                   limit: int = 200) -> list[ScheduledReminder]:
+def list_reminders(
+    session: Session, *, state: str | None, now: datetime, limit: int = 200
+) -> list[ScheduledReminder]:
     stmt = select(ScheduledReminder).order_by(col(ScheduledReminder.remind_at))
     if state == "pending":
-        stmt = stmt.where(col(ScheduledReminder.active).is_(True),
-                          col(ScheduledReminder.fired_at).is_(None),
-                          col(ScheduledReminder.remind_at) > now)
+        stmt = stmt.where(
+            col(ScheduledReminder.active).is_(True),
+            col(ScheduledReminder.fired_at).is_(None),
+            col(ScheduledReminder.remind_at) > now,
+        )
     elif state == "late":
-        stmt = stmt.where(col(ScheduledReminder.active).is_(True),
-                          col(ScheduledReminder.fired_at).is_(None),
-                          col(ScheduledReminder.remind_at) <= now)
+        stmt = stmt.where(
+            col(ScheduledReminder.active).is_(True),
+            col(ScheduledReminder.fired_at).is_(None),
+            col(ScheduledReminder.remind_at) <= now,
+        )
     elif state == "fired":
         stmt = stmt.where(col(ScheduledReminder.fired_at).is_not(None))
     return list(session.exec(stmt.limit(limit)).all())

@@ -23,7 +23,10 @@ from backend_services.users import routes as user_routes
 
 def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
     app, ctx = build_service_app(
-        settings, runtime, AppId.TASKS.value, title="Task service",
+        settings,
+        runtime,
+        AppId.TASKS.value,
+        title="Task service",
         description="Tasks, reminders and recurrence for the signed-in user. "
         "Authenticate with `Authorization: Bearer <token>` (`todo token --user U`).",
     )
@@ -36,8 +39,11 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         with session_scope(ctx.engine) as session:
             service.mark_reminder_fired(session, payload.reminder_id, payload.fired_at)
 
-    mount_subscriptions(app, [
-        Subscribed(PUBSUB, Topic.REMINDERS.value, "/events/reminder-fired", on_reminder_fired),
-    ])
+    mount_subscriptions(
+        app,
+        [
+            Subscribed(PUBSUB, Topic.REMINDERS.value, "/events/reminder-fired", on_reminder_fired),
+        ],
+    )
     ctx.relay_outbox(service.SOURCE)
     return app

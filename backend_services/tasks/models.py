@@ -30,13 +30,19 @@ class Task(SQLModel, table=True):
     recurrence: str | None = Field(default=None, max_length=500)
     series_id: str | None = Field(default=None, max_length=36, index=True)
     series_start: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
     completed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
     reminders: list["Reminder"] = Relationship(
         sa_relationship_kwargs={
-            "cascade": "all, delete-orphan", "order_by": "Reminder.at", "lazy": "selectin",
+            "cascade": "all, delete-orphan",
+            "order_by": "Reminder.at",
+            "lazy": "selectin",
         },
     )
 
@@ -45,13 +51,18 @@ class Reminder(SQLModel, table=True):
     __tablename__ = "reminders"
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     task_id: str = Field(
-        sa_column=Column(String(36), ForeignKey("tasks.id", ondelete="CASCADE"), index=True,
-                         nullable=False)
+        sa_column=Column(
+            String(36), ForeignKey("tasks.id", ondelete="CASCADE"), index=True, nullable=False
+        )
     )
     at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     offset_minutes: int | None = None
     fired_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
     def snapshot(self) -> dict[str, Any]:
-        return {"id": self.id, "at": self.at, "offset_minutes": self.offset_minutes,
-                "fired_at": self.fired_at}
+        return {
+            "id": self.id,
+            "at": self.at,
+            "offset_minutes": self.offset_minutes,
+            "fired_at": self.fired_at,
+        }

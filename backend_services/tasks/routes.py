@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
@@ -23,7 +23,7 @@ from backend_services.users.service import get_active_user
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 internal = APIRouter(prefix="/internal", tags=["internal"], include_in_schema=False)
 
-NOT_FOUND = {404: {"description": "No such task for this user"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such task for this user"}}
 
 
 def current_user_id(principal: PrincipalDep, session: SessionDep) -> str:
@@ -72,16 +72,19 @@ def reopen_task(task_id: str, user_id: UserId, session: SessionDep) -> TaskPubli
     return service.to_public(service.reopen_task(session, user_id, task_id))
 
 
-@router.post("/{task_id}/reminders", response_model=TaskPublic, status_code=201,
-             responses=NOT_FOUND)
-def add_reminder(task_id: str, body: ReminderIn, user_id: UserId, session: SessionDep) -> TaskPublic:
+@router.post(
+    "/{task_id}/reminders", response_model=TaskPublic, status_code=201, responses=NOT_FOUND
+)
+def add_reminder(
+    task_id: str, body: ReminderIn, user_id: UserId, session: SessionDep
+) -> TaskPublic:
     return service.to_public(service.add_reminder(session, user_id, task_id, body))
 
 
-@router.delete("/{task_id}/reminders/{reminder_id}", response_model=TaskPublic,
-               responses=NOT_FOUND)
-def remove_reminder(task_id: str, reminder_id: str, user_id: UserId,
-                    session: SessionDep) -> TaskPublic:
+@router.delete("/{task_id}/reminders/{reminder_id}", response_model=TaskPublic, responses=NOT_FOUND)
+def remove_reminder(
+    task_id: str, reminder_id: str, user_id: UserId, session: SessionDep
+) -> TaskPublic:
     return service.to_public(service.remove_reminder(session, user_id, task_id, reminder_id))
 
 
@@ -89,7 +92,8 @@ RecurringWorker = Annotated[Principal, Depends(require_service(AppId.RECURRING.v
 
 
 @internal.post("/tasks/{task_id}/next-occurrence", response_model=TaskPublic | None)
-def next_occurrence(task_id: str, _worker: RecurringWorker,
-                    session: SessionDep) -> TaskPublic | None:
+def next_occurrence(
+    task_id: str, _worker: RecurringWorker, session: SessionDep
+) -> TaskPublic | None:
     successor = service.spawn_next_occurrence(session, task_id)
     return service.to_public(successor) if successor else None

@@ -80,8 +80,9 @@ class TaskCreate(TaskFields):
     priority: Priority = "none"
     tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
     due_at: AwareDatetime | None = None
-    recurrence: str | None = Field(default=None, max_length=500,
-                                   description="RFC 5545 RRULE; the first occurrence is due_at")
+    recurrence: str | None = Field(
+        default=None, max_length=500, description="RFC 5545 RRULE; the first occurrence is due_at"
+    )
     reminders: list[ReminderIn] = Field(default_factory=list, max_length=MAX_REMINDERS)
 
     @model_validator(mode="after")

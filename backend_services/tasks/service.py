@@ -44,13 +44,20 @@ _PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2, "none": 3}
 
 def to_public(task: Task) -> TaskPublic:
     return TaskPublic(
-        id=task.id, user_id=task.user_id, title=task.title, description=task.description,
+        id=task.id,
+        user_id=task.user_id,
+        title=task.title,
+        description=task.description,
         status=task.status,  # type: ignore[arg-type]
         priority=task.priority,  # type: ignore[arg-type]
-        tags=list(task.tags), due_at=task.due_at, recurrence=task.recurrence,
+        tags=list(task.tags),
+        due_at=task.due_at,
+        recurrence=task.recurrence,
         series_id=task.series_id,
         reminders=[ReminderPublic.model_validate(r.snapshot()) for r in task.reminders],
-        created_at=task.created_at, updated_at=task.updated_at, completed_at=task.completed_at,
+        created_at=task.created_at,
+        updated_at=task.updated_at,
+        completed_at=task.completed_at,
     )
 
 
@@ -71,8 +78,14 @@ def get_task(session: Session, user_id: str, task_id: str) -> Task:
 
 def create_task(session: Session, user_id: str, data: TaskCreate, *, timezone: str) -> Task:
     task = Task(
-        user_id=user_id, title=data.title, description=data.description, priority=data.priority,
-        tags=data.tags, due_at=data.due_at, timezone=timezone, recurrence=data.recurrence,
+        user_id=user_id,
+        title=data.title,
+        description=data.description,
+        priority=data.priority,
+        tags=data.tags,
+        due_at=data.due_at,
+        timezone=timezone,
+        recurrence=data.recurrence,
     )
     if task.recurrence:
         task.series_id, task.series_start = new_id(), task.due_at
@@ -89,8 +102,12 @@ def list_tasks(session: Session, user_id: str, query: TaskQuery) -> TaskPage:
     stmt = select(Task).where(Task.user_id == user_id)
     if query.q:
         pattern = f"%{query.q.lower()}%"
-        stmt = stmt.where(or_(func.lower(Task.title).like(pattern),
-                              func.lower(func.coalesce(Task.description, "")).like(pattern)))
+        stmt = stmt.where(
+            or_(
+                func.lower(Task.title).like(pattern),
+                func.lower(func.coalesce(Task.description, "")).like(pattern),
+            )
+        )
     if query.status:
         stmt = stmt.where(Task.status == query.status)
     if query.priority:
@@ -109,8 +126,9 @@ def list_tasks(session: Session, user_id: str, query: TaskQuery) -> TaskPage:
     rows = session.exec(
         stmt.order_by(*_ordering(query.sort)).offset(query.offset).limit(query.limit)
     ).all()
-    return TaskPage(items=[to_public(t) for t in rows], total=total,
-                    limit=query.limit, offset=query.offset)
+    return TaskPage(
+        items=[to_public(t) for t in rows], total=total, limit=query.limit, offset=query.offset
+    )
 
 
 def _ordering(sort: str) -> list[Any]:
@@ -233,9 +251,16 @@ def spawn_next_occurrence(session: Session, task_id: str) -> Task | None:
     if existing is not None:
         return existing
     successor = Task(
-        user_id=task.user_id, title=task.title, description=task.description,
-        priority=task.priority, tags=list(task.tags), due_at=due, timezone=task.timezone,
-        recurrence=task.recurrence, series_id=task.series_id, series_start=start,
+        user_id=task.user_id,
+        title=task.title,
+        description=task.description,
+        priority=task.priority,
+        tags=list(task.tags),
+        due_at=due,
+        timezone=task.timezone,
+        recurrence=task.recurrence,
+        series_id=task.series_id,
+        series_start=start,
     )
     for reminder in task.reminders:
         if reminder.offset_minutes is not None:

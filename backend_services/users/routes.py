@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from backend_services.platform.app_support import CtxDep, PrincipalDep, SessionDep
+from backend_services.platform.auth import Role
 from backend_services.users import service
 from backend_services.users.models import LoginRequest, LoginResponse, UserPatch, UserPublic
 
@@ -14,7 +15,7 @@ router = APIRouter(tags=["users"])
 @router.post("/auth/login", response_model=LoginResponse, summary="Exchange a password for a token")
 def login(body: LoginRequest, session: SessionDep, ctx: CtxDep) -> LoginResponse:
     user = service.authenticate(session, body.username, body.password)
-    role = "admin" if user.role == "admin" else "user"
+    role: Role = "admin" if user.role == "admin" else "user"
     token = ctx.tokens().issue(user.id, role, ctx.settings.user_token_ttl_seconds)
     return LoginResponse(token=token, user=service.to_public(user))
 

@@ -18,8 +18,11 @@ MIN_PASSWORD_LENGTH = 8
 
 def to_public(user: User) -> UserPublic:
     return UserPublic(
-        id=user.id, display_name=user.display_name, timezone=user.timezone,
-        role="admin" if user.role == "admin" else "user", disabled=user.disabled,
+        id=user.id,
+        display_name=user.display_name,
+        timezone=user.timezone,
+        role="admin" if user.role == "admin" else "user",
+        disabled=user.disabled,
     )
 
 
@@ -31,14 +34,22 @@ def normalise_username(username: str) -> str:
 
 
 def create_user(
-    session: Session, username: str, *, password: str | None = None, timezone: str = "UTC",
-    role: str = "user", display_name: str | None = None,
+    session: Session,
+    username: str,
+    *,
+    password: str | None = None,
+    timezone: str = "UTC",
+    role: str = "user",
+    display_name: str | None = None,
 ) -> User:
     name = normalise_username(username)
     if session.get(User, name) is not None:
         raise Conflict(f"user {name!r} already exists")
     user = User(
-        id=name, display_name=display_name or name, timezone=_tz(timezone), role=role,
+        id=name,
+        display_name=display_name or name,
+        timezone=_tz(timezone),
+        role=role,
         password_hash=_hash(password) if password is not None else None,
     )
     session.add(user)

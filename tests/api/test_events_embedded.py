@@ -35,16 +35,24 @@ async def test_every_change_reaches_the_audit_log_once(env: EmbeddedEnv) -> None
 
     found = await eventually(four, what="4 audit records")
     assert [r.type for r in sorted(found, key=lambda r: r.seq)] == [
-        "todo.task.created.v1", "todo.task.updated.v1", "todo.task.completed.v1",
-        "todo.task.deleted.v1"]
+        "todo.task.created.v1",
+        "todo.task.updated.v1",
+        "todo.task.completed.v1",
+        "todo.task.deleted.v1",
+    ]
     assert rows(env, OutboxEvent) == []  # relayed and forgotten
 
 
 async def test_redelivered_event_changes_nothing(env: EmbeddedEnv) -> None:
     alice = env.user("alice")
     due = datetime.now(UTC) + timedelta(days=1)
-    task = (await env.client.post("/tasks", headers=alice, json={
-        "title": "water plants", "due_at": due.isoformat(), "recurrence": "FREQ=DAILY"})).json()
+    task = (
+        await env.client.post(
+            "/tasks",
+            headers=alice,
+            json={"title": "water plants", "due_at": due.isoformat(), "recurrence": "FREQ=DAILY"},
+        )
+    ).json()
     await env.client.post(f"/tasks/{task['id']}/complete", headers=alice)
 
     async def two_tasks() -> list[dict] | None:
@@ -52,17 +60,22 @@ async def test_redelivered_event_changes_nothing(env: EmbeddedEnv) -> None:
         return items if len(items) == 2 else None
 
     await eventually(two_tasks, what="next occurrence")
-    completed = [r for r in rows(env, AuditRecord) if r.type == TaskCompleted.event_type][0]
+    completed = next(r for r in rows(env, AuditRecord) if r.type == TaskCompleted.event_type)
     # deliver the very same CloudEvent again, twice, to every subscriber of task-events
     original = await _event_from_log(env, completed.event_id)
     for _ in range(2):
-        await env.runtime.publish(PUBSUB, Topic.TASK_EVENTS.value, original,
-                                  partition_key="alice")
+        await env.runtime.publish(PUBSUB, Topic.TASK_EVENTS.value, original, partition_key="alice")
     marker = (await env.client.post("/tasks", json={"title": "marker"}, headers=alice)).json()
 
     async def marker_audited() -> bool:
-        return bool(rows(env, AuditRecord, AuditRecord.type == "todo.task.created.v1",
-                         AuditRecord.user_id == "alice")[2:])
+        return bool(
+            rows(
+                env,
+                AuditRecord,
+                AuditRecord.type == "todo.task.created.v1",
+                AuditRecord.user_id == "alice",
+            )[2:]
+        )
 
     await eventually(marker_audited, what="marker after the redeliveries")
     items = (await env.client.get("/tasks", headers=alice)).json()["items"]
@@ -81,8 +94,12 @@ async def _event_from_log(env: EmbeddedEnv, event_id: str) -> CloudEvent:
 
 
 async def test_malformed_event_goes_to_the_dead_letter_topic(env: EmbeddedEnv) -> None:
-    bad = CloudEvent(id="bad-1", source="test", type="todo.task.completed.v1",
-                     data={"user_id": "x", "task": {"nonsense": True}})
+    bad = CloudEvent(
+        id="bad-1",
+        source="test",
+        type="todo.task.completed.v1",
+        data={"user_id": "x", "task": {"nonsense": True}},
+    )
     await env.runtime.publish(PUBSUB, Topic.TASK_EVENTS.value, bad)
     unknown = CloudEvent(id="bad-2", source="test", type="com.example.unknown", data={})
     await env.runtime.publish(PUBSUB, Topic.TASK_EVENTS.value, unknown)
@@ -112,8 +129,9 @@ async def test_retry_answer_is_redelivered(env: EmbeddedEnv) -> None:
 
     @flaky.get("/dapr/subscribe")
     def subscribe() -> list[dict[str, str]]:
-        return [{"pubsubname": PUBSUB, "topic": "flaky", "route": "/in",
-                 "deadLetterTopic": "flaky-dlq"}]
+        return [
+            {"pubsubname": PUBSUB, "topic": "flaky", "route": "/in", "deadLetterTopic": "flaky-dlq"}
+        ]
 
     @flaky.post("/in")
     def receive(event: dict[str, Any]) -> dict[str, str]:
@@ -139,8 +157,10 @@ async def test_job_fires_after_a_restart(tmp_path: Any) -> None:
     async with embedded_env(settings) as first:
         runtime: EmbeddedRuntime = first.runtime
         await runtime.for_app("reminder-service").schedule_job(
-            "reminder-not-a-real-one", datetime.now(UTC) + timedelta(seconds=2),
-            {"reminder_id": "not-a-real-one"})
+            "reminder-not-a-real-one",
+            datetime.now(UTC) + timedelta(seconds=2),
+            {"reminder_id": "not-a-real-one"},
+        )
     # process gone; a new one on the same data dir
     async with embedded_env(settings) as second:
         from fastapi import FastAPI

@@ -20,9 +20,15 @@ async def create(env: EmbeddedEnv, headers: dict[str, str], **body: object) -> d
 async def test_create_get_update_complete_reopen_delete(db_env: EmbeddedEnv) -> None:
     alice = db_env.user("alice", "Europe/Berlin")
     due = datetime(2030, 3, 1, 9, 0, tzinfo=UTC)
-    task = await create(db_env, alice, title="  Write   report ", tags=["#Work", "work", "Q1"],
-                        priority="high", due_at=due.isoformat(),
-                        reminders=[{"before_minutes": 30}])
+    task = await create(
+        db_env,
+        alice,
+        title="  Write   report ",
+        tags=["#Work", "work", "Q1"],
+        priority="high",
+        due_at=due.isoformat(),
+        reminders=[{"before_minutes": 30}],
+    )
     assert task["title"] == "Write report"
     assert task["tags"] == ["work", "q1"]
     assert task["status"] == "pending"
@@ -32,9 +38,13 @@ async def test_create_get_update_complete_reopen_delete(db_env: EmbeddedEnv) -> 
     assert got["id"] == task["id"] and got["priority"] == "high"
 
     new_due = due + timedelta(days=1)
-    patched = (await db_env.client.patch(f"/tasks/{task['id']}", headers=alice,
-                                         json={"due_at": new_due.isoformat(),
-                                               "title": "Write final report"})).json()
+    patched = (
+        await db_env.client.patch(
+            f"/tasks/{task['id']}",
+            headers=alice,
+            json={"due_at": new_due.isoformat(), "title": "Write final report"},
+        )
+    ).json()
     assert patched["title"] == "Write final report"
     # a relative reminder follows the due time
     assert datetime.fromisoformat(patched["reminders"][0]["at"]) == new_due - timedelta(minutes=30)
@@ -51,18 +61,31 @@ async def test_create_get_update_complete_reopen_delete(db_env: EmbeddedEnv) -> 
 async def test_search_filter_sort_paginate(db_env: EmbeddedEnv) -> None:
     bob = db_env.user("bob")
     now = datetime.now(UTC)
-    await create(db_env, bob, title="buy milk", priority="low", tags=["shop"],
-                 due_at=(now - timedelta(days=1)).isoformat())
-    await create(db_env, bob, title="call plumber", priority="high",
-                 description="about the MILK-stained sink", due_at=(now + timedelta(days=2)).isoformat())
+    await create(
+        db_env,
+        bob,
+        title="buy milk",
+        priority="low",
+        tags=["shop"],
+        due_at=(now - timedelta(days=1)).isoformat(),
+    )
+    await create(
+        db_env,
+        bob,
+        title="call plumber",
+        priority="high",
+        description="about the MILK-stained sink",
+        due_at=(now + timedelta(days=2)).isoformat(),
+    )
     await create(db_env, bob, title="alpha task", priority="medium")
     c = db_env.client
 
     found = (await c.get("/tasks", params={"q": "milk"}, headers=bob)).json()
     assert {t["title"] for t in found["items"]} == {"buy milk", "call plumber"}
     assert (await c.get("/tasks", params={"tag": "shop"}, headers=bob)).json()["total"] == 1
-    assert (await c.get("/tasks", params={"priority": "high"}, headers=bob)).json()[
-        "items"][0]["title"] == "call plumber"
+    assert (await c.get("/tasks", params={"priority": "high"}, headers=bob)).json()["items"][0][
+        "title"
+    ] == "call plumber"
     overdue = (await c.get("/tasks", params={"overdue": "true"}, headers=bob)).json()
     assert [t["title"] for t in overdue["items"]] == ["buy milk"]
     by_priority = (await c.get("/tasks", params={"sort": "priority"}, headers=bob)).json()
@@ -71,8 +94,9 @@ async def test_search_filter_sort_paginate(db_env: EmbeddedEnv) -> None:
     assert [t["title"] for t in by_title["items"]] == ["call plumber", "buy milk", "alpha task"]
     by_due = (await c.get("/tasks", params={"sort": "due"}, headers=bob)).json()
     assert [t["title"] for t in by_due["items"]] == ["buy milk", "call plumber", "alpha task"]
-    page = (await c.get("/tasks", params={"limit": 2, "offset": 2, "sort": "title"},
-                        headers=bob)).json()
+    page = (
+        await c.get("/tasks", params={"limit": 2, "offset": 2, "sort": "title"}, headers=bob)
+    ).json()
     assert page["total"] == 3 and [t["title"] for t in page["items"]] == ["call plumber"]
     before = (await c.get("/tasks", params={"due_before": now.isoformat()}, headers=bob)).json()
     assert [t["title"] for t in before["items"]] == ["buy milk"]
@@ -112,7 +136,9 @@ async def test_another_users_task_is_404_and_unchanged(db_env: EmbeddedEnv) -> N
         ({"title": "ok", "tags": [f"t{i}" for i in range(30)]}, "tags"),
     ],
 )
-async def test_invalid_input_is_422_naming_the_field(env: EmbeddedEnv, body: dict, field: str) -> None:
+async def test_invalid_input_is_422_naming_the_field(
+    env: EmbeddedEnv, body: dict, field: str
+) -> None:
     alice = env.user("alice")
     resp = await env.client.post("/tasks", json=body, headers=alice)
     assert resp.status_code == 422
@@ -121,15 +147,21 @@ async def test_invalid_input_is_422_naming_the_field(env: EmbeddedEnv, body: dic
 
 
 async def test_recurrence_needs_a_first_occurrence(env: EmbeddedEnv) -> None:
-    resp = await env.client.post("/tasks", json={"title": "x", "recurrence": "FREQ=DAILY"},
-                                 headers=env.user("alice"))
+    resp = await env.client.post(
+        "/tasks", json={"title": "x", "recurrence": "FREQ=DAILY"}, headers=env.user("alice")
+    )
     assert resp.status_code == 422 and "due_at" in resp.text
 
 
 @pytest.mark.parametrize(
     "authorization",
-    [None, "Bearer", "Basic abc", "Bearer not.a.jwt",
-     "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9."],
+    [
+        None,
+        "Bearer",
+        "Basic abc",
+        "Bearer not.a.jwt",
+        "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.",
+    ],
 )
 async def test_bad_tokens_are_401(env: EmbeddedEnv, authorization: str | None) -> None:
     headers = {"authorization": authorization} if authorization else {}
@@ -163,8 +195,9 @@ async def test_disabled_user_is_401(env: EmbeddedEnv) -> None:
 
 async def test_huge_body_is_413_and_nothing_created(env: EmbeddedEnv) -> None:
     alice = env.user("alice")
-    resp = await env.client.post("/tasks", headers=alice,
-                                 json={"title": "x", "description": "y" * 200_000})
+    resp = await env.client.post(
+        "/tasks", headers=alice, json={"title": "x", "description": "y" * 200_000}
+    )
     assert resp.status_code == 413
     assert (await env.client.get("/tasks", headers=alice)).json()["total"] == 0
 
@@ -173,11 +206,15 @@ async def test_reminders_added_and_removed(db_env: EmbeddedEnv) -> None:
     alice = db_env.user("alice")
     task = await create(db_env, alice, title="dentist")
     at = datetime(2031, 1, 1, 8, tzinfo=UTC)
-    with_reminder = (await db_env.client.post(f"/tasks/{task['id']}/reminders",
-                                              json={"at": at.isoformat()}, headers=alice)).json()
+    with_reminder = (
+        await db_env.client.post(
+            f"/tasks/{task['id']}/reminders", json={"at": at.isoformat()}, headers=alice
+        )
+    ).json()
     rid = with_reminder["reminders"][0]["id"]
-    relative = await db_env.client.post(f"/tasks/{task['id']}/reminders",
-                                        json={"before_minutes": 10}, headers=alice)
+    relative = await db_env.client.post(
+        f"/tasks/{task['id']}/reminders", json={"before_minutes": 10}, headers=alice
+    )
     assert relative.status_code == 422  # no due time to count back from
     removed = await db_env.client.delete(f"/tasks/{task['id']}/reminders/{rid}", headers=alice)
     assert removed.status_code == 200 and removed.json()["reminders"] == []
@@ -187,6 +224,11 @@ async def test_reminders_added_and_removed(db_env: EmbeddedEnv) -> None:
 
 async def test_openapi_documents_the_task_api(env: EmbeddedEnv) -> None:
     spec = (await env.client.get("/openapi.json")).json()
-    for path in ("/tasks", "/tasks/{task_id}", "/tasks/{task_id}/complete",
-                 "/tasks/{task_id}/reopen", "/tasks/{task_id}/reminders"):
+    for path in (
+        "/tasks",
+        "/tasks/{task_id}",
+        "/tasks/{task_id}/complete",
+        "/tasks/{task_id}/reopen",
+        "/tasks/{task_id}/reminders",
+    ):
         assert path in spec["paths"]

@@ -58,8 +58,15 @@ def template(
     *,
     check: bool = True,
 ) -> subprocess.CompletedProcess[str]:
-    args = ["template", RELEASE, str(CHART), "--namespace", NAMESPACE,
-            "--kube-version", KUBE_VERSION]
+    args = [
+        "template",
+        RELEASE,
+        str(CHART),
+        "--namespace",
+        NAMESPACE,
+        "--kube-version",
+        KUBE_VERSION,
+    ]
     for v in values:
         args += ["-f", str(v)]
     for s in sets:
@@ -99,10 +106,19 @@ VARIANTS: dict[str, tuple[tuple[Path, ...], tuple[str, ...]]] = {
     "kafka-mtls": ((), ("kafka.authType=mtls",)),
     "kafka-certificate": ((), ("kafka.authType=certificate",)),
     "sasl-plaintext": ((), ("kafka.tls.enabled=false",)),
-    "pg-tls-otel": ((), ("postgres.tls.enabled=true", "dapr.tracing.otel.enabled=true",
-                         "secrets.create=true", "secrets.databaseUrl=postgresql+psycopg://x",
-                         "secrets.pgConnectionString=host=x", "llm.existingSecret=llm",
-                         "ingress.tls[0].secretName=t", "ingress.tls[0].hosts[0]=a.b")),
+    "pg-tls-otel": (
+        (),
+        (
+            "postgres.tls.enabled=true",
+            "dapr.tracing.otel.enabled=true",
+            "secrets.create=true",
+            "secrets.databaseUrl=postgresql+psycopg://x",
+            "secrets.pgConnectionString=host=x",
+            "llm.existingSecret=llm",
+            "ingress.tls[0].secretName=t",
+            "ingress.tls[0].hosts[0]=a.b",
+        ),
+    ),
 }
 
 

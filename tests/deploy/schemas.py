@@ -24,8 +24,12 @@ def _structural(schema: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(schema)
 
     def walk(node: dict[str, Any]) -> None:
-        for key in ("description", "x-kubernetes-list-type", "x-kubernetes-list-map-keys",
-                    "x-kubernetes-map-type"):
+        for key in (
+            "description",
+            "x-kubernetes-list-type",
+            "x-kubernetes-list-map-keys",
+            "x-kubernetes-map-type",
+        ):
             node.pop(key, None)
         if node.pop("x-kubernetes-int-or-string", False):
             node.pop("type", None)

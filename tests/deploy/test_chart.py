@@ -125,15 +125,19 @@ def test_least_rbac_covers_exactly_the_secrets_each_sidecar_reads(
         needed = {"database-url", "auth-signing-key"}
         for comp in components.values():
             if app in comp.get("scopes", []):
-                needed |= {m["secretKeyRef"]["name"] for m in comp["spec"]["metadata"]
-                           if "secretKeyRef" in m}
+                needed |= {
+                    m["secretKeyRef"]["name"]
+                    for m in comp["spec"]["metadata"]
+                    if "secretKeyRef" in m
+                }
         assert allowed == needed, app
 
 
 def test_hpas_only_for_stateless_services(render: Renderer) -> None:
     hpas = by_kind(render(), "HorizontalPodAutoscaler")
-    targets = {h["spec"]["scaleTargetRef"]["name"].removeprefix("todo-todo-assistant-")
-               for h in hpas}
+    targets = {
+        h["spec"]["scaleTargetRef"]["name"].removeprefix("todo-todo-assistant-") for h in hpas
+    }
     assert targets == STATELESS
     assert by_kind(render(DEV_VALUES), "HorizontalPodAutoscaler") == []
     for dep in by_kind(render(), "Deployment"):
@@ -216,7 +220,8 @@ def test_kafka_auth_modes(render: Renderer) -> None:
     assert {"clientCert", "clientKey", "caCert"} <= set(mtls) and "saslPassword" not in mtls
     none = by_name(render(DEV_VALUES), "Component")["pubsub"]
     assert {m["name"] for m in none["spec"]["metadata"]}.isdisjoint(
-        {"disableTls", "caCert", "saslPassword"})
+        {"disableTls", "caCert", "saslPassword"}
+    )
 
 
 def test_postgres_ca_reaches_app_and_sidecar(render: Renderer) -> None:

@@ -25,23 +25,37 @@ SWAPPED_KEYS = {
 # Values that depend on where it runs (brokers; the local auth is always "none").
 ENVIRONMENT_KEYS = {"brokers", "authType"}
 # Keys the chart may add to the Kafka components (TLS / SASL / mTLS from values).
-KAFKA_AUTH_KEYS = {"disableTls", "skipVerify", "caCert", "saslUsername", "saslPassword",
-                   "saslMechanism", "clientCert", "clientKey"}
+KAFKA_AUTH_KEYS = {
+    "disableTls",
+    "skipVerify",
+    "caCert",
+    "saslUsername",
+    "saslPassword",
+    "saslMechanism",
+    "clientCert",
+    "clientKey",
+}
 
 
 def local_resources() -> list[Doc]:
     docs: list[Doc] = []
     for path in sorted(COMPONENTS.glob("*.y*ml")):
-        docs += [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8"))
-                 if isinstance(d, dict)]
+        docs += [
+            d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if isinstance(d, dict)
+        ]
     return docs
 
 
 def code_component_names() -> set[str]:
     """Component names in backend_services/contracts.py: the module constants and
     the pub/sub every event payload class publishes to."""
-    names = {contracts.PUBSUB, contracts.BROADCAST_PUBSUB, contracts.STATESTORE,
-             contracts.SECRETSTORE, contracts.REMINDER_SWEEP_BINDING}
+    names = {
+        contracts.PUBSUB,
+        contracts.BROADCAST_PUBSUB,
+        contracts.STATESTORE,
+        contracts.SECRETSTORE,
+        contracts.REMINDER_SWEEP_BINDING,
+    }
     names |= {cls.pubsub for cls in contracts.EVENT_TYPES.values()}
     names |= {EventPayload.pubsub}
     return names
@@ -122,8 +136,11 @@ def test_dev_kafka_auth_matches_local(local: list[Doc], render: Renderer) -> Non
     for name, theirs in by_name(local, "Component").items():
         if theirs["spec"]["type"] == "pubsub.kafka":
             ours = by_name(docs, "Component")[name]
-            assert metadata(ours)["authType"] == metadata(theirs)["authType"] == {
-                "name": "authType", "value": "none"}
+            assert (
+                metadata(ours)["authType"]
+                == metadata(theirs)["authType"]
+                == {"name": "authType", "value": "none"}
+            )
 
 
 def test_configuration_and_resiliency(local: list[Doc], chart: tuple[str, list[Doc]]) -> None:
@@ -159,8 +176,10 @@ def test_configuration_and_resiliency(local: list[Doc], chart: tuple[str, list[D
 def test_scopes_are_app_ids(chart: tuple[str, list[Doc]]) -> None:
     _, docs = chart
     app_ids = {a.value for a in AppId}
-    deployed = {d["spec"]["template"]["metadata"]["annotations"]["dapr.io/app-id"]
-                for d in by_kind(docs, "Deployment")}
+    deployed = {
+        d["spec"]["template"]["metadata"]["annotations"]["dapr.io/app-id"]
+        for d in by_kind(docs, "Deployment")
+    }
     assert deployed == app_ids
     for doc in docs:
         if str(doc.get("apiVersion", "")).startswith("dapr.io/") and "scopes" in doc:
@@ -177,14 +196,18 @@ def test_no_declarative_subscriptions_duplicate_the_programmatic_ones(
 def test_api_ingress_routes_match_the_embedded_gateway(render: Renderer) -> None:
     ingress = by_name(render(), "Ingress")["todo-todo-assistant-api"]
     paths = ingress["spec"]["rules"][0]["http"]["paths"]
-    routed = {p["path"]: p["backend"]["service"]["name"].removeprefix("todo-todo-assistant-")
-              for p in paths}
+    routed = {
+        p["path"]: p["backend"]["service"]["name"].removeprefix("todo-todo-assistant-")
+        for p in paths
+    }
     assert routed == PUBLIC_ROUTES
 
 
 def test_drift_is_detected(local: list[Doc], tmp_path: Path) -> None:
     """The comparison above is not vacuous: a renamed key shows up."""
     pubsub = by_name(local, "Component")["pubsub"]
-    renamed = [dict(m, name="consumerGroupX") if m["name"] == "consumerGroup" else m
-               for m in pubsub["spec"]["metadata"]]
+    renamed = [
+        dict(m, name="consumerGroupX") if m["name"] == "consumerGroup" else m
+        for m in pubsub["spec"]["metadata"]
+    ]
     assert set(metadata(pubsub)) != {m["name"] for m in renamed}

@@ -81,10 +81,15 @@ def test_dapr_validator_rejects_broken_resources(variant: tuple[str, list[Doc]])
     config["spec"]["tracing"] = {"samplingRate": 1}
     assert dapr_errors(config)
     subscription: dict[str, Any] = {
-        "apiVersion": "dapr.io/v2alpha1", "kind": "Subscription",
+        "apiVersion": "dapr.io/v2alpha1",
+        "kind": "Subscription",
         "metadata": {"name": "s"},
-        "spec": {"pubsubname": "pubsub", "topic": "t", "routes": {"default": "/x"},
-                 "deadLetterTopic": "t-dlq"},
+        "spec": {
+            "pubsubname": "pubsub",
+            "topic": "t",
+            "routes": {"default": "/x"},
+            "deadLetterTopic": "t-dlq",
+        },
     }
     assert dapr_errors(subscription) == []
     del subscription["spec"]["topic"]

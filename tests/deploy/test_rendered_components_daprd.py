@@ -112,20 +112,28 @@ def sidecars(tmp_path_factory: pytest.TempPathFactory, render: Renderer) -> Iter
         config = write_resources(docs, resources, stack.layout.secrets_file)
         for app_id in APP_IDS:
             ports = dapr.SidecarPorts(
-                http=free_port(), grpc=free_port(), internal_grpc=free_port(),
+                http=free_port(),
+                grpc=free_port(),
+                internal_grpc=free_port(),
                 metrics=free_port(),
             )
             records[app_id] = dapr.start_daprd(
-                app_id, ports, log=root / "logs" / f"daprd-{app_id}.log",
-                resources_path=resources, config=config,
+                app_id,
+                ports,
+                log=root / "logs" / f"daprd-{app_id}.log",
+                resources_path=resources,
+                config=config,
                 scheduler_address=state.infra["scheduler_address"],
-                cwd=root, bin_dir=dapr_bin_dir(),
+                cwd=root,
+                bin_dir=dapr_bin_dir(),
             )
         for app_id, rec in records.items():
             http_port = rec.ports["dapr_http"]
             dapr.wait_until(
                 lambda port=http_port: dapr.daprd_healthy(port),  # type: ignore[misc]
-                f"daprd {app_id}", timeout=120, rec=rec,
+                f"daprd {app_id}",
+                timeout=120,
+                rec=rec,
             )
         yield Sidecars(stack, resources, docs, records)
     except Exception:
@@ -165,7 +173,8 @@ def test_every_scoped_component_initialises(sidecars: Sidecars, app_id: str) -> 
 def test_app_secrets_resolve_through_the_secretstore(sidecars: Sidecars) -> None:
     for key in ("database-url", "auth-signing-key"):
         status, body = http(
-            "GET", f"http://127.0.0.1:{sidecars.port('task-service')}/v1.0/secrets/secretstore/{key}"
+            "GET",
+            f"http://127.0.0.1:{sidecars.port('task-service')}/v1.0/secrets/secretstore/{key}",
         )
         assert status == 200, body
         assert json.loads(body)[key]
@@ -181,8 +190,9 @@ def test_statestore_connects_with_the_secret_reference(sidecars: Sidecars) -> No
     http("DELETE", f"{base}/{key}")
 
 
-@pytest.mark.parametrize(("app_id", "pubsub"), [("task-service", "pubsub"),
-                                                 ("chat-ui", "pubsub-broadcast")])
+@pytest.mark.parametrize(
+    ("app_id", "pubsub"), [("task-service", "pubsub"), ("chat-ui", "pubsub-broadcast")]
+)
 def test_publish_through_rendered_kafka_components(
     sidecars: Sidecars, app_id: str, pubsub: str
 ) -> None:
@@ -197,6 +207,7 @@ def test_publish_through_rendered_kafka_components(
 
 
 def test_unscoped_component_is_not_loaded(sidecars: Sidecars) -> None:
-    status, body = http("GET", f"http://127.0.0.1:{sidecars.port('audit-service')}"
-                               "/v1.0/state/statestore/x")
+    status, body = http(
+        "GET", f"http://127.0.0.1:{sidecars.port('audit-service')}/v1.0/state/statestore/x"
+    )
     assert status >= 400, body

@@ -40,8 +40,9 @@ class EmbeddedEnv:
         path = self.settings.secrets_file or self.settings.data_dir / "secrets.json"
         return TokenSigner(read_local_secret(path, AUTH_SIGNING_KEY))
 
-    def user(self, name: str, tz: str = "UTC", *, role: str = "user",
-             password: str | None = None) -> dict[str, str]:
+    def user(
+        self, name: str, tz: str = "UTC", *, role: str = "user", password: str | None = None
+    ) -> dict[str, str]:
         """Ensure the user exists; return request headers carrying a token for them."""
         with session_scope(self.engine) as session:
             user = session.get(users.User, name)
@@ -53,8 +54,11 @@ class EmbeddedEnv:
 
 def make_settings(data_dir: Path, database_url: str | None = None, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "data_dir": data_dir, "database_url": database_url, "outbox_poll_seconds": 0.2,
-        "reminder_sweep_seconds": 3600.0, **overrides,
+        "data_dir": data_dir,
+        "database_url": database_url,
+        "outbox_poll_seconds": 0.2,
+        "reminder_sweep_seconds": 3600.0,
+        **overrides,
     }
     return Settings(**values)
 
@@ -69,8 +73,9 @@ async def embedded_env(settings: Settings) -> AsyncIterator[EmbeddedEnv]:
             yield EmbeddedEnv(settings, gateway, client)
 
 
-async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float = 10.0,
-                     what: str = "condition") -> T:
+async def eventually(
+    check: Callable[[], Awaitable[T | None]], timeout: float = 10.0, what: str = "condition"
+) -> T:
     """Poll `check` until it returns something truthy (no timing assertions: a deadline)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

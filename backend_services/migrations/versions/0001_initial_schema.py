@@ -4,11 +4,11 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-26 20:11:21.627521
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import backend_services.platform.timeutil
+from alembic import op
 
+import backend_services.platform.timeutil
 
 revision = '0001'
 down_revision = None
