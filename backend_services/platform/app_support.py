@@ -16,12 +16,15 @@ from sqlmodel import Session
 from backend_services.contracts import SECRETSTORE
 from backend_services.platform.auth import Principal, TokenSigner, bearer_token
 from backend_services.platform.db import make_engine
-from backend_services.platform.errors import Forbidden, install_error_handlers
+from backend_services.platform.errors import Forbidden, Unauthorized, install_error_handlers
 from backend_services.platform.limits import install_body_limit
 from backend_services.platform.outbox import OutboxRelay
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.secrets_file import AUTH_SIGNING_KEY
 from backend_services.platform.settings import Settings
+from backend_services.users.models import User
+from backend_services.users.tokens import PREFIX as PAT_PREFIX
+from backend_services.users.tokens import owner_of as pat_owner
 
 log = logging.getLogger("todo.app")
 
@@ -115,10 +118,47 @@ def get_session(request: Request):  # type: ignore[no-untyped-def]
         yield session
 
 
+auth_log = logging.getLogger("todo.auth")
+
+
 def get_principal(request: Request) -> Principal:
-    token = bearer_token(request.headers.get("authorization"))
-    principal = get_ctx(request).tokens().verify(token)
+    """Who is calling: a signed token (user, admin or service) or a personal access token.
+
+    Users are looked up on every request, so a disabled user is refused at once whatever
+    token they hold, and the role comes from the database, not from the token's claim.
+    Every refusal is logged (method, path, reason; never the token)."""
+    ctx = get_ctx(request)
+    try:
+        token = bearer_token(request.headers.get("authorization"))
+        principal = _resolve(ctx, token)
+    except Unauthorized as exc:
+        auth_log.warning("401 %s %s: %s", request.method, request.url.path, exc.detail)
+        raise
     request.state.principal = principal
+    return principal
+
+
+def _resolve(ctx: AppContext, token: str) -> Principal:
+    if token.startswith(PAT_PREFIX):
+        with Session(ctx.engine) as session:
+            return _active_user(session, pat_owner(session, token))
+    claimed = ctx.tokens().verify(token)
+    if claimed.is_service:
+        return claimed
+    with Session(ctx.engine) as session:
+        return _active_user(session, claimed.subject)
+
+
+def _active_user(session: Session, user_id: str) -> Principal:
+    user = session.get(User, user_id)
+    if user is None or user.disabled:
+        raise Unauthorized("unknown or disabled user")
+    return Principal(subject=user.id, role="admin" if user.role == "admin" else "user")
+
+
+def require_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    if principal.role != "admin":
+        raise Forbidden("admin only")
     return principal
 
 
@@ -134,3 +174,4 @@ def require_service(*app_ids: str) -> Callable[[Principal], Principal]:
 CtxDep = Annotated[AppContext, Depends(get_ctx)]
 SessionDep = Annotated[Session, Depends(get_session)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+AdminDep = Annotated[Principal, Depends(require_admin)]

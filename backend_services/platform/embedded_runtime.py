@@ -174,6 +174,7 @@ class EmbeddedRuntime:
     async def _deliver_loop(self, sub: Subscription) -> None:
         wake = self._wake.topic(sub.pubsub, sub.topic)
         while True:
+            wake.clear()
             batch = await asyncio.to_thread(self._next_batch, sub)
             if not batch:
                 await wait_for_wake(wake, 1.0)
@@ -311,6 +312,7 @@ class EmbeddedRuntime:
 
     async def _job_loop(self) -> None:
         while True:
+            self._wake.jobs.clear()
             due, upcoming = await asyncio.to_thread(self._due_jobs)
             if due:
                 await asyncio.gather(*(self._fire_job(job) for job in due))

@@ -95,6 +95,7 @@ class OutboxRelay:
     async def _run(self) -> None:
         backoff = self.poll_seconds
         while True:
+            self._wake.clear()
             try:
                 sent = await self.flush()
                 backoff = self.poll_seconds
