@@ -179,9 +179,11 @@ class EmbeddedRuntime:
             if not batch:
                 await wait_for_wake(wake, 1.0)
                 continue
+            # at-least-once: the offset moves after the batch; a crash mid-batch redelivers
+            # what was already handled, and consumers are idempotent
             for message in batch:
                 await self._deliver_one(sub, message)
-                await asyncio.to_thread(self._advance, sub, message.seq or 0)
+            await asyncio.to_thread(self._advance, sub, batch[-1].seq or 0)
 
     def _next_batch(self, sub: Subscription) -> list[EmbeddedMessage]:
         with Session(self.engine) as session:

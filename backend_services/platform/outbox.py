@@ -8,8 +8,8 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Engine, event
-from sqlmodel import Field, Session, SQLModel, select
+from sqlalchemy import JSON, Column, Engine, delete, event
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from backend_services.contracts import CloudEvent, EventPayload
 from backend_services.platform.db import session_scope
@@ -108,15 +108,22 @@ class OutboxRelay:
 
     async def flush(self, limit: int = 200) -> int:
         rows = await asyncio.to_thread(self._pending, limit)
-        for row in rows:
-            await self.runtime.publish(
-                row.pubsub,
-                row.topic,
-                CloudEvent.model_validate(row.event),
-                partition_key=row.partition_key,
-            )
-            await asyncio.to_thread(self._forget, row.seq or 0)
-            self.published += 1
+        sent: list[int] = []
+        try:
+            for row in rows:
+                await self.runtime.publish(
+                    row.pubsub,
+                    row.topic,
+                    CloudEvent.model_validate(row.event),
+                    partition_key=row.partition_key,
+                )
+                sent.append(row.seq or 0)
+        finally:
+            # published rows are forgotten even when a later one failed (no re-publish);
+            # a crash before this line re-publishes them: consumers dedupe by event id
+            if sent:
+                await asyncio.to_thread(self._forget, sent)
+                self.published += len(sent)
         return len(rows)
 
     def _pending(self, limit: int) -> list[OutboxEvent]:
@@ -129,8 +136,6 @@ class OutboxRelay:
             )
             return list(session.exec(stmt))
 
-    def _forget(self, seq: int) -> None:
+    def _forget(self, seqs: list[int]) -> None:
         with session_scope(self.engine) as session:
-            row = session.get(OutboxEvent, seq)
-            if row is not None:
-                session.delete(row)
+            session.execute(delete(OutboxEvent).where(col(OutboxEvent.seq).in_(seqs)))
