@@ -1,0 +1,236 @@
+"""Embedded-mode benchmarks (issue 2): start-up time and memory of `todo up`, POST /tasks
+throughput at 32 concurrent clients, and agent turn overhead against an instant fake LLM.
+
+    python -m bench.embedded [--seconds 15] [--turns 200]
+
+Prints a markdown section (machine, command, results) for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.stats import fmt, summary_ms
+
+REPO = Path(__file__).resolve().parents[1]
+TODO = REPO / ".venv" / "bin" / "todo"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def start_server(
+    data_dir: Path, port: int, env: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], float]:
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [str(TODO), "up", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
+                return proc, time.perf_counter() - t0
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError("todo up exited")
+        time.sleep(0.05)
+
+
+def token(env: dict[str, str], user: str) -> str:
+    out = subprocess.run(
+        [str(TODO), "token", "--user", user], env=env, check=True, capture_output=True, text=True
+    )
+    return out.stdout.strip()
+
+
+def load_post_tasks(port: int, bearer: str, seconds: float, clients: int) -> dict[str, Any]:
+    """wrk when installed (a separate native process), else an asyncio client."""
+    body = json.dumps({"title": "benchmark task", "priority": "low", "tags": ["bench"]})
+    wrk = shutil.which("wrk")
+    if wrk:
+        script = Path(tempfile.mkdtemp()) / "post.lua"
+        script.write_text(
+            'wrk.method = "POST"\n'
+            f"wrk.body = '{body}'\n"
+            'wrk.headers["Content-Type"] = "application/json"\n'
+            f'wrk.headers["Authorization"] = "Bearer {bearer}"\n'
+            "done = function(summary, latency, requests)\n"
+            '  io.write(string.format("RESULT %d %d %d %f %f %f\\n", summary.requests, '
+            "summary.errors.status, summary.duration, latency:percentile(50), "
+            "latency:percentile(95), latency:percentile(99)))\nend\n"
+        )
+        out = subprocess.run(
+            [
+                wrk,
+                "-t2",
+                f"-c{clients}",
+                f"-d{int(seconds)}s",
+                "-s",
+                str(script),
+                f"http://127.0.0.1:{port}/tasks",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        line = next(li for li in out.splitlines() if li.startswith("RESULT"))
+        n, errors, micros, p50, p95, p99 = line.split()[1:]
+        return {
+            "tool": "wrk",
+            "requests": int(n),
+            "errors": int(errors),
+            "rate": int(n) / (int(micros) / 1e6),
+            "p50": float(p50) / 1000,
+            "p95": float(p95) / 1000,
+            "p99": float(p99) / 1000,
+        }
+    return asyncio.run(_python_load(port, bearer, body, seconds, clients))
+
+
+async def _python_load(
+    port: int, bearer: str, body: str, seconds: float, clients: int
+) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors = 0
+    headers = {"authorization": f"Bearer {bearer}", "content-type": "application/json"}
+    deadline = time.perf_counter() + seconds
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                t0 = time.perf_counter()
+                resp = await client.post("/tasks", content=body, headers=headers)
+                latencies.append(time.perf_counter() - t0)
+                errors += resp.status_code != 201
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        elapsed = time.perf_counter() - t0
+    s = summary_ms(latencies)
+    return {
+        "tool": "python httpx",
+        "requests": len(latencies),
+        "errors": errors,
+        "rate": len(latencies) / elapsed,
+        "p50": s["p50"],
+        "p95": s["p95"],
+        "p99": s["p99"],
+    }
+
+
+async def agent_turns(turns: int) -> dict[str, float]:
+    """Turn latency with a fake LLM answering at once: a tool call, then the final text."""
+    from agent.service import Agent, LLMConfig
+    from tests.support.embedded_env import embedded_env, make_settings
+    from tests.support.fake_openai import call, say, serve_fake_openai
+
+    with serve_fake_openai() as fake:
+        async with embedded_env(
+            make_settings(
+                Path(tempfile.mkdtemp()), rest_writes_per_minute=10**9, chat_turns_per_minute=10**9
+            )
+        ) as env:
+            env.user("bench")
+            bearer = env.signer().issue("bench", "user", 3600)
+            agent = Agent(
+                env.runtime.for_app("chat-ui"),
+                LLMConfig(base_url=fake.url, api_key="x", model="fake", timeout=10),
+            )
+            llm_only: list[float] = []
+            client = httpx.AsyncClient()
+            durations: list[float] = []
+            for i in range(turns + 10):
+                fake.add(call("add_task", title=f"task {i}"), say("Added."))
+                t0 = time.perf_counter()
+                async for _ in agent.turn(bearer, "bench", "bench", f"add task {i}"):
+                    pass
+                if i >= 10:
+                    durations.append(time.perf_counter() - t0)
+                fake.add(say("pong"))
+                t1 = time.perf_counter()
+                await client.post(
+                    f"{fake.url}/chat/completions",
+                    json={"model": "fake", "messages": [], "stream": True},
+                )
+                if i >= 10:
+                    llm_only.append(time.perf_counter() - t1)
+            await client.aclose()
+    turn, llm = summary_ms(durations), summary_ms(llm_only)
+    return {
+        "turn_p50": turn["p50"],
+        "turn_p95": turn["p95"],
+        "llm_p50": llm["p50"],
+        "overhead_p95": turn["p95"] - 2 * llm["p50"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--turns", type=int, default=200)
+    args = parser.parse_args()
+    data = Path(tempfile.mkdtemp())
+    env = {**os.environ, "TODO_DATA_DIR": str(data), "TODO_REST_WRITES_PER_MINUTE": "100000000"}
+    env.pop("OPENAI_API_KEY", None)
+    env.pop("OPENAI_BASE_URL", None)
+    port = _free_port()
+    proc, cold = start_server(data, port, env)
+    proc.terminate()
+    proc.wait()
+    proc, warm = start_server(data, port, env)
+    time.sleep(2)
+    rss_start = _rss_mb(proc.pid)
+    try:
+        load = load_post_tasks(port, token(env, "bench"), args.seconds, 32)
+        rss_load = _rss_mb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait()
+    turns = asyncio.run(agent_turns(args.turns))
+    cmd = " ".join(["python -m bench.embedded", *sys.argv[1:]])
+    print(f"""### Embedded mode (`{cmd}`)
+
+| measure | result | target |
+|---|---|---|
+| `todo up` to UI ready, first start (migrations) | {cold:.2f} s | |
+| `todo up` to UI ready, warm | {warm:.2f} s | ≤ 5 s |
+| server RSS after start | {rss_start:.0f} MB | ≤ 350 MB |
+| server RSS after the load | {rss_load:.0f} MB | |
+| `POST /tasks`, 32 clients, {args.seconds:.0f} s ({load["tool"]}) | {load["rate"]:.0f} creates/s, {load["errors"]} errors; p50 {fmt(load["p50"])} ms, p95 {fmt(load["p95"])} ms, p99 {fmt(load["p99"])} ms | ≥ 800/s |
+| agent turn, fake LLM answering at once (tool call + reply), {args.turns} turns | p50 {fmt(turns["turn_p50"])} ms, p95 {fmt(turns["turn_p95"])} ms | |
+| of which the two LLM round trips (p50 each) | {fmt(turns["llm_p50"])} ms | |
+| agent overhead p95 (turn p95 − 2 × LLM p50) | {fmt(turns["overhead_p95"])} ms | ≤ 25 ms |
+""")
+
+
+if __name__ == "__main__":
+    main()
