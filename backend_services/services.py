@@ -30,6 +30,7 @@ PUBLIC_ROUTES: dict[str, str] = {
     "/tasks": AppId.TASKS.value,
     "/auth/login": AppId.TASKS.value,
     "/me": AppId.TASKS.value,
+    "/tokens": AppId.TASKS.value,
     "/admin": AppId.TASKS.value,
     "/docs": AppId.TASKS.value,
     "/openapi.json": AppId.TASKS.value,

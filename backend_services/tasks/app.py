@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from backend_services.admin import routes as admin_routes
 from backend_services.contracts import (
     PUBSUB,
     AppId,
@@ -19,6 +20,7 @@ from backend_services.platform.settings import Settings
 from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
 from backend_services.tasks import routes, service
 from backend_services.users import routes as user_routes
+from backend_services.users import token_routes
 
 
 def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
@@ -33,6 +35,8 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
     app.include_router(routes.router)
     app.include_router(routes.internal)
     app.include_router(user_routes.router)
+    app.include_router(token_routes.router)
+    app.include_router(admin_routes.router)
 
     def on_reminder_fired(_event: CloudEvent, payload: EventPayload) -> None:
         assert isinstance(payload, ReminderTriggered)

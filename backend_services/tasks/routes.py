@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from backend_services.contracts import AppId
 from backend_services.platform.app_support import PrincipalDep, SessionDep, require_service
 from backend_services.platform.auth import Principal
+from backend_services.platform.ratelimit import rest_write_limit
 from backend_services.tasks import service
 from backend_services.tasks.schemas import (
     ReminderIn,
@@ -20,7 +21,7 @@ from backend_services.tasks.schemas import (
 )
 from backend_services.users.service import get_active_user
 
-router = APIRouter(prefix="/tasks", tags=["tasks"])
+router = APIRouter(prefix="/tasks", tags=["tasks"], dependencies=[Depends(rest_write_limit)])
 internal = APIRouter(prefix="/internal", tags=["internal"], include_in_schema=False)
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such task for this user"}}

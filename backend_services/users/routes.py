@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from backend_services.platform.app_support import CtxDep, PrincipalDep, SessionDep
 from backend_services.platform.auth import Role
+from backend_services.platform.ratelimit import rest_write_limit
 from backend_services.users import service
 from backend_services.users.models import LoginRequest, LoginResponse, UserPatch, UserPublic
 
@@ -25,7 +26,12 @@ def me(principal: PrincipalDep, session: SessionDep) -> UserPublic:
     return service.to_public(service.get_active_user(session, principal.user_id))
 
 
-@router.patch("/me", response_model=UserPublic, summary="Change your display name or time zone")
+@router.patch(
+    "/me",
+    response_model=UserPublic,
+    summary="Change your display name or time zone",
+    dependencies=[Depends(rest_write_limit)],
+)
 def update_me(body: UserPatch, principal: PrincipalDep, session: SessionDep) -> UserPublic:
     user = service.get_active_user(session, principal.user_id)
     if body.timezone:

@@ -110,11 +110,14 @@ def list_users(session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(User.id)))  # type: ignore[arg-type]
 
 
-def _get(session: Session, username: str) -> User:
+def get_user(session: Session, username: str) -> User:
     user = session.get(User, username.strip().lower())
     if user is None:
         raise NotFound(f"no user {username!r}")
     return user
+
+
+_get = get_user
 
 
 def _tz(value: str) -> str:

@@ -1,0 +1,82 @@
+"""Request and response models of the admin API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from backend_services.users.models import USERNAME_PATTERN, validate_timezone
+
+
+class UserCreate(BaseModel):
+    username: str = Field(pattern=USERNAME_PATTERN, max_length=63)
+    password: str = Field(min_length=8, max_length=500)
+    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    timezone: str = Field(default="UTC", max_length=64)
+    role: Literal["user", "admin"] = "user"
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        return validate_timezone(value)
+
+
+class PasswordReset(BaseModel):
+    password: str = Field(min_length=8, max_length=500)
+    revoke_tokens: bool = Field(
+        default=False, description="also revoke every personal access token of the user"
+    )
+
+
+class ServiceHealth(BaseModel):
+    app_id: str
+    status: Literal["ok", "unhealthy", "unreachable"]
+    http_status: int | None = None
+    latency_ms: float | None = None
+    detail: str | None = None
+
+
+class HealthReport(BaseModel):
+    status: Literal["ok", "degraded"]
+    checked_through: str = Field(
+        description="how services were reached: the runtime's service invocation (through "
+        "each service's sidecar in sidecar mode, in-process in embedded mode)"
+    )
+    services: list[ServiceHealth]
+
+
+class TaskCounts(BaseModel):
+    total: int
+    pending: int
+    completed: int
+    overdue: int
+
+
+class UserCounts(BaseModel):
+    total: int
+    disabled: int
+    admins: int
+
+
+class EventRates(BaseModel):
+    last_minute: int
+    per_minute_last_15: float
+
+
+class ReminderLateness(BaseModel):
+    fired_last_24h: int
+    mean_seconds: float | None
+    p95_seconds: float | None
+    max_seconds: float | None
+    pending: int
+    overdue_unfired: int
+
+
+class Stats(BaseModel):
+    at: datetime
+    tasks: TaskCounts
+    users: UserCounts
+    events: EventRates
+    reminders: ReminderLateness

@@ -1,0 +1,142 @@
+"""Personal access tokens: long-lived bearer tokens for scripts, shown once, stored hashed.
+
+A token is `todo_pat_` + 256 random bits; only its SHA-256 is kept (a high-entropy secret needs
+no slow hash). Revoking is immediate: every request looks the hash up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+from sqlalchemy import Column
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from backend_services.platform.errors import Conflict, NotFound, Unauthorized
+from backend_services.platform.timeutil import UTCDateTime, utcnow
+
+PREFIX = "todo_pat_"
+MAX_TOKENS_PER_USER = 50
+
+
+class PersonalToken(SQLModel, table=True):
+    __tablename__ = "personal_tokens"
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
+    user_id: str = Field(index=True, max_length=64)
+    name: str = Field(max_length=100)
+    token_hash: str = Field(unique=True, max_length=64)
+    hint: str = Field(max_length=20)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
+    expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    last_used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class TokenCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=100, description="what the token is for")
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+
+
+class TokenPublic(BaseModel):
+    id: str
+    name: str
+    hint: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked: bool
+
+
+class TokenCreated(TokenPublic):
+    token: str = Field(description="the secret; shown only in this response")
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def to_public(row: PersonalToken) -> TokenPublic:
+    return TokenPublic(
+        id=row.id,
+        name=row.name,
+        hint=row.hint,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        last_used_at=row.last_used_at,
+        revoked=row.revoked_at is not None,
+    )
+
+
+def create(session: Session, user_id: str, body: TokenCreate) -> TokenCreated:
+    live = session.exec(
+        select(PersonalToken.id).where(
+            PersonalToken.user_id == user_id, col(PersonalToken.revoked_at).is_(None)
+        )
+    ).all()
+    if len(live) >= MAX_TOKENS_PER_USER:
+        raise Conflict(f"at most {MAX_TOKENS_PER_USER} live tokens; revoke some first")
+    secret = PREFIX + secrets.token_urlsafe(32)
+    expires = utcnow() + timedelta(days=body.expires_in_days) if body.expires_in_days else None
+    row = PersonalToken(
+        user_id=user_id,
+        name=body.name,
+        token_hash=digest(secret),
+        hint=secret[: len(PREFIX) + 4] + "…",
+        expires_at=expires,
+    )
+    session.add(row)
+    session.commit()
+    return TokenCreated(**to_public(row).model_dump(), token=secret)
+
+
+def list_for(session: Session, user_id: str) -> list[TokenPublic]:
+    rows = session.exec(
+        select(PersonalToken)
+        .where(PersonalToken.user_id == user_id)
+        .order_by(col(PersonalToken.created_at).desc())
+    )
+    return [to_public(r) for r in rows]
+
+
+def revoke(session: Session, user_id: str, token_id: str) -> None:
+    row = session.get(PersonalToken, token_id)
+    if row is None or row.user_id != user_id:
+        raise NotFound(f"no token {token_id!r}")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.add(row)
+    session.commit()
+
+
+def revoke_all(session: Session, user_id: str) -> int:
+    rows = session.exec(
+        select(PersonalToken).where(
+            PersonalToken.user_id == user_id, col(PersonalToken.revoked_at).is_(None)
+        )
+    ).all()
+    for row in rows:
+        row.revoked_at = utcnow()
+        session.add(row)
+    return len(rows)
+
+
+def owner_of(session: Session, token: str) -> str:
+    """The user id a live token belongs to; Unauthorized otherwise."""
+    row = session.exec(
+        select(PersonalToken).where(PersonalToken.token_hash == digest(token))
+    ).first()
+    now = utcnow()
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized("unknown or revoked access token")
+    if row.expires_at is not None and row.expires_at <= now:
+        raise Unauthorized("access token expired")
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+        row.last_used_at = now  # coarse, so a busy script does not write on every request
+        session.add(row)
+        session.commit()
+    return row.user_id

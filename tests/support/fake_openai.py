@@ -1,0 +1,201 @@
+"""A local OpenAI-compatible server for tests: scripted Chat Completions replies over real HTTP.
+
+`POST /v1/chat/completions` answers with the next scripted `Reply`, as one JSON body or, when
+the request asks for `stream: true`, as SSE chunks the way OpenAI streams them: the role first,
+content in pieces, each tool call's id and name in its first fragment and its arguments split
+across several chunks, a finish chunk, a usage chunk with empty `choices`, then `data: [DONE]`.
+Replies can also be errors (any status) or slow (for client timeouts). Every request body is
+kept in `requests` for assertions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    name: str
+    arguments: str  # raw JSON text, possibly deliberately malformed
+
+    @classmethod
+    def of(cls, name: str, **args: Any) -> ToolCall:
+        return cls(name, json.dumps(args))
+
+
+@dataclass(frozen=True)
+class Reply:
+    content: str | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
+    status: int = 200
+    delay: float = 0.0
+    chunk_size: int = 5  # characters of arguments/content per streamed chunk
+
+
+def say(text: str) -> Reply:
+    return Reply(content=text)
+
+
+def call(name: str, **args: Any) -> Reply:
+    return Reply(tool_calls=(ToolCall.of(name, **args),))
+
+
+def calls(*tool_calls: ToolCall) -> Reply:
+    return Reply(tool_calls=tuple(tool_calls))
+
+
+def failure(status: int = 500) -> Reply:
+    return Reply(status=status)
+
+
+def slow(seconds: float, text: str = "too late") -> Reply:
+    return Reply(content=text, delay=seconds)
+
+
+@dataclass
+class FakeOpenAI:
+    script: deque[Reply] = field(default_factory=deque)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    fallback: Reply = field(default_factory=lambda: say("(script exhausted)"))
+    url: str = ""
+
+    def add(self, *replies: Reply) -> None:
+        self.script.extend(replies)
+
+    def reset(self) -> None:
+        self.script.clear()
+        self.requests.clear()
+
+    def next_reply(self) -> Reply:
+        return self.script.popleft() if self.script else self.fallback
+
+    def tool_messages(self, request_index: int = -1) -> list[dict[str, Any]]:
+        """The `role: tool` messages the agent sent in one request."""
+        return [m for m in self.requests[request_index]["messages"] if m.get("role") == "tool"]
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post("/v1/chat/completions")
+        async def completions(request: Request) -> Response:
+            body = await request.json()
+            self.requests.append(body)
+            reply = self.next_reply()
+            if reply.delay:
+                await asyncio.sleep(reply.delay)
+            if reply.status != 200:
+                return JSONResponse(
+                    {"error": {"message": "scripted failure", "type": "server_error"}},
+                    status_code=reply.status,
+                    headers={"retry-after-ms": "10"},
+                )
+            model = body.get("model", "fake")
+            if body.get("stream"):
+                return StreamingResponse(_sse(reply, model), media_type="text/event-stream")
+            return JSONResponse(_completion(reply, model))
+
+        return app
+
+
+def _completion(reply: Reply, model: str) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": reply.content}
+    if reply.tool_calls:
+        message["tool_calls"] = [
+            {
+                "id": f"call_{i}_{uuid.uuid4().hex[:8]}",
+                "type": "function",
+                "function": {"name": tc.name, "arguments": tc.arguments},
+            }
+            for i, tc in enumerate(reply.tool_calls)
+        ]
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "finish_reason": "tool_calls" if reply.tool_calls else "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+
+
+def _pieces(text: str, size: int) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
+async def _sse(reply: Reply, model: str) -> AsyncIterator[str]:
+    base = {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+    }
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        return f"data: {json.dumps({**base, 'choices': [choice]})}\n\n"
+
+    yield chunk({"role": "assistant", "content": ""})
+    if reply.content:
+        for piece in _pieces(reply.content, reply.chunk_size):
+            yield chunk({"content": piece})
+    for index, tc in enumerate(reply.tool_calls):
+        first = {
+            "index": index,
+            "id": f"call_{index}_{uuid.uuid4().hex[:8]}",
+            "type": "function",
+            "function": {"name": tc.name, "arguments": ""},
+        }
+        yield chunk({"tool_calls": [first]})
+        for piece in _pieces(tc.arguments, reply.chunk_size):
+            yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+    yield chunk({}, "tool_calls" if reply.tool_calls else "stop")
+    usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
+    yield f"data: {json.dumps({**base, 'choices': [], 'usage': usage})}\n\n"
+    yield "data: [DONE]\n\n"
+
+
+@contextmanager
+def serve_fake_openai() -> Iterator[FakeOpenAI]:
+    """Run the fake on 127.0.0.1 (a free port) in a thread; `fake.url` is the base URL."""
+    fake = FakeOpenAI()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        fake.app(), log_level="warning", lifespan="off", timeout_graceful_shutdown=1
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("fake OpenAI server did not start")
+        time.sleep(0.01)
+    fake.url = f"http://127.0.0.1:{port}/v1"
+    try:
+        yield fake
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+        sock.close()
