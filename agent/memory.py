@@ -31,7 +31,8 @@ class ConversationStore:
 
     @staticmethod
     def key(user_id: str, conversation_id: str) -> str:
-        return f"conversation||{user_id}||{conversation_id}"
+        # daprd reserves "||" in keys (its app-id prefix separator)
+        return f"conversation:{user_id}:{conversation_id}"
 
     async def load(self, user_id: str, conversation_id: str) -> tuple[Conversation, str | None]:
         value, etag = await self.runtime.get_state(STATESTORE, self.key(user_id, conversation_id))

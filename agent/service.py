@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from agent.offline import run_offline
 from agent.prompts import system_prompt
 from agent.task_client import TaskClient, ToolError
 from agent.tools import ToolContext
+from backend_services.platform.ratelimit import RateLimiter
 from backend_services.platform.runtime import Runtime
 
 
@@ -42,8 +44,15 @@ class LLMConfig:
 
 
 class Agent:
-    def __init__(self, runtime: Runtime, llm: LLMConfig | None, max_chars: int = 4000) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        llm: LLMConfig | None,
+        max_chars: int = 4000,
+        turns_per_minute: int = 30,
+    ) -> None:
         self.runtime = runtime
+        self.turn_limit = RateLimiter(turns_per_minute)
         self.memory = ConversationStore(runtime)
         self.max_chars = max_chars
         self.loop: LLMLoop | None = None
@@ -69,6 +78,13 @@ class Agent:
             return
         if not text:
             yield TurnDone("Say what you'd like to do, for example 'add buy milk tomorrow'.")
+            return
+        wait = self.turn_limit.hit(user_id)
+        if wait > 0:
+            yield TurnDone(
+                f"You're sending messages faster than I can keep up; please wait "
+                f"{math.ceil(wait)} s and try again."
+            )
             return
         client = TaskClient(self.runtime, token)
         try:

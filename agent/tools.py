@@ -45,6 +45,12 @@ class ToolContext:
     timezone: str
     conversation: Conversation
     changed: list[str] = field(default_factory=list)
+    # what was awaiting the user's yes when this turn began: only that can be confirmed
+    confirmable: PendingAction | None = None
+
+    def __post_init__(self) -> None:
+        if self.confirmable is None:
+            self.confirmable = self.conversation.pending
 
     @property
     def zone(self) -> ZoneInfo:
@@ -248,7 +254,7 @@ async def reopen_task(ctx: ToolContext, args: a.ReopenTask) -> ToolResult:
 @tool("delete_task", a.DeleteTask)
 async def delete_task(ctx: ToolContext, args: a.DeleteTask) -> ToolResult:
     task = await resolve_task(ctx, args.task)
-    pending = ctx.conversation.pending
+    pending = ctx.confirmable
     confirmed = (
         args.confirmed
         and pending is not None

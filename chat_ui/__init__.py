@@ -1,0 +1,11 @@
+"""chat-ui: the Chainlit UI and the agent.
+
+Chainlit reads (and, if missing, writes) its `.chainlit/config.toml` and `.files/` under
+CHAINLIT_APP_ROOT as soon as it is imported, else in the current directory: point it at this
+package before any module here imports chainlit.
+"""
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("CHAINLIT_APP_ROOT", str(Path(__file__).resolve().parent))

@@ -1,4 +1,4 @@
-"""Chainlit handlers only: login, chat turns rendered as tool steps and a streamed reply,
+"""Chainlit handlers only: login, history, chat turns rendered as tool steps and a streamed reply,
 reminder actions. Loaded by path by `mount_chainlit`; never import this module."""
 
 from __future__ import annotations
@@ -6,34 +6,37 @@ from __future__ import annotations
 from datetime import timedelta
 
 import chainlit as cl
+from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 from chainlit.types import ThreadDict
+from starlette.datastructures import Headers
 
 from agent.events import TextDelta, ToolFinished, ToolStarted, TurnDone
 from agent.task_client import TaskClient, ToolError
 from backend_services.contracts import AppId
 from backend_services.platform.timeutil import utcnow
+from chat_ui.auth import header_user, password_user
 from chat_ui.context import current
 from chat_ui.delivery import deliver_pending
+from chat_ui.history import build_data_layer
 
 SNOOZE = timedelta(minutes=10)
 
 
+@cl.data_layer
+def history() -> SQLAlchemyDataLayer:
+    return build_data_layer(current().app.settings)
+
+
 @cl.password_auth_callback
 async def password_login(username: str, password: str) -> cl.User | None:
-    result = await current().app.runtime.invoke(
-        AppId.TASKS.value,
-        "auth/login",
-        http_method="POST",
-        json={"username": username[:64], "password": password[:500]},
-    )
-    if not result.ok:
-        return None
-    user = result.body["user"]
-    return cl.User(
-        identifier=user["id"],
-        display_name=user["display_name"],
-        metadata={"role": user["role"], "timezone": user["timezone"]},
-    )
+    return await password_user(username, password)
+
+
+if current().app.settings.header_auth_name:
+
+    @cl.header_auth_callback
+    async def header_login(headers: Headers) -> cl.User | None:
+        return await header_user(headers)
 
 
 def _user() -> cl.User:
@@ -76,7 +79,9 @@ async def on_message(message: cl.Message) -> None:
     streamed = False
     async for event in ctx.agent.turn(token, user.identifier, conversation_id, message.content):
         if isinstance(event, ToolStarted):
-            step = cl.Step(name=event.name, type="tool", show_input="json")
+            step = cl.Step(
+                name=event.name, type="tool", show_input="json", parent_id=reply.parent_id
+            )
             step.input = event.arguments
             steps[event.call_id] = step
             await step.send()

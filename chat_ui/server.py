@@ -7,8 +7,6 @@ import hmac
 import os
 from pathlib import Path
 
-os.environ.setdefault("CHAINLIT_APP_ROOT", str(Path(__file__).resolve().parent))
-
 from fastapi import FastAPI
 
 from agent.service import Agent, LLMConfig
@@ -45,7 +43,10 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
         title="Chat UI",
         description="Chainlit chat with the to-do agent.",
     )
-    chat = ChatContext(app=ctx, agent=Agent(runtime, LLMConfig.from_env(), settings.max_chat_chars))
+    agent = Agent(
+        runtime, LLMConfig.from_env(), settings.max_chat_chars, settings.chat_turns_per_minute
+    )
+    chat = ChatContext(app=ctx, agent=agent)
     set_current(chat)
     app.state.chat = chat
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -15,9 +17,14 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    with pg_server(tmp_path_factory.mktemp("pg")) as directory:
-        yield directory
+def pg_cluster() -> Iterator[Path]:
+    # outside pytest's basetemp: concurrent pytest runs prune each other's old basetemps
+    directory = Path(tempfile.mkdtemp(prefix="todo-test-pg-"))
+    try:
+        with pg_server(directory) as running:
+            yield running
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

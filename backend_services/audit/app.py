@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query
+from fastapi import FastAPI, Path, Query
 
 from backend_services.audit import service
 from backend_services.audit.models import AuditPublic, DeadLetterPublic
@@ -18,24 +18,15 @@ from backend_services.contracts import (
     EventPayload,
     Topic,
 )
-from backend_services.platform.app_support import SessionDep, build_service_app, get_principal
-from backend_services.platform.auth import Principal
+from backend_services.platform.app_support import AdminDep, SessionDep, build_service_app
 from backend_services.platform.db import session_scope
-from backend_services.platform.errors import Forbidden
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
 from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
 
 log = logging.getLogger("todo.audit")
 
-
-def require_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-    if principal.role not in ("admin", "service"):
-        raise Forbidden("admin only")
-    return principal
-
-
-AdminDep = Annotated[Principal, Depends(require_admin)]
+LetterId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
@@ -90,7 +81,7 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         since: datetime | None = None,
         until: datetime | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     ) -> list[AuditPublic]:
         return service.query(
             session,
@@ -109,7 +100,7 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         return service.dead_letters(session, status)
 
     @app.post("/dead-letters/{letter_id}/replay", response_model=DeadLetterPublic, tags=["audit"])
-    async def replay(letter_id: int, _admin: AdminDep) -> DeadLetterPublic:
+    async def replay(letter_id: LetterId, _admin: AdminDep) -> DeadLetterPublic:
         with session_scope(ctx.engine) as session:
             letter = service.take_dead_letter(session, letter_id, "replayed")
             event = CloudEvent.model_validate(letter.event)
@@ -122,7 +113,7 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         return public
 
     @app.post("/dead-letters/{letter_id}/discard", response_model=DeadLetterPublic, tags=["audit"])
-    def discard(letter_id: int, _admin: AdminDep) -> DeadLetterPublic:
+    def discard(letter_id: LetterId, _admin: AdminDep) -> DeadLetterPublic:
         with session_scope(ctx.engine) as session:
             letter = service.take_dead_letter(session, letter_id, "discarded")
             return DeadLetterPublic.model_validate(letter, from_attributes=True)

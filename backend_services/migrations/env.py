@@ -24,8 +24,17 @@ def run() -> None:
         _migrate(connection)
 
 
+# Chainlit's chat-history tables are created by migration 0002 but are not SQLModel models.
+CHAINLIT_TABLES = {"users", "threads", "steps", "elements", "feedbacks"}
+
+
+def _ours(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+    return not (type_ == "table" and name in CHAINLIT_TABLES)
+
+
 def _migrate(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
+        include_object=_ours,
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",

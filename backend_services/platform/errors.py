@@ -57,5 +57,16 @@ class PayloadTooLarge(AppError):
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _render(_request: Request, exc: AppError) -> JSONResponse:
-        body: dict[str, Any] = {"error": exc.error, "detail": exc.detail, **exc.extra}
+        detail: Any = exc.detail
+        if isinstance(exc, BadRequest):
+            # the same shape as FastAPI's own 422s, so clients parse one format
+            field = exc.extra.get("field")
+            detail = [
+                {
+                    "loc": ["body", field] if field else ["body"],
+                    "msg": exc.detail,
+                    "type": "value_error",
+                }
+            ]
+        body: dict[str, Any] = {"error": exc.error, "detail": detail, **exc.extra}
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)

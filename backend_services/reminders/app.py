@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Query
+from fastapi import FastAPI, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
@@ -23,10 +23,8 @@ from backend_services.contracts import (
     TaskUpdated,
     Topic,
 )
-from backend_services.platform.app_support import AppContext, build_service_app, get_principal
-from backend_services.platform.auth import Principal
+from backend_services.platform.app_support import AdminDep, AppContext, build_service_app
 from backend_services.platform.db import session_scope
-from backend_services.platform.errors import Forbidden
 from backend_services.platform.idempotency import claim
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
@@ -104,14 +102,9 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
     def sweep() -> dict[str, int]:
         return {"fired": sweep_due(ctx)}
 
-    def admin_or_service(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-        if principal.role not in ("admin", "service"):
-            raise Forbidden("admin only")
-        return principal
-
     @app.get("/reminders", response_model=list[ReminderView], tags=["admin"])
     async def list_reminders(
-        _p: Annotated[Principal, Depends(admin_or_service)],
+        _admin: AdminDep,
         state: Annotated[Literal["pending", "late", "fired"] | None, Query()] = None,
         with_jobs: bool = False,
     ) -> list[ReminderView]:

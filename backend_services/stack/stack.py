@@ -172,7 +172,7 @@ class Stack:
             self._up_scheduler(state, port)
             if opts.placement:
                 self._up_placement(state, port)
-            state.ports = dict(alloc.assigned)
+            state.ports = {**state.ports, **alloc.assigned}
             state.save(layout.state_file)
 
             creds = postgres.credentials(layout.postgres)

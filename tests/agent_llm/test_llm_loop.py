@@ -137,11 +137,6 @@ async def test_confirmed_delete_without_a_prior_question_does_not_delete(
     assert [t["title"] for t in await tasks_of(env, "alice")] == ["keep me"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="agent/tools.py honours a confirmation asked earlier in the SAME turn: a model can "
-    "call delete_task then delete_task(confirmed=true) without the user saying yes",
-)
 async def test_model_cannot_confirm_its_own_delete_in_one_turn(
     env: EmbeddedEnv, agent: Agent, fake_llm: FakeOpenAI
 ) -> None:

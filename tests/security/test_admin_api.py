@@ -13,7 +13,6 @@ from backend_services.contracts import CloudEvent, TaskCreated, Topic
 from backend_services.platform.db import session_scope
 from backend_services.platform.timeutil import utcnow
 from backend_services.reminders.models import ScheduledReminder
-from tests.security.known_issues import REMINDERS_BUG
 from tests.support.embedded_env import EmbeddedEnv, eventually
 
 pytestmark = pytest.mark.anyio
@@ -176,7 +175,6 @@ async def test_dead_letter_replay_and_discard(env: EmbeddedEnv) -> None:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason=REMINDERS_BUG)
 async def test_reminders_and_their_jobs(env: EmbeddedEnv) -> None:
     admin, bob = env.user("root", role="admin"), env.user("bob")
     soon = (utcnow() + timedelta(days=1)).isoformat()

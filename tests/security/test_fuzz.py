@@ -22,7 +22,6 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from backend_services.services import BACKEND_SERVICES
-from tests.security.known_issues import KNOWN_FAILURES, REMINDERS_BUG, openapi_or_none
 from tests.support.embedded_env import make_settings
 from tests.support.served import ServedApps, serve_apps
 
@@ -79,10 +78,7 @@ def describe(exc: BaseException) -> list[str]:
 
 @pytest.mark.parametrize("app_id", sorted(BACKEND_SERVICES))
 def test_fuzz_service(served: ServedApps, app_id: str) -> None:
-    raw = openapi_or_none(served.env.gateway.apps[app_id])
-    if raw is None:
-        pytest.xfail(REMINDERS_BUG)
-    schema = schemathesis.openapi.from_dict(raw)
+    schema = schemathesis.openapi.from_dict(served.env.gateway.apps[app_id].openapi())
     headers = served.env.user("fuzz-admin", role="admin")
     failures: list[str] = []
     operations = 0
@@ -91,10 +87,4 @@ def test_fuzz_service(served: ServedApps, app_id: str) -> None:
         operations += 1
         failures += fuzz_operation(operation, served.urls[app_id], headers)
     assert operations > 0
-    unknown = [f for f in failures if not any(k in f for k in KNOWN_FAILURES.get(app_id, {}))]
-    assert not unknown, "\n".join(failures)
-    if failures:
-        known = KNOWN_FAILURES[app_id]
-        pytest.xfail(
-            "; ".join({why for key, why in known.items() if any(key in f for f in failures)})
-        )
+    assert not failures, "\n".join(failures)

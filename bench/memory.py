@@ -1,0 +1,51 @@
+"""Resident memory (VmRSS) of every process of the stack at idle."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from backend_services.stack.paths import APP_IDS
+from tests.integration.harness import RealStack
+
+
+def _rss_tree_kib(pid: int) -> int:
+    """RSS of a process plus its children (PostgreSQL is a postmaster and its backends)."""
+    total = 0
+    seen = {pid}
+    queue = [pid]
+    while queue:
+        current = queue.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            if child not in seen:
+                seen.add(child)
+                queue.append(child)
+    return total
+
+
+def run(stack: RealStack, *, settle: float = 5.0) -> dict[str, Any]:
+    time.sleep(settle)
+    state = stack.state
+    rows: list[dict[str, Any]] = []
+    for app_id in APP_IDS:
+        rows.append(
+            {
+                "app_id": app_id,
+                "app_mib": _rss_tree_kib(state.processes[app_id].pid) / 1024,
+                "daprd_mib": _rss_tree_kib(state.processes[f"daprd-{app_id}"].pid) / 1024,
+            }
+        )
+    infra = {
+        name: _rss_tree_kib(state.processes[name].pid) / 1024
+        for name in ("postgres", "kafka", "scheduler")
+        if name in state.processes
+    }
+    return {"services": rows, "infra": infra}

@@ -1,0 +1,384 @@
+"""The product in a real browser: Debian's chromium driven by Playwright against `todo up`.
+
+One embedded server (a subprocess on a free port, its own data dir, offline agent) serves every
+test in this module; the history test restarts it, with header auth (TODO_HEADER_AUTH_NAME)
+turned on from then on. Requests to anything but the local server are aborted (the UI asks for
+web fonts and a KaTeX stylesheet from the internet). About 1-1.5 min on an idle 2-core machine.
+
+Selectors (Chainlit 2.12): login `#email` `#password` `button[type=submit]`; composer
+`#chat-input` `#chat-submit`; messages `.step[data-step-type=user_message|assistant_message]`
+with `.message-content`; a tool step's header `#step-<tool name>`; action buttons by their
+label; past conversations `#thread-history a`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+
+from backend_services.platform.db import make_engine, session_scope
+from backend_services.platform.migrate import upgrade
+from backend_services.platform.secrets_file import ensure_local_secrets
+from backend_services.platform.settings import Settings
+from backend_services.users import service as users
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+from playwright.sync_api import Browser, Page, Route, expect  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TODO = Path(sys.executable).with_name("todo")
+PASSWORDS = {"alice": "alice-pw-4711", "bob": "bob-pw-0815"}
+UI_TIMEOUT_MS = 15_000
+PROXY_HEADER = "X-Forwarded-User"
+START_TIMEOUT = 90  # `todo up` starts in ~5 s, but the CI machine may be busy
+REMINDER_TIMEOUT_MS = 20_000
+
+if not Path(CHROMIUM).exists():
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """`todo up` in a subprocess; REST calls with tokens from `todo token`."""
+
+    def __init__(self, data_dir: Path, **env: str) -> None:
+        self.data_dir = data_dir
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("OPENAI_", "TODO_", "CHAINLIT_")) and k != "DATABASE_URL"
+        }
+        self.env.update(TODO_DATA_DIR=str(data_dir), TODO_OUTBOX_POLL_SECONDS="0.2", **env)
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = data_dir / "server.log"
+        self._tokens: dict[str, str] = {}
+        self._pending_tokens: dict[str, subprocess.Popen[bytes]] = {}
+
+    def add_user(self, name: str, password: str) -> None:
+        """In-process (what `todo users add` does) to keep the suite quick on a busy machine."""
+        url = Settings(data_dir=self.data_dir).resolved_database_url()
+        upgrade(url)
+        # The signing key too, before `todo up` and `todo token` race to create it.
+        ensure_local_secrets(self.data_dir / "secrets.json")
+        engine = make_engine(url)
+        try:
+            with session_scope(engine) as session:
+                users.create_user(session, name, password=password)
+        finally:
+            engine.dispose()
+
+    def prefetch_tokens(self, *names: str) -> None:
+        """Start `todo token` for each user now; `token()` collects the answer."""
+        for name in names:
+            self._pending_tokens[name] = subprocess.Popen(
+                [str(TODO), "token", "--user", name], env=self.env, stdout=subprocess.PIPE
+            )
+
+    def cli(self, *args: str) -> str:
+        done = subprocess.run(
+            [str(TODO), *args],
+            env=self.env,
+            capture_output=True,
+            timeout=60,
+            check=True,
+        )
+        return done.stdout.decode().strip()
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [str(TODO), "up", "--port", str(self.port)],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"todo up exited:\n{self.log.read_text()}")
+            try:
+                if httpx.get(f"{self.url}/auth/config", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"todo up did not answer in {START_TIMEOUT} s:\n{self.log.read_text()}")
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+        self.proc = None
+
+    def restart(self, **env: str) -> None:
+        self.stop()
+        self.env.update(env)
+        self.start()
+
+    def token(self, user: str) -> str:
+        if user in self._pending_tokens:
+            out, _ = self._pending_tokens.pop(user).communicate(timeout=60)
+            self._tokens[user] = out.decode().strip()
+        if user not in self._tokens:
+            self._tokens[user] = self.cli("token", "--user", user)
+        return self._tokens[user]
+
+    def rest(self, method: str, path: str, user: str, **kwargs: Any) -> Any:
+        response = httpx.request(
+            method,
+            f"{self.url}{path}",
+            headers={"authorization": f"Bearer {self.token(user)}"},
+            timeout=10,
+            **kwargs,
+        )
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def tasks(self, user: str) -> list[dict[str, Any]]:
+        return list(self.rest("GET", "/tasks", user, params={"limit": 100})["items"])
+
+    def task_titled(self, user: str, title: str) -> dict[str, Any] | None:
+        return next((t for t in self.tasks(user) if t["title"] == title), None)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = Server(tmp_path_factory.mktemp("browser-data"))
+    for name, password in PASSWORDS.items():
+        srv.add_user(name, password)
+    srv.prefetch_tokens(*PASSWORDS)
+    try:
+        srv.start()
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with playwright_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _local_only(route: Route) -> None:
+    if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost"):
+        route.continue_()
+    else:
+        route.abort()
+
+
+def open_chat(browser: Browser, server: Server, user: str) -> Page:
+    """A fresh browser context, signed in as `user` (with the password form), on a new chat."""
+    context = browser.new_context()
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    context.route("**/*", _local_only)
+    page = context.new_page()
+    page.goto(server.url + "/")
+    sign_in_if_asked(page, user)
+    return page
+
+
+def sign_in_if_asked(page: Page, user: str) -> None:
+    page.wait_for_selector("#email, #chat-input")
+    if page.locator("#email").count():
+        expect(page.locator("#password")).to_be_visible()
+        page.fill("#email", user)
+        page.fill("#password", PASSWORDS[user])
+        page.click("button[type=submit]")
+    expect(page.locator("#chat-input")).to_be_visible()
+
+
+def say(page: Page, text: str) -> None:
+    user_messages = page.locator(".step[data-step-type=user_message]")
+    before = user_messages.count()
+    page.fill("#chat-input", text)
+    page.click("#chat-submit")
+    expect(user_messages).to_have_count(before + 1)
+
+
+def last_reply(page: Page) -> Any:
+    return page.locator(".step[data-step-type=assistant_message] .message-content").last
+
+
+def reminder_message(page: Page, title: str) -> Any:
+    """The live notification for `title` (author "Reminder"), with its action buttons."""
+    note = page.locator(".step[data-step-type=assistant_message]", has_text=f"Reminder: {title}")
+    expect(note).to_have_count(1, timeout=REMINDER_TIMEOUT_MS)
+    return note
+
+
+def create_with_reminder(server: Server, user: str, title: str, seconds: float) -> dict[str, Any]:
+    at = datetime.now(UTC) + timedelta(seconds=seconds)
+    task: dict[str, Any] = server.rest(
+        "POST", "/tasks", user, json={"title": title, "reminders": [{"at": at.isoformat()}]}
+    )
+    return task
+
+
+def test_add_task_in_chat_shows_tool_step_reply_and_rest(browser: Browser, server: Server) -> None:
+    page = open_chat(browser, server, "alice")
+    say(page, "add buy milk tomorrow at 5pm")
+    expect(page.locator("#step-add_task")).to_be_visible()
+    expect(page.locator(".step[data-step-type=tool]")).to_have_count(1)
+    expect(last_reply(page)).to_contain_text("Added: buy milk")
+
+    task = server.task_titled("alice", "buy milk")
+    assert task is not None, server.tasks("alice")
+    due = datetime.fromisoformat(task["due_at"])
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    assert (due.astimezone(UTC).date(), due.astimezone(UTC).hour) == (tomorrow, 17)
+    page.context.close()
+
+
+def test_reminder_arrives_live_and_its_actions_work(browser: Browser, server: Server) -> None:
+    page = open_chat(browser, server, "alice")
+    done = create_with_reminder(server, "alice", "stretch your legs", 3)
+    snoozed = create_with_reminder(server, "alice", "call the plumber", 3)
+
+    note = reminder_message(page, "stretch your legs")
+    note.get_by_role("button", name="Mark done").click()
+    expect(last_reply(page)).to_contain_text("Marked 'stretch your legs' as done")
+    assert server.rest("GET", f"/tasks/{done['id']}", "alice")["status"] == "completed"
+
+    note = reminder_message(page, "call the plumber")
+    clicked_at = datetime.now(UTC)
+    note.get_by_role("button", name="Snooze 10 min").click()
+    expect(last_reply(page)).to_contain_text("Snoozed 'call the plumber' for 10 minutes")
+    task = server.rest("GET", f"/tasks/{snoozed['id']}", "alice")
+    assert task["status"] == "pending"
+    later = [
+        r
+        for r in task["reminders"]
+        if datetime.fromisoformat(r["at"]) >= clicked_at + timedelta(minutes=9)
+    ]
+    assert len(later) == 1 and later[0]["fired_at"] is None, task["reminders"]
+    # The actions are spent once used.
+    expect(note.get_by_role("button", name="Snooze 10 min")).to_have_count(0)
+    page.context.close()
+
+
+def test_history_resumes_after_restart_with_the_agent_memory(
+    browser: Browser, server: Server
+) -> None:
+    """Messages survive a restart; a tab left open reconnects to the same thread (no split);
+    the thread id is the agent's conversation, so a pending confirmation carries over."""
+    server.rest("POST", "/tasks", "alice", json={"title": "water the plants"})
+    open_tab = open_chat(browser, server, "alice")
+    say(open_tab, "delete water the plants")
+    expect(last_reply(open_tab)).to_contain_text("Please confirm")
+    open_tab.wait_for_url("**/thread/*")
+    thread_path = urlparse(open_tab.url).path
+
+    # Restarted with header auth on as well: the password form must keep working with it, and
+    # the header test below needs it.
+    server.restart(TODO_HEADER_AUTH_NAME=PROXY_HEADER)
+
+    page = open_chat(browser, server, "alice")
+    page.locator("#thread-history a", has_text="delete water the plants").first.click()
+    page.wait_for_url(f"**{thread_path}")
+    expect(page.locator(".step[data-step-type=user_message]").first).to_contain_text(
+        "delete water the plants"
+    )
+    expect(last_reply(page)).to_contain_text("Delete 'water the plants'? Please confirm")
+
+    say(open_tab, "yes")
+    expect(last_reply(open_tab)).to_contain_text("Deleted 'water the plants'")
+    assert server.task_titled("alice", "water the plants") is None
+    assert urlparse(open_tab.url).path == thread_path
+
+    page.reload()
+    sign_in_if_asked(page, "alice")
+    expect(page.locator(".step[data-step-type=user_message]")).to_have_count(2)
+    expect(last_reply(page)).to_contain_text("Deleted 'water the plants'")
+    assert page.locator("#thread-history a", has_text="delete water the plants").count() == 1
+    page.context.close()
+    open_tab.context.close()
+
+
+def test_two_users_side_by_side_never_see_each_other(browser: Browser, server: Server) -> None:
+    alice = open_chat(browser, server, "alice")
+    bob = open_chat(browser, server, "bob")
+    say(alice, "add alice secret plan tomorrow at 9am")
+    say(bob, "add bob hidden gift tomorrow at 10am")
+    expect(last_reply(alice)).to_contain_text("Added: alice secret plan")
+    expect(last_reply(bob)).to_contain_text("Added: bob hidden gift")
+
+    say(alice, "show all tasks")
+    say(bob, "show all tasks")
+    for page, own in ((alice, "alice secret plan"), (bob, "bob hidden gift")):
+        expect(last_reply(page)).to_contain_text("Your tasks")
+        expect(last_reply(page)).to_contain_text(own)
+    assert "bob hidden gift" not in last_reply(alice).inner_text()
+    assert "alice secret plan" not in last_reply(bob).inner_text()
+
+    create_with_reminder(server, "alice", "alice private reminder", 2)
+    create_with_reminder(server, "bob", "bob private reminder", 2)
+    reminder_message(alice, "alice private reminder")
+    reminder_message(bob, "bob private reminder")
+    time.sleep(1)  # anything misrouted would have arrived with the other one
+    for page, other in ((alice, "bob"), (bob, "alice")):
+        body = page.locator("body").inner_text()
+        assert f"{other} private reminder" not in body
+        assert f"{other} hidden gift" not in body and f"{other} secret plan" not in body
+    alice.context.close()
+    bob.context.close()
+
+
+def test_header_auth_behind_a_proxy_is_opt_in(browser: Browser, server: Server) -> None:
+    """With TODO_HEADER_AUTH_NAME set, the proxy's header signs an existing, enabled account
+    in without a form; unknown names are refused; the password form still works (the tests
+    above ran against this setting since the restart)."""
+    if server.env.get("TODO_HEADER_AUTH_NAME") != PROXY_HEADER:
+        server.restart(TODO_HEADER_AUTH_NAME=PROXY_HEADER)
+    for name, expected in (("Alice", 200), ("mallory", 401), ("", 401)):
+        response = httpx.post(f"{server.url}/auth/header", headers={PROXY_HEADER: name})
+        assert response.status_code == expected, (name, response.text)
+
+    context = browser.new_context(extra_http_headers={PROXY_HEADER: "alice"})
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    context.route("**/*", _local_only)
+    page = context.new_page()
+    page.goto(server.url + "/")
+    expect(page.locator("#chat-input")).to_be_visible()  # never asked for a password
+    say(page, "add renew passport next monday")
+    expect(last_reply(page)).to_contain_text("Added: renew passport")
+    assert server.task_titled("alice", "renew passport") is not None
+    context.close()

@@ -1,0 +1,327 @@
+"""The real stack (all six apps, each behind its own daprd, Kafka, PostgreSQL, the Dapr
+scheduler) started in a directory of its own through the launcher, plus what a test or a
+benchmark needs to observe it from outside: ports, users and tokens, SQL, Kafka.
+
+Used by tests/integration (pytest fixtures) and by bench/ (``python -m bench.run_all``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+from sqlalchemy import Engine, text
+
+from backend_services.platform.auth import TokenSigner
+from backend_services.platform.db import make_engine, session_scope
+from backend_services.stack import processes
+from backend_services.stack.ports import is_free
+from backend_services.stack.processes import ProcessRecord, StackState
+from backend_services.stack.stack import Stack, UpOptions
+from backend_services.users.service import create_user
+
+T = TypeVar("T")
+
+HOST = "127.0.0.1"
+
+
+class StackStartFailed(RuntimeError):
+    pass
+
+
+def wait_for(
+    check: Callable[[], T | None],
+    what: str,
+    timeout: float = 60.0,
+    interval: float = 0.25,
+) -> T:
+    """Poll ``check`` until it returns something truthy; a deadline, not a timing assertion."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while True:
+        last = check()
+        if last:
+            return last
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})"
+            )
+        time.sleep(interval)
+
+
+@dataclass
+class RealStack:
+    """A running stack in ``root``; read everything from the launcher's state file."""
+
+    stack: Stack
+    out: io.StringIO = field(default_factory=io.StringIO)
+    _engine: Engine | None = None
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    @classmethod
+    def start(cls, root: Path, *, build: bool = True) -> RealStack:
+        out = io.StringIO()
+        stack = Stack(Path(root), out=out)
+        running = cls(stack, out)
+        try:
+            stack.up(UpOptions(apps=True, build=build))
+        except Exception as exc:
+            report = running.failure_report()
+            stack.down(purge=False)
+            raise StackStartFailed(f"stack did not start: {exc}\n{report}") from exc
+        return running
+
+    def stop(self, purge: bool = True) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+        self.stack.down(purge=purge)
+
+    def up_again(self) -> None:
+        """``todo stack up`` again: restarts whatever is not running, keeps the rest."""
+        self.stack.up(UpOptions(apps=True, build=False))
+
+    def failure_report(self, lines: int = 30) -> str:
+        parts = [self.out.getvalue()]
+        for log in sorted(self.stack.layout.logs.glob("*.log")):
+            tail = log.read_text(errors="replace").splitlines()[-lines:]
+            parts.append(f"--- {log.name}\n" + "\n".join(tail))
+        return "\n".join(parts)
+
+    # -- addresses -------------------------------------------------------------------
+
+    @property
+    def state(self) -> StackState:
+        return self.stack.load()
+
+    def record(self, name: str) -> ProcessRecord:
+        return self.state.processes[name]
+
+    def app_port(self, app_id: str) -> int:
+        return self.record(app_id).ports["app"]
+
+    def dapr_http(self, app_id: str) -> int:
+        return self.record(f"daprd-{app_id}").ports["dapr_http"]
+
+    def dapr_grpc(self, app_id: str) -> int:
+        return self.record(f"daprd-{app_id}").ports["dapr_grpc"]
+
+    def app_url(self, app_id: str) -> str:
+        return f"http://{HOST}:{self.app_port(app_id)}"
+
+    def dapr_url(self, app_id: str) -> str:
+        return f"http://{HOST}:{self.dapr_http(app_id)}"
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return self.state.infra["kafka_bootstrap"]
+
+    def log_text(self, name: str) -> str:
+        return self.stack.layout.log(name).read_text(errors="replace")
+
+    # -- secrets, database, users --------------------------------------------------------
+
+    def secret(self, key: str) -> str:
+        return str(json.loads(self.stack.layout.secrets_file.read_text())[key])
+
+    @property
+    def database_url(self) -> str:
+        return self.secret("database-url")
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.database_url)
+        return self._engine
+
+    def sql(self, query: str, **params: Any) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(text(query), params))
+
+    def scalar(self, query: str, **params: Any) -> Any:
+        rows = self.sql(query, **params)
+        return rows[0][0] if rows else None
+
+    def signer(self) -> TokenSigner:
+        return TokenSigner(self.secret("auth-signing-key"))
+
+    def new_user(self, prefix: str = "it", timezone: str = "UTC") -> tuple[str, str]:
+        """A fresh account in PostgreSQL and a bearer token for it."""
+        name = f"{prefix}{uuid.uuid4().hex[:10]}"
+        with session_scope(self.engine) as session:
+            user = create_user(session, name, timezone=timezone)
+            user_id = user.id
+        return user_id, self.signer().issue(user_id, "user", 3600)
+
+    # -- processes ---------------------------------------------------------------------
+
+    def kill9(self, *names: str) -> None:
+        """SIGKILL these processes (by recorded pid, only while it is still ours)."""
+        for name in names:
+            rec = self.record(name)
+            if processes.record_alive(rec):
+                os.kill(rec.pid, signal.SIGKILL)
+        for name in names:
+            rec = self.record(name)
+            wait_for(lambda rec=rec: not processes.record_alive(rec), f"{name} to die", 10)
+            # a multi-threaded process shows as a zombie before its last thread has closed
+            # its sockets; the launcher would then move the port (and restart every daprd
+            # that points at it), so wait until the ports are bindable again
+            for port in set(rec.ports.values()):
+                wait_for(lambda port=port: is_free(port), f"port {port} of {name} to be free", 10)
+
+    def stop_process(self, name: str) -> None:
+        processes.stop(self.record(name))
+
+    def rss_kib(self, name: str) -> int:
+        """Resident set size of a stack process (KiB) from /proc."""
+        pid = self.record(name).pid
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
+
+
+# -- HTTP ----------------------------------------------------------------------------
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+# -- Kafka (confluent-kafka, independent of Dapr) ---------------------------------------
+
+
+@contextmanager
+def kafka_consumer(bootstrap: str, topics: Iterable[str]) -> Iterator[Any]:
+    from confluent_kafka import Consumer
+
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"it-observer-{uuid.uuid4().hex[:8]}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
+    try:
+        consumer.subscribe(list(topics))
+        yield consumer
+    finally:
+        consumer.close()
+
+
+def collect_from_kafka(
+    bootstrap: str,
+    topic: str,
+    done: Callable[[dict[str, Any]], bool],
+    timeout: float = 60.0,
+) -> dict[str, dict[str, Any]]:
+    """Read ``topic`` from the beginning until ``done(seen)`` says enough.
+
+    ``seen`` maps CloudEvent id to ``{"event": <parsed json>, "key": <bytes|None>,
+    "raw": <bytes>, "partition": int}``.
+    """
+    seen: dict[str, dict[str, Any]] = {}
+    with kafka_consumer(bootstrap, [topic]) as consumer:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            msgs = consumer.consume(num_messages=500, timeout=0.5)
+            for msg in msgs:
+                if msg.error() is not None:
+                    continue
+                try:
+                    event = json.loads(msg.value())
+                except ValueError:
+                    continue
+                if isinstance(event, dict) and "id" in event:
+                    seen[str(event["id"])] = {
+                        "event": event,
+                        "key": msg.key(),
+                        "raw": msg.value(),
+                        "partition": msg.partition(),
+                    }
+            if done(seen):
+                return seen
+    return seen
+
+
+def produce(bootstrap: str, topic: str, records: Iterable[tuple[bytes | None, bytes]]) -> int:
+    """Produce (key, value) records straight to Kafka, bypassing Dapr; returns the count."""
+    from confluent_kafka import Producer
+
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "acks": "all"})
+    failures: list[str] = []
+
+    def report(err: Any, _msg: Any) -> None:
+        if err is not None:
+            failures.append(str(err))
+
+    count = 0
+    for key, value in records:
+        while True:
+            try:
+                producer.produce(topic, value=value, key=key, on_delivery=report)
+                break
+            except BufferError:
+                producer.poll(0.1)
+        producer.poll(0)
+        count += 1
+    producer.flush(30)
+    if failures:
+        raise RuntimeError(f"{len(failures)} produce failures, e.g. {failures[0]}")
+    return count
+
+
+def task_created_event(
+    user_id: str, *, event_id: str | None = None, title: str = "probe"
+) -> dict[str, Any]:
+    """A well-formed TaskCreated CloudEvent (contract todo.task.created.v1), as Dapr would
+    deliver it, for publishing straight to Kafka or through a daprd."""
+    now = datetime.now(UTC).isoformat()
+    task_id = str(uuid.uuid4())
+    return {
+        "id": event_id or str(uuid.uuid4()),
+        "source": "task-service",
+        "type": "todo.task.created.v1",
+        "specversion": "1.0",
+        "datacontenttype": "application/json",
+        "time": now,
+        "subject": user_id,
+        "topic": "task-events",
+        "pubsubname": "pubsub",
+        "data": {
+            "user_id": user_id,
+            "task": {
+                "id": task_id,
+                "user_id": user_id,
+                "title": title,
+                "status": "pending",
+                "priority": "none",
+                "tags": [],
+                "reminders": [],
+                "created_at": now,
+                "updated_at": now,
+            },
+        },
+    }
+
+
+def client(base_url: str, token: str | None = None, timeout: float = 15.0) -> httpx.Client:
+    return httpx.Client(base_url=base_url, headers=bearer(token) if token else {}, timeout=timeout)
