@@ -30,6 +30,9 @@ def plan(intent: nlp.Intent, ctx: ToolContext) -> tuple[str, dict[str, Any]] | s
     """The tool call for an intent, or a direct reply when no tool is needed."""
     match intent:
         case nlp.AddTask():
+            remind_at, before = intent.reminder_at, intent.reminder_before_minutes
+            if remind_at is not None and remind_at == intent.due_at and before is None:
+                remind_at, before = None, 0  # "remind me to X at T": follows T when it moves
             return "add_task", {
                 "title": intent.title,
                 "description": intent.description,
@@ -37,8 +40,8 @@ def plan(intent: nlp.Intent, ctx: ToolContext) -> tuple[str, dict[str, Any]] | s
                 "priority": intent.priority,
                 "tags": intent.tags,
                 "recurrence": intent.recurrence,
-                "remind_at": _iso(intent.reminder_at),
-                "remind_before_minutes": intent.reminder_before_minutes,
+                "remind_at": _iso(remind_at),
+                "remind_before_minutes": before,
             }
         case nlp.ListTasks():
             return "list_tasks", {
