@@ -94,7 +94,7 @@ def limiter_for(request: Request, name: str, per_minute: int) -> RateLimiter:
         return limiters[name]
 
 
-def rest_write_limit(request: Request, principal: PrincipalDep) -> None:
+async def rest_write_limit(request: Request, principal: PrincipalDep) -> None:
     """Dependency: per-user limit on REST writes (`settings.rest_writes_per_minute`)."""
     if request.method in SAFE_METHODS or principal.is_service:
         return

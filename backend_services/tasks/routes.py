@@ -27,8 +27,9 @@ internal = APIRouter(prefix="/internal", tags=["internal"], include_in_schema=Fa
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such task for this user"}}
 
 
-def current_user_id(principal: PrincipalDep, session: SessionDep) -> str:
-    return get_active_user(session, principal.user_id).id
+async def current_user_id(principal: PrincipalDep) -> str:
+    """The caller's user id; `get_principal` already refused unknown and disabled users."""
+    return principal.user_id
 
 
 UserId = Annotated[str, Depends(current_user_id)]
