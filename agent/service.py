@@ -7,12 +7,10 @@ import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from openai import AsyncOpenAI
-
 from agent.events import AgentEvent, ToolFinished, TurnDone
-from agent.llm_loop import LLMLoop
 from agent.memory import ConversationStore
 from agent.offline import run_offline
 from agent.prompts import system_prompt
@@ -20,6 +18,9 @@ from agent.task_client import TaskClient, ToolError
 from agent.tools import ToolContext
 from backend_services.platform.ratelimit import RateLimiter
 from backend_services.platform.runtime import Runtime
+
+if TYPE_CHECKING:
+    from agent.llm_loop import LLMLoop
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,10 @@ class Agent:
         self.max_chars = max_chars
         self.loop: LLMLoop | None = None
         if llm is not None:
+            from openai import AsyncOpenAI  # LLM mode only: offline start-up stays light
+
+            from agent.llm_loop import LLMLoop
+
             client = AsyncOpenAI(
                 base_url=llm.base_url, api_key=llm.api_key, timeout=llm.timeout, max_retries=1
             )

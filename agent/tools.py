@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import openai
 from pydantic import BaseModel, ValidationError
 
 from agent import tool_args as a
@@ -67,6 +66,8 @@ class Tool:
     handler: Handler
 
     def schema(self) -> Any:
+        import openai  # only LLM mode needs it; keeps the offline start-up light
+
         return openai.pydantic_function_tool(
             self.args, name=self.name, description=(self.args.__doc__ or "").strip()
         )

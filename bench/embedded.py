@@ -164,6 +164,7 @@ async def agent_turns(turns: int) -> dict[str, float]:
             agent = Agent(
                 env.runtime.for_app("chat-ui"),
                 LLMConfig(base_url=fake.url, api_key="x", model="fake", timeout=10),
+                turns_per_minute=10**9,
             )
             llm_only: list[float] = []
             client = httpx.AsyncClient()

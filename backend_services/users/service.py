@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -12,7 +13,6 @@ from backend_services.platform.errors import BadRequest, Conflict, NotFound, Una
 from backend_services.users.models import USERNAME_PATTERN, User, UserPublic, validate_timezone
 
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -78,7 +78,7 @@ def get_active_user(session: Session, user_id: str) -> User:
 def authenticate(session: Session, username: str, password: str) -> User:
     user = session.get(User, username.strip().lower())
     if user is None or user.password_hash is None or user.disabled:
-        _verify(_DUMMY_HASH, password)  # same cost whether or not the user exists
+        _verify(_dummy_hash(), password)  # same cost whether or not the user exists
         raise Unauthorized("wrong username or password")
     if not _verify(user.password_hash, password):
         raise Unauthorized("wrong username or password")
@@ -131,6 +131,12 @@ def _hash(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise BadRequest(f"password: at least {MIN_PASSWORD_LENGTH} characters", field="password")
     return _hasher.hash(password)
+
+
+@cache
+def _dummy_hash() -> str:
+    """Hashed once, on first use (argon2 costs ~0.1 s: not at import)."""
+    return _hasher.hash("not-a-real-password")
 
 
 def _verify(hashed: str, password: str) -> bool:
