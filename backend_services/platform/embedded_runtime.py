@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, func
-from sqlmodel import Session, select
+from sqlalchemy import Engine, delete, func
+from sqlmodel import Session, col, select
 
 from backend_services.contracts import CloudEvent
 from backend_services.platform.db import session_scope
@@ -296,10 +296,8 @@ class EmbeddedRuntime:
             return {"name": row.name, "dueTime": row.due_at.isoformat(), "data": row.data}
 
     def delete_job_sync(self, name: str) -> None:
-        with session_scope(self.engine) as session:
-            row = session.get(EmbeddedJob, name)
-            if row is not None:
-                session.delete(row)
+        with session_scope(self.engine) as session:  # one statement: races are harmless
+            session.execute(delete(EmbeddedJob).where(col(EmbeddedJob.name) == name))
 
     def _due_jobs(self) -> tuple[list[EmbeddedJob], datetime | None]:
         now = utcnow()
@@ -342,7 +340,11 @@ class EmbeddedRuntime:
             if row is None or row.due_at != job.due_at:
                 return  # rescheduled or deleted while it ran
             if done or row.attempts >= JOB_RETRIES:
-                session.delete(row)
+                session.execute(
+                    delete(EmbeddedJob).where(
+                        col(EmbeddedJob.name) == job.name, col(EmbeddedJob.due_at) == job.due_at
+                    )
+                )
             else:
                 row.attempts += 1
                 row.due_at = utcnow() + timedelta(seconds=1)
