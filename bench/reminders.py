@@ -28,13 +28,17 @@ async def _post_many(
             while queue:
                 _i, body = queue.pop()
                 for attempt in range(5):
-                    resp = await http.post(url, json=body, headers=headers)
+                    try:
+                        resp = await http.post(url, json=body, headers=headers)
+                    except httpx.TransportError:  # e.g. a keep-alive closed by the server
+                        await asyncio.sleep(0.2 * (attempt + 1))
+                        continue
                     if resp.status_code == 201:
                         results.append(resp.json())
                         break
                     await asyncio.sleep(0.2 * (attempt + 1))
                 else:
-                    raise RuntimeError(f"create failed: {resp.status_code} {resp.text[:200]}")
+                    raise RuntimeError(f"create failed after retries: {body['title']}")
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
     return results
