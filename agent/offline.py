@@ -58,16 +58,13 @@ def plan(intent: nlp.Intent, ctx: ToolContext) -> tuple[str, dict[str, Any]] | s
         case nlp.DeleteTask():
             return "delete_task", {"task": intent.ref}
         case nlp.UpdateTask():
-            tags = None
-            if intent.add_tags:
-                tags = ["__add__", *intent.add_tags]
             return "update_task", {
                 "task": intent.ref,
                 "title": intent.new_title,
                 "due_at": _iso(intent.due_at),
                 "priority": intent.priority,
                 "description": intent.description,
-                "tags": tags,
+                "add_tags": intent.add_tags,
             }
         case nlp.AddReminder():
             return "add_reminder", {
@@ -100,7 +97,6 @@ async def run_offline(ctx: ToolContext, text: str, now: datetime) -> AsyncIterat
         yield TurnDone(step)
         return
     name, args = step
-    args = await _merge_tags(ctx, name, args)
     call_id = f"offline-{uuid.uuid4().hex[:12]}"
     shown = {k: v for k, v in args.items() if v not in (None, [], "")}
     yield ToolStarted(call_id, name, shown)
@@ -112,17 +108,3 @@ async def run_offline(ctx: ToolContext, text: str, now: datetime) -> AsyncIterat
         return
     yield TurnDone(result.message if result.ok else f"Sorry: {result.message}.")
 
-
-async def _merge_tags(ctx: ToolContext, name: str, args: dict[str, Any]) -> dict[str, Any]:
-    """'#tag' in an update adds to the task's tags rather than replacing them."""
-    tags = args.get("tags")
-    if name != "update_task" or not tags or tags[0] != "__add__":
-        return args
-    from agent.task_client import ToolError
-    from agent.tools import resolve_task
-
-    try:
-        task = await resolve_task(ctx, args["task"])
-    except ToolError:
-        return {**args, "tags": tags[1:]}
-    return {**args, "task": task["id"], "tags": [*task["tags"], *tags[1:]]}

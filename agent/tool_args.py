@@ -48,6 +48,7 @@ class UpdateTask(BaseModel):
     due_at: str | None = Field(default=None, description=f"new due time: {WHEN}")
     priority: Priority | None = None
     tags: list[str] | None = Field(default=None, description="the full new list of tags")
+    add_tags: list[str] = Field(default_factory=list, description="tags to add to the current")
 
 
 class TaskRef(BaseModel):

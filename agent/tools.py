@@ -226,6 +226,9 @@ async def update_task(ctx: ToolContext, args: a.UpdateTask) -> ToolResult:
         value = getattr(args, name)
         if value is not None:
             body[name] = value
+    if args.add_tags:
+        current = body.get("tags", task["tags"])
+        body["tags"] = [*current, *(t for t in args.add_tags if t not in current)]
     due = parse_when(args.due_at, ctx.zone)
     if due:
         body["due_at"] = due.isoformat()

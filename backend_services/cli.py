@@ -17,7 +17,11 @@ from backend_services.embedded import EmbeddedGateway, create_embedded_app
 from backend_services.platform.app_support import shared_engine
 from backend_services.platform.auth import Role, TokenSigner
 from backend_services.platform.db import session_scope
-from backend_services.platform.secrets_file import AUTH_SIGNING_KEY, read_local_secret
+from backend_services.platform.secrets_file import (
+    AUTH_SIGNING_KEY,
+    ensure_local_secrets,
+    read_local_secret,
+)
 from backend_services.platform.settings import Settings
 from backend_services.users import service as users
 
@@ -35,13 +39,12 @@ async def _embedded(settings: Settings) -> AsyncIterator[EmbeddedGateway]:
 
 def _signer(settings: Settings) -> TokenSigner:
     secrets_file = settings.secrets_file or settings.data_dir / "secrets.json"
+    ensure_local_secrets(secrets_file)  # `todo token` may be the first command on a data dir
     return TokenSigner(read_local_secret(secrets_file, AUTH_SIGNING_KEY))
 
 
 def _user_token(settings: Settings, username: str, tz: str | None, ttl: int) -> str:
-    from backend_services.platform.migrate import upgrade
-
-    upgrade(settings.resolved_database_url())
+    """Callers make sure the schema is migrated (the embedded app does it at creation)."""
     with session_scope(shared_engine(settings.resolved_database_url())) as session:
         user = users.ensure_user(session, username, tz)
         role: Role = "admin" if user.role == "admin" else "user"
@@ -141,7 +144,11 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    print(_user_token(_settings(), args.user, None, args.ttl))
+    from backend_services.platform.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.resolved_database_url())
+    print(_user_token(settings, args.user, None, args.ttl))
     return 0
 
 

@@ -53,8 +53,6 @@ async def test_reminder_fires_at_its_time_once(env: EmbeddedEnv) -> None:
 
     await eventually(fired_on_task, what="fired_at on the task")
     # a second trigger of the same job (at-least-once) and a sweep change nothing
-    reminders_app = env.runtime.apps[AppId.REMINDERS.value]
-    assert reminders_app is not None
     await env.runtime.invoke(
         AppId.REMINDERS.value, f"job/{job_name(rid)}", http_method="POST", json={"reminder_id": rid}
     )

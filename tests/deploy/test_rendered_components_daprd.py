@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import io
 import json
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -30,6 +27,7 @@ from backend_services.stack import dapr, processes
 from backend_services.stack.paths import dapr_bin_dir
 from backend_services.stack.ports import free_port
 from backend_services.stack.stack import Stack, UpOptions
+from tests.support.plain_http import http
 
 from .conftest import DEV_VALUES, Doc, Renderer, by_kind
 
@@ -50,18 +48,6 @@ class Sidecars:
 
     def log(self, app_id: str) -> str:
         return Path(self.records[app_id].log).read_text(errors="replace")
-
-
-def http(method: str, url: str, body: Any = None, timeout: float = 15.0) -> tuple[int, bytes]:
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return int(resp.status), resp.read()
-    except urllib.error.HTTPError as exc:
-        return int(exc.code), exc.read()
 
 
 def local_secret_store(chart_store: Doc, secrets_file: Path) -> Doc:

@@ -88,3 +88,20 @@ def test_cli_console_script_end_to_end(tmp_path: Path) -> None:
     tasks = json.loads(listed.stdout)
     assert [(t["title"], t["tags"]) for t in tasks] == [("renew passport", ["admin"])]
     assert tasks[0]["created_at"].endswith(("Z", "+00:00"))
+
+
+def test_hashtags_in_an_update_add_to_the_tags(
+    offline: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chat(capsys, "alice", "UTC", "add buy milk #shop")
+    chat(capsys, "alice", "UTC", "add #home to buy milk")
+    assert [t["tags"] for t in tasks_of(capsys, "alice")] == [["shop", "home"]]
+
+
+def test_token_is_the_first_command_on_a_new_data_dir(
+    offline: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert todo(["token", "--user", "newbie"]) == 0
+    token = capsys.readouterr().out.strip()
+    assert token.count(".") == 2  # a signed JWT
+    assert (offline / "secrets.json").exists()

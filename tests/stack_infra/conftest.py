@@ -5,13 +5,9 @@ tests. Started through backend_services.stack, like ``todo stack up``."""
 from __future__ import annotations
 
 import io
-import json
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -33,18 +29,6 @@ class InfraStack:
 
     def daprd_log(self, app_id: str) -> str:
         return self.stack.layout.log(f"daprd-{app_id}").read_text(errors="replace")
-
-
-def http(method: str, url: str, body: Any = None, timeout: float = 10.0) -> tuple[int, bytes]:
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return int(resp.status), resp.read()
-    except urllib.error.HTTPError as exc:
-        return int(exc.code), exc.read()
 
 
 @pytest.fixture(scope="session")

@@ -15,8 +15,9 @@ from backend_services.stack.commands import main as stack_main
 from backend_services.stack.paths import APP_IDS
 from backend_services.stack.resources import components_for, read_resources
 from backend_services.stack.stack import UpOptions
+from tests.support.plain_http import http
 
-from .conftest import InfraStack, http
+from .conftest import InfraStack
 
 pytestmark = pytest.mark.stack
 
