@@ -18,6 +18,8 @@ BROADCAST_PUBSUB = "pubsub-broadcast"
 STATESTORE = "statestore"
 SECRETSTORE = "secretstore"
 REMINDER_SWEEP_BINDING = "reminder-sweep"
+# Input bindings: daprd POSTs /<name> on the app (runtime-only routes)
+INPUT_BINDINGS = (REMINDER_SWEEP_BINDING,)
 
 
 class Topic(StrEnum):

@@ -13,6 +13,7 @@ from backend_services.contracts import REMINDER_SWEEP_BINDING, AppId
 from backend_services.platform.app_support import shared_engine
 from backend_services.platform.embedded_runtime import EmbeddedRuntime
 from backend_services.platform.migrate import upgrade
+from backend_services.platform.runtime_guard import PublicOnly
 from backend_services.platform.secrets_file import (
     AUTH_SIGNING_KEY,
     ensure_local_secrets,
@@ -30,6 +31,8 @@ class EmbeddedGateway:
         self.runtime = runtime
         self.apps = apps
         self.ui = ui
+        # the runtime calls apps directly: runtime-only paths are never routed in from outside
+        self._public = PublicOnly(self._dispatch)
 
     def route(self, path: str) -> ASGIApp:
         for prefix, app_id in PUBLIC_ROUTES.items():
@@ -41,6 +44,9 @@ class EmbeddedGateway:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
+        await self._public(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.route(scope.get("path", "/"))(scope, receive, send)
 
     @asynccontextmanager

@@ -1,15 +1,22 @@
 """One service behind its own daprd (the real stack and Kubernetes):
-`python -m backend_services.serve <app-id> --host 127.0.0.1 --port N`."""
+`python -m backend_services.serve <app-id> --host 127.0.0.1 --port N [--public-port M]`.
+
+`--port` is what daprd calls (its --app-port). With `--public-port`, that port listens on
+127.0.0.1 only (daprd shares the host or pod) and the public port, on `--host`, serves the
+same app minus every runtime-only path: what an Ingress or a Service may route to."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import socket
 
 import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from backend_services.contracts import SECRETSTORE, AppId
 from backend_services.platform.migrate import upgrade
+from backend_services.platform.runtime_guard import PublicOnly
 from backend_services.platform.secrets_file import AUTH_SIGNING_KEY
 from backend_services.platform.settings import Settings
 from backend_services.platform.sidecar_runtime import (
@@ -27,6 +34,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("app_id", choices=[*BACKEND_SERVICES, AppId.CHAT_UI.value])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--public-port", type=int, help="a second listener without the runtime-only routes"
+    )
     parser.add_argument("--no-migrate", action="store_true", help="migrations run elsewhere")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -39,7 +49,14 @@ def main(argv: list[str] | None = None) -> None:
         )
     if not args.no_migrate:
         upgrade(settings.resolved_database_url())
-    runtime = SidecarRuntime(settings.dapr_http_port, settings.dapr_grpc_port)
+    if not settings.app_api_token:
+        logging.getLogger("todo.serve").error(
+            "APP_API_TOKEN is not set: subscription, job and binding routes will refuse every"
+            " call (set it for both daprd and this app)"
+        )
+    runtime = SidecarRuntime(
+        settings.dapr_http_port, settings.dapr_grpc_port, settings.app_api_token
+    )
     if args.app_id == AppId.CHAT_UI.value:
         from chat_ui.server import create_app as chat_app
 
@@ -47,7 +64,39 @@ def main(argv: list[str] | None = None) -> None:
         app = chat_app(settings, runtime, signing_key=key)
     else:
         app = BACKEND_SERVICES[args.app_id](settings, runtime)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    if args.public_port is None:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+        return
+    serve_split(app, sidecar_port=args.port, public=(args.host, args.public_port))
+
+
+def serve_split(app: ASGIApp, *, sidecar_port: int, public: tuple[str, int]) -> None:
+    """One process, one app, two listeners: the sidecar's on loopback, the public one
+    filtered."""
+    sockets = [_listen("127.0.0.1", sidecar_port), _listen(*public)]
+    config = uvicorn.Config(by_listener(app, public[1]), log_level="info", access_log=False)
+    uvicorn.Server(config).run(sockets=sockets)
+
+
+def by_listener(app: ASGIApp, public_port: int) -> ASGIApp:
+    """Requests that arrived on `public_port` (the scope's server port) see `PublicOnly(app)`;
+    the rest, and the lifespan, see `app`."""
+    public_app = PublicOnly(app)
+
+    async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+        server = scope.get("server") or ("", 0)
+        await (public_app if server[1] == public_port else app)(scope, receive, send)
+
+    return dispatch
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
 
 
 if __name__ == "__main__":

@@ -65,7 +65,7 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
             Subscribed(
                 BROADCAST_PUBSUB if topic is Topic.TASK_UPDATES else PUBSUB,
                 topic.dead_letter,
-                f"/dead-letters/{topic.value}",
+                f"/events/dead-letters/{topic.value}",
                 raw_handler=dead_letter_keeper(topic.dead_letter),
                 dead_letter=False,
             )

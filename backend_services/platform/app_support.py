@@ -20,6 +20,7 @@ from backend_services.platform.errors import Forbidden, Unauthorized, install_er
 from backend_services.platform.limits import install_body_limit
 from backend_services.platform.outbox import OutboxRelay
 from backend_services.platform.runtime import Runtime
+from backend_services.platform.runtime_guard import RuntimeCallerGuard
 from backend_services.platform.secrets_file import AUTH_SIGNING_KEY
 from backend_services.platform.settings import Settings
 from backend_services.users.models import User
@@ -100,6 +101,7 @@ def build_service_app(
     app.state.ctx = ctx
     install_error_handlers(app)
     install_body_limit(app, settings.max_body_bytes)
+    app.add_middleware(RuntimeCallerGuard, expected=lambda: runtime.app_token)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and readiness of this service")
     def healthz() -> dict[str, str]:

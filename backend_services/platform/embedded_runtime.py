@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,6 +31,7 @@ from backend_services.platform.embedded_tables import (
     EmbeddedState,
 )
 from backend_services.platform.runtime import InvokeResult, RuntimeUnavailable, StateConflict
+from backend_services.platform.runtime_guard import APP_TOKEN_HEADER
 from backend_services.platform.secrets_file import read_local_secret
 from backend_services.platform.timeutil import utcnow
 from backend_services.platform.waiting import wait_for_wake
@@ -78,11 +80,17 @@ class EmbeddedRuntime:
         self._wake = _Wakeups()
         self.subscriptions: list[Subscription] = []
         self.delivery_retry_delay = 0.2
+        # what daprd's APP_API_TOKEN is on the real stack: presented on every call to an app,
+        # and the only way past the apps' runtime-only routes; never leaves this process
+        self.app_token = secrets.token_urlsafe(32)
 
     def register(self, app_id: str, app: Any) -> None:
         self.apps[app_id] = app
         self._clients[app_id] = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url=f"http://{app_id}", timeout=30
+            transport=httpx.ASGITransport(app=app),
+            base_url=f"http://{app_id}",
+            timeout=30,
+            headers={APP_TOKEN_HEADER: self.app_token},
         )
 
     def add_cron_binding(self, app_id: str, name: str, every_seconds: float) -> None:
@@ -385,6 +393,10 @@ class EmbeddedAppRuntime:
     def __init__(self, shared: EmbeddedRuntime, app_id: str) -> None:
         self.shared = shared
         self.app_id = app_id
+
+    @property
+    def app_token(self) -> str | None:
+        return self.shared.app_token
 
     async def start(self) -> None:  # the shared runtime is started by the embedded process
         return None

@@ -33,6 +33,12 @@ class RuntimeUnavailable(Exception):
 
 
 class Runtime(Protocol):
+    @property
+    def app_token(self) -> str | None:
+        """The token this runtime presents (header `dapr-api-token`) when it calls the app:
+        deliveries, job triggers, bindings. None: not configured (such calls are refused)."""
+        ...
+
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...

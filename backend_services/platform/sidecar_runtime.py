@@ -47,9 +47,10 @@ def read_secret_sync(http_port: int, store: str, key: str) -> str:
 
 
 class SidecarRuntime:
-    def __init__(self, http_port: int, grpc_port: int) -> None:
+    def __init__(self, http_port: int, grpc_port: int, app_token: str | None = None) -> None:
         self.http_port = http_port
         self.grpc_port = grpc_port
+        self.app_token = app_token or None  # daprd's APP_API_TOKEN: what it sends to us
         self._client: DaprClient | None = None
         self._http: httpx.AsyncClient | None = None
 

@@ -237,7 +237,9 @@ def start_daprd(
     placement_address: str | None = None,
     cwd: Path | None = None,
     bin_dir: Path | None = None,
+    app_token: str | None = None,
 ) -> processes.ProcessRecord:
+    """`app_token`: daprd's APP_API_TOKEN, sent as `dapr-api-token` on every call to the app."""
     argv = daprd_argv(
         app_id,
         ports,
@@ -256,7 +258,7 @@ def start_daprd(
         argv,
         log=log,
         kind="daprd",
-        env=SIDECAR_ENV,
+        env={**SIDECAR_ENV, **({"APP_API_TOKEN": app_token} if app_token else {})},
         cwd=cwd,
         ports=port_map,
     )

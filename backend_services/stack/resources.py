@@ -143,8 +143,12 @@ def _write_if_changed(path: Path, text: str) -> None:
 # -- secrets ---------------------------------------------------------------------
 
 
+APP_API_TOKEN_KEY = "app-api-token"
+
+
 def write_secrets(path: Path, *, pg_keyword_dsn: str, database_url: str) -> dict[str, str]:
-    """Write ``secrets.json`` (0600). ``auth-signing-key`` is generated once and kept."""
+    """Write ``secrets.json`` (0600). ``auth-signing-key`` and ``app-api-token`` (what each
+    daprd presents to its app) are generated once per stack and kept."""
     current: dict[str, str] = {}
     if path.exists():
         try:
@@ -159,6 +163,7 @@ def write_secrets(path: Path, *, pg_keyword_dsn: str, database_url: str) -> dict
         "pg-connection-string": pg_keyword_dsn,
         "database-url": database_url,
         "auth-signing-key": signing_key,
+        APP_API_TOKEN_KEY: current.get(APP_API_TOKEN_KEY) or secrets.token_urlsafe(32),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

@@ -25,7 +25,7 @@ from .paths import (
 )
 from .ports import HOST, PortAllocator, is_listening
 from .processes import ProcessRecord, StackState
-from .resources import render_all, write_secrets
+from .resources import APP_API_TOKEN_KEY, render_all, write_secrets
 
 UI_APP_ID = "chat-ui"
 APP_START_TIMEOUT = float(os.environ.get("TODO_STACK_APP_TIMEOUT", "120"))
@@ -178,7 +178,7 @@ class Stack:
             creds = postgres.credentials(layout.postgres)
             if creds is None:
                 raise StackError("postgres credentials unavailable")
-            write_secrets(
+            stack_secrets = write_secrets(
                 layout.secrets_file,
                 pg_keyword_dsn=creds.keyword_dsn(),
                 database_url=creds.url("postgresql+psycopg"),
@@ -198,7 +198,9 @@ class Stack:
                 raise StackError("backend_services/serve.py does not exist yet")
             if not with_apps:
                 self.say("  apps: not started (sidecars run without --app-port)")
-            self._up_services(state, port, opts.app_ids, with_apps)
+            self._up_services(
+                state, port, opts.app_ids, with_apps, stack_secrets[APP_API_TOKEN_KEY]
+            )
         finally:
             state.ports.update(alloc.assigned)
             state.save(layout.state_file)
@@ -307,6 +309,7 @@ class Stack:
         port: Callable[[str, str], int],
         app_ids: Iterable[str],
         with_apps: bool,
+        app_token: str,
     ) -> None:
         layout = self.layout
         ids = list(app_ids)
@@ -349,6 +352,7 @@ class Stack:
                     "DAPR_GRPC_PORT": str(side.grpc),
                     "TODO_DATA_DIR": str(layout.data),
                     "PYTHONUNBUFFERED": "1",
+                    "APP_API_TOKEN": app_token,
                 },
                 unset_env=("TODO_SECRETS_FILE",),
                 ports={"app": app_ports[app_id], "dapr_http": side.http, "dapr_grpc": side.grpc},
@@ -390,6 +394,7 @@ class Stack:
                 placement_address=placement,
                 cwd=layout.run,
                 bin_dir=dapr_bin_dir(),
+                app_token=app_token,
             )
             state.processes[name] = rec
             pending_sidecars.append(rec)

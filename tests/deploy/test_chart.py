@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from backend_services.platform.runtime_guard import is_runtime_path
+
 from .conftest import (
     CHART,
     DEV_VALUES,
@@ -63,7 +65,7 @@ def test_deployments_run_the_image_command_behind_a_sidecar(
         pod = dep["spec"]["template"]
         ann = pod["metadata"]["annotations"]
         assert ann["dapr.io/enabled"] == "true"
-        assert ann["dapr.io/app-port"] == "8000"
+        assert ann["dapr.io/app-port"] == "8001"
         assert ann["dapr.io/enable-app-health-check"] == "true"
         assert ann["dapr.io/app-health-check-path"] == "/healthz"
         assert ann["dapr.io/log-as-json"] == "true"
@@ -71,7 +73,10 @@ def test_deployments_run_the_image_command_behind_a_sidecar(
             assert ann[f"dapr.io/sidecar-{key}"], key
         (app_c,) = pod["spec"]["containers"]
         assert app_c["command"] == ["python", "-m", "backend_services.serve"]
-        assert app_c["args"] == [app, "--host", "0.0.0.0", "--port", "8000", "--no-migrate"]
+        assert app_c["args"] == [
+            app, "--host", "0.0.0.0", "--port", "8001", "--public-port", "8000", "--no-migrate"
+        ]  # fmt: skip
+        assert [p["containerPort"] for p in app_c["ports"]] == [8000]  # the public listener
         env = {e["name"]: e for e in app_c["env"]}
         assert env["TODO_RUNTIME"]["value"] == "sidecar"
         assert env["APP_ID"]["value"] == app
@@ -79,6 +84,39 @@ def test_deployments_run_the_image_command_behind_a_sidecar(
             assert app_c[probe]["httpGet"] == {"path": "/healthz", "port": "http"}, probe
         assert app_c["resources"]["requests"] and app_c["resources"]["limits"]
         assert pod["spec"]["serviceAccountName"].endswith(app)
+
+
+def test_runtime_routes_are_unreachable_from_outside_and_need_the_app_token(
+    render: Renderer,
+) -> None:
+    """Ingress paths never name a runtime-only route, and every app is reached from outside
+    only on its public listener; daprd and the app share one token from one Secret."""
+    docs = render()
+    for ingress in by_kind(docs, "Ingress"):
+        for rule in ingress["spec"]["rules"]:
+            for entry in rule["http"]["paths"]:
+                assert not is_runtime_path(entry["path"] + "/"), entry["path"]
+                assert entry["backend"]["service"]["port"] == {"name": "http"}
+    for svc in by_kind(docs, "Service"):
+        assert [p["targetPort"] for p in svc["spec"]["ports"]] == ["http"]
+    secrets = {d["metadata"]["name"]: d for d in by_kind(docs, "Secret")}
+    token_secret = secrets["todo-todo-assistant-app-api-token"]
+    assert len(token_secret["stringData"]["token"]) >= 32
+    for dep in by_kind(docs, "Deployment"):
+        pod = dep["spec"]["template"]
+        assert pod["metadata"]["annotations"]["dapr.io/app-token-secret"] == (
+            "todo-todo-assistant-app-api-token"
+        )
+        (app_c,) = pod["spec"]["containers"]
+        env = {e["name"]: e for e in app_c["env"]}
+        ref = env["APP_API_TOKEN"]["valueFrom"]["secretKeyRef"]
+        assert ref == {"name": "todo-todo-assistant-app-api-token", "key": "token"}
+        http = next(p for p in app_c["ports"] if p["name"] == "http")
+        assert str(http["containerPort"]) != pod["metadata"]["annotations"]["dapr.io/app-port"]
+    own = render(sets=["appApiToken.existingSecret=mine"])
+    assert "todo-todo-assistant-app-api-token" not in {
+        d["metadata"]["name"] for d in by_kind(own, "Secret")
+    }
 
 
 def test_security_context_non_root_read_only(variant: tuple[str, list[Doc]]) -> None:

@@ -109,3 +109,8 @@ state store's apps. Call with (dict "root" $ "app" "chat-ui").
 {{- end -}}
 {{- end -}}
 {{- end -}}
+
+{{/* The Secret holding the app API token (key `token`, as dapr.io/app-token-secret expects). */}}
+{{- define "todo.appTokenSecret" -}}
+{{- .Values.appApiToken.existingSecret | default (printf "%s-app-api-token" (include "todo.fullname" .)) -}}
+{{- end }}
