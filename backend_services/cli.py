@@ -22,7 +22,7 @@ from backend_services.platform.secrets_file import (
     ensure_local_secrets,
     read_local_secret,
 )
-from backend_services.platform.settings import Settings
+from backend_services.platform.settings import Settings, private_file
 from backend_services.users import service as users
 
 
@@ -77,9 +77,8 @@ def _first_user(settings: Settings) -> None:
         password = secrets.token_urlsafe(9)
         user = users.ensure_user(session, "demo")
         users.set_password(session, user.id, password)
-        note = settings.data_dir / "first-login.txt"
+        note = private_file(settings.data_dir, "first-login.txt")
         note.write_text(f"username: demo\npassword: {password}\n")
-        note.chmod(0o600)
         print(
             f"First start: sign in as 'demo' with password '{password}' "
             f"(saved in {note}; add users with `todo users add`).",
@@ -143,12 +142,19 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_CLI_TOKEN_TTL = 7 * 24 * 3600
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     from backend_services.platform.migrate import upgrade
 
     settings = _settings()
     upgrade(settings.resolved_database_url())
-    print(_user_token(settings, args.user, None, args.ttl))
+    ttl = settings.user_token_ttl_seconds if args.ttl is None else args.ttl
+    if not 0 < ttl <= MAX_CLI_TOKEN_TTL:
+        print(f"--ttl must be between 1 and {MAX_CLI_TOKEN_TTL} seconds", file=sys.stderr)
+        return 2
+    print(_user_token(settings, args.user, None, ttl))
     return 0
 
 
@@ -222,7 +228,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     token = sub.add_parser("token", help="a bearer token for USER (REST API, scripts)")
     token.add_argument("--user", required=True)
-    token.add_argument("--ttl", type=int, default=24 * 3600, help="seconds")
+    token.add_argument(
+        "--ttl",
+        type=int,
+        default=None,
+        help="seconds (default: TODO_USER_TOKEN_TTL_SECONDS, 15 min; use a personal access"
+        " token, POST /tokens, for long-lived scripts)",
+    )
     token.set_defaults(fn=cmd_token)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(fn=cmd_migrate)
@@ -253,7 +265,13 @@ def main(argv: list[str] | None = None) -> int:
 
         return stack_main(argv[1:])
     args = build_parser().parse_args(argv)
-    return int(args.fn(args))
+    from backend_services.platform.errors import AppError
+
+    try:
+        return int(args.fn(args))
+    except AppError as exc:  # e.g. `todo chat --tz Not/AZone`: a message, not a traceback
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

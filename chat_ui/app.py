@@ -18,6 +18,7 @@ from chat_ui.auth import header_user, password_user
 from chat_ui.context import current
 from chat_ui.delivery import deliver_pending
 from chat_ui.history import build_data_layer
+from chat_ui.safe_text import InertImageStream, inert_images
 
 SNOOZE = timedelta(minutes=10)
 
@@ -77,6 +78,7 @@ async def on_message(message: cl.Message) -> None:
     reply = cl.Message(content="")
     steps: dict[str, cl.Step] = {}
     streamed = False
+    stream = InertImageStream()
     async for event in ctx.agent.turn(token, user.identifier, conversation_id, message.content):
         if isinstance(event, ToolStarted):
             step = cl.Step(
@@ -87,16 +89,19 @@ async def on_message(message: cl.Message) -> None:
             await step.send()
         elif isinstance(event, ToolFinished):
             step = steps[event.call_id]
-            step.output = event.output
+            step.output = inert_images(event.output)
             step.is_error = not event.ok
             await step.update()
         elif isinstance(event, TextDelta):
             streamed = True
-            await reply.stream_token(event.text)
+            await reply.stream_token(stream.feed(event.text))
         elif isinstance(event, TurnDone) and not streamed:
-            for word in event.reply.split(" "):
+            text = inert_images(event.reply)
+            for word in text.split(" "):
                 await reply.stream_token(word + " ")
-            reply.content = event.reply
+            reply.content = text
+    if held := stream.flush():
+        await reply.stream_token(held)
     await reply.send()
 
 
@@ -121,7 +126,7 @@ async def _act(action: cl.Action, verb: str) -> None:
         headers={"authorization": f"Bearer {token}"},
     )
     await action.remove()
-    await cl.Message(content=text).send()
+    await cl.Message(content=inert_images(text)).send()
 
 
 @cl.action_callback("mark_done")

@@ -11,6 +11,7 @@ from chainlit.session import WebsocketSession
 
 from backend_services.contracts import AppId
 from chat_ui.context import current
+from chat_ui.safe_text import inert_images
 
 log = logging.getLogger("todo.chat.delivery")
 
@@ -23,7 +24,8 @@ def notification_message(note: dict[str, Any]) -> cl.Message:
             cl.Action(name="mark_done", payload=payload, label="Mark done"),
             cl.Action(name="snooze", payload=payload, label="Snooze 10 min"),
         ]
-    return cl.Message(content=f"🔔 {note['body']}", author="Reminder", actions=actions)
+    body = inert_images(str(note["body"]))
+    return cl.Message(content=f"🔔 {body}", author="Reminder", actions=actions)
 
 
 async def mark_delivered(user_id: str, role: str, notification_id: str) -> None:

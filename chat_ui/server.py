@@ -32,6 +32,14 @@ def chainlit_secret(signing_key: str) -> str:
     return hmac.new(signing_key.encode(), b"chainlit-session", hashlib.sha256).hexdigest()
 
 
+def allow_origins(origins: list[str]) -> None:
+    """Chainlit's CORS list (credentials allowed): ours instead of its `["*"]`, which echoes
+    any origin. Mutated in place: Chainlit's CORS middleware holds this very list."""
+    from chainlit.config import config
+
+    config.project.allow_origins[:] = [o for o in origins if o != "*"]
+
+
 def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> FastAPI:
     """`signing_key` is read from the secret store by the caller: Chainlit needs its session
     secret before the app starts."""
@@ -72,6 +80,7 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
             ),
         ],
     )
+    allow_origins(settings.allowed_origins)
     from chainlit.utils import mount_chainlit
 
     mount_chainlit(app, target=str(HANDLERS), path="/")

@@ -7,6 +7,8 @@ import os
 import secrets
 from pathlib import Path
 
+from backend_services.platform.settings import private_dir
+
 AUTH_SIGNING_KEY = "auth-signing-key"
 
 
@@ -15,7 +17,7 @@ def ensure_local_secrets(path: Path) -> None:
     if AUTH_SIGNING_KEY in data:
         return
     data[AUTH_SIGNING_KEY] = secrets.token_hex(32)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2))
     os.chmod(tmp, 0o600)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -34,11 +35,28 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 1.0
     reminder_sweep_seconds: float = 60.0
     header_auth_name: str | None = None
+    # browser origins (scheme://host[:port]) that may call the chat UI with credentials,
+    # besides its own; JSON list in TODO_ALLOWED_ORIGINS. Empty: same origin only.
+    allowed_origins: list[str] = Field(default_factory=list)
     admin_username: str | None = None
     admin_password: str | None = None
 
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{(self.data_dir / 'todo.db').resolve()}"
+        return f"sqlite:///{private_file(self.data_dir, 'todo.db').resolve()}"
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` readable by its owner only (0700); an existing directory is left as is."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def private_file(directory: Path, name: str) -> Path:
+    """`directory/name`, created empty with mode 0600 if missing, tightened to 0600 if not:
+    the data dir holds everyone's tasks (SQLite gives its -wal/-shm files the same mode)."""
+    path = private_dir(directory) / name
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+    return path
