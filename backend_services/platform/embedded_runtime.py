@@ -30,7 +30,12 @@ from backend_services.platform.embedded_tables import (
     EmbeddedOffset,
     EmbeddedState,
 )
-from backend_services.platform.runtime import InvokeResult, RuntimeUnavailable, StateConflict
+from backend_services.platform.runtime import (
+    BulkEntry,
+    InvokeResult,
+    RuntimeUnavailable,
+    StateConflict,
+)
 from backend_services.platform.runtime_guard import APP_TOKEN_HEADER
 from backend_services.platform.secrets_file import read_local_secret
 from backend_services.platform.timeutil import utcnow
@@ -164,20 +169,21 @@ class EmbeddedRuntime:
     async def publish(
         self, pubsub: str, topic: str, event: CloudEvent, *, partition_key: str | None = None
     ) -> None:
-        row = EmbeddedMessage(
-            pubsub=pubsub,
-            topic=topic,
-            partition_key=partition_key,
-            event=event.model_copy(update={"topic": topic, "pubsubname": pubsub}).model_dump(
-                mode="json"
-            ),
-        )
-        await asyncio.to_thread(self._insert, row)
+        await asyncio.to_thread(self._insert, [_message(pubsub, topic, event, partition_key)])
         self._wake.topic(pubsub, topic).set()
 
-    def _insert(self, row: Any) -> None:
+    async def publish_bulk(self, pubsub: str, topic: str, entries: list[BulkEntry]) -> set[str]:
+        """All entries in one transaction (all or nothing), then one wake-up of the topic."""
+        if not entries:
+            return set()
+        rows = [_message(pubsub, topic, event, key) for event, key in entries]
+        await asyncio.to_thread(self._insert, rows)
+        self._wake.topic(pubsub, topic).set()
+        return set()
+
+    def _insert(self, rows: list[Any]) -> None:
         with session_scope(self.engine) as session:
-            session.add(row)
+            session.add_all(rows)
 
     async def _deliver_loop(self, sub: Subscription) -> None:
         wake = self._wake.topic(sub.pubsub, sub.topic)
@@ -371,6 +377,19 @@ class EmbeddedRuntime:
                 log.exception("binding %s raised", binding.name)
 
 
+def _message(
+    pubsub: str, topic: str, event: CloudEvent, partition_key: str | None
+) -> EmbeddedMessage:
+    return EmbeddedMessage(
+        pubsub=pubsub,
+        topic=topic,
+        partition_key=partition_key,
+        event=event.model_copy(update={"topic": topic, "pubsubname": pubsub}).model_dump(
+            mode="json"
+        ),
+    )
+
+
 def _is_json(resp: httpx.Response) -> bool:
     return "json" in resp.headers.get("content-type", "")
 
@@ -422,6 +441,9 @@ class EmbeddedAppRuntime:
         self, pubsub: str, topic: str, event: CloudEvent, *, partition_key: str | None = None
     ) -> None:
         await self.shared.publish(pubsub, topic, event, partition_key=partition_key)
+
+    async def publish_bulk(self, pubsub: str, topic: str, entries: list[BulkEntry]) -> set[str]:
+        return await self.shared.publish_bulk(pubsub, topic, entries)
 
     async def get_state(self, store: str, key: str) -> tuple[Any, str | None]:
         return await asyncio.to_thread(self.shared.get_state_sync, store, key)

@@ -4,20 +4,22 @@ then relayed to the pub/sub building block, so a committed change never loses it
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Column, Engine, delete, event
+from sqlalchemy import JSON, Column, Engine, delete, event, text
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from backend_services.contracts import CloudEvent, EventPayload
-from backend_services.platform.db import session_scope
-from backend_services.platform.runtime import Runtime
+from backend_services.platform.runtime import Runtime, RuntimeUnavailable
 from backend_services.platform.timeutil import UTCDateTime, utcnow
 from backend_services.platform.waiting import wait_for_wake
 
 log = logging.getLogger("todo.outbox")
+T = TypeVar("T")
 
 
 class OutboxEvent(SQLModel, table=True):
@@ -63,18 +65,64 @@ def _wake_relays(session: Session) -> None:
                 relay.notify()
 
 
-class OutboxRelay:
-    """Publishes outbox rows of one source in order; retries while the broker is away."""
+async def _in_thread(fn: Callable[..., T], *args: Any) -> T:
+    """`asyncio.to_thread`, but a cancelled caller still waits for the thread to finish,
+    so the session it uses is never closed under it."""
+    running = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+    try:
+        return await asyncio.shield(running)
+    except asyncio.CancelledError:
+        await asyncio.wait([running])
+        raise
 
-    def __init__(self, engine: Engine, runtime: Runtime, source: str, poll_seconds: float = 1.0):
+
+class OutboxPublishFailed(RuntimeUnavailable):
+    """Some rows of a batch were not published; they (and later rows of their keys) stay."""
+
+
+def _lock_key(source: str) -> int:
+    """A stable signed 64-bit PostgreSQL advisory-lock key for one source's outbox."""
+    digest = hashlib.blake2b(f"outbox:{source}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+class OutboxRelay:
+    """Publishes outbox rows of one source, in order per partition key; retries while the
+    broker is away (at-least-once: a crash between publish and forget re-publishes).
+
+    Each round claims up to `batch_size` rows in `seq` order, bulk-publishes them per
+    (pubsub, topic) with per-entry partition keys, and deletes the rows that were published
+    in one transaction. A key whose entry failed keeps that row and every later row of the
+    key, so the retry re-publishes them in order. On PostgreSQL the round runs inside a
+    transaction holding `pg_try_advisory_xact_lock(source)`: with several replicas, one
+    relay per source drains at a time (the others find the lock taken and retry shortly),
+    so no row is published twice concurrently and order per key holds across replicas.
+    `bulk=False` is the former one-event-at-a-time path (kept for the benchmark).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        runtime: Runtime,
+        source: str,
+        poll_seconds: float = 1.0,
+        *,
+        batch_size: int = 500,
+        bulk: bool = True,
+    ):
         self.engine = engine
         self.runtime = runtime
         self.source = source
         self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
+        self.bulk = bulk
+        self.busy_retry_seconds = 0.05
+        self._lock_key = _lock_key(source) if engine.dialect.name == "postgresql" else None
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self.published = 0
+        self.busy = False  # last round found another relay of this source draining
 
     def notify(self) -> None:
         if self._loop is not None:
@@ -104,38 +152,106 @@ class OutboxRelay:
                 sent, backoff = 0, min(backoff * 2, 10.0)
             if sent:
                 continue
-            await wait_for_wake(self._wake, backoff)
+            # another replica holds the source: it drains what we staged; look again soon
+            # in case it had already read past our rows when we committed them
+            await wait_for_wake(
+                self._wake, min(backoff, self.busy_retry_seconds) if self.busy else backoff
+            )
 
-    async def flush(self, limit: int = 200) -> int:
-        rows = await asyncio.to_thread(self._pending, limit)
-        sent: list[int] = []
+    async def flush(self, limit: int | None = None) -> int:
+        """One round; returns how many rows were published and forgotten. Raises
+        OutboxPublishFailed (after forgetting the successes) when some were not."""
+        session = Session(self.engine, expire_on_commit=False)
         try:
-            for row in rows:
+            rows = await _in_thread(self._claim, session, limit or self.batch_size)
+            self.busy = rows is None
+            if not rows:
+                return 0
+            if self.bulk:
+                done, error = await self._publish_bulk(rows)
+            else:
+                done, error = await self._publish_each(rows)
+            if done:
+                await _in_thread(self._forget, session, done)
+                self.published += len(done)
+            if error is not None:
+                raise error
+            return len(done)
+        finally:
+            session.close()  # rolls back whatever is open, releasing the advisory lock
+
+    def _claim(self, session: Session, limit: int) -> list[OutboxEvent] | None:
+        if self._lock_key is not None:
+            lock = text("SELECT pg_try_advisory_xact_lock(:key)")
+            if not session.execute(lock, {"key": self._lock_key}).scalar():
+                return None
+        stmt = (
+            select(OutboxEvent)
+            .where(OutboxEvent.source == self.source)
+            .order_by(OutboxEvent.seq)  # type: ignore[arg-type]
+            .limit(limit)
+        )
+        return list(session.exec(stmt))
+
+    def _forget(self, session: Session, seqs: list[int]) -> None:
+        session.execute(delete(OutboxEvent).where(col(OutboxEvent.seq).in_(seqs)))
+        session.commit()
+
+    async def _publish_each(self, rows: list[OutboxEvent]) -> tuple[list[int], Exception | None]:
+        """The former path: one publish per row, stop at the first failure."""
+        done: list[int] = []
+        for row in rows:
+            try:
                 await self.runtime.publish(
                     row.pubsub,
                     row.topic,
                     CloudEvent.model_validate(row.event),
                     partition_key=row.partition_key,
                 )
-                sent.append(row.seq or 0)
-        finally:
-            # published rows are forgotten even when a later one failed (no re-publish);
-            # a crash before this line re-publishes them: consumers dedupe by event id
-            if sent:
-                await asyncio.to_thread(self._forget, sent)
-                self.published += len(sent)
-        return len(rows)
+            except Exception as exc:
+                return done, exc
+            done.append(row.seq or 0)
+        return done, None
 
-    def _pending(self, limit: int) -> list[OutboxEvent]:
-        with Session(self.engine) as session:
-            stmt = (
-                select(OutboxEvent)
-                .where(OutboxEvent.source == self.source)
-                .order_by(OutboxEvent.seq)  # type: ignore[arg-type]
-                .limit(limit)
+    async def _publish_bulk(self, rows: list[OutboxEvent]) -> tuple[list[int], Exception | None]:
+        groups: dict[tuple[str, str], list[OutboxEvent]] = {}
+        for row in rows:
+            groups.setdefault((row.pubsub, row.topic), []).append(row)
+        results = await asyncio.gather(
+            *(
+                self.runtime.publish_bulk(
+                    pubsub,
+                    topic,
+                    [(CloudEvent.model_validate(r.event), r.partition_key) for r in group],
+                )
+                for (pubsub, topic), group in groups.items()
+            ),
+            return_exceptions=True,
+        )
+        done: list[int] = []
+        error: Exception | None = None
+        not_sent = 0
+        for group, result in zip(groups.values(), results, strict=True):
+            if isinstance(result, BaseException):
+                if not isinstance(result, Exception):
+                    raise result
+                error = error or result
+                failed = {row.event_id for row in group}
+            else:
+                failed = result
+            # order per key: a key stops at its first failed entry; later rows of the key
+            # stay too, even when the broker took them, so the retry re-sends them in order
+            stopped: set[str] = set()
+            for row in group:
+                key = row.partition_key
+                if row.event_id in failed or (key is not None and key in stopped):
+                    not_sent += 1
+                    if key is not None:
+                        stopped.add(key)
+                    continue
+                done.append(row.seq or 0)
+        if error is None and not_sent:
+            error = OutboxPublishFailed(
+                f"{not_sent} of {len(rows)} events of {self.source} kept for a retry"
             )
-            return list(session.exec(stmt))
-
-    def _forget(self, seqs: list[int]) -> None:
-        with session_scope(self.engine) as session:
-            session.execute(delete(OutboxEvent).where(col(OutboxEvent.seq).in_(seqs)))
+        return done, error

@@ -32,6 +32,10 @@ class RuntimeUnavailable(Exception):
     """The building block could not be reached (sidecar down, broker down...)."""
 
 
+BulkEntry = tuple[CloudEvent, str | None]
+"""One entry of a bulk publish: the event and its partition key (None: no key)."""
+
+
 class Runtime(Protocol):
     @property
     def app_token(self) -> str | None:
@@ -57,6 +61,13 @@ class Runtime(Protocol):
     async def publish(
         self, pubsub: str, topic: str, event: CloudEvent, *, partition_key: str | None = None
     ) -> None: ...
+
+    async def publish_bulk(self, pubsub: str, topic: str, entries: list[BulkEntry]) -> set[str]:
+        """Publish `entries` to one topic in one request, each with its own partition key.
+        Returns the ids of the events that were NOT published (empty: all were). Not
+        transactional: some may fail while others succeed. Raises RuntimeUnavailable when the
+        request as a whole failed (then none may be assumed published)."""
+        ...
 
     async def get_state(self, store: str, key: str) -> tuple[Any, str | None]: ...
 

@@ -17,10 +17,16 @@ from typing import Any
 import grpc
 import httpx
 from dapr.aio.clients import DaprClient
+from dapr.clients import BulkPublishEntry
 from dapr.clients.grpc._state import Concurrency, StateOptions
 
 from backend_services.contracts import CloudEvent
-from backend_services.platform.runtime import InvokeResult, RuntimeUnavailable, StateConflict
+from backend_services.platform.runtime import (
+    BulkEntry,
+    InvokeResult,
+    RuntimeUnavailable,
+    StateConflict,
+)
 
 log = logging.getLogger("todo.sidecar")
 
@@ -121,6 +127,37 @@ class SidecarRuntime:
             )
         except grpc.RpcError as exc:
             raise RuntimeUnavailable(f"publish to {topic}: {_grpc_detail(exc)}") from exc
+
+    async def publish_bulk(self, pubsub: str, topic: str, entries: list[BulkEntry]) -> set[str]:
+        """Dapr bulk publish (gRPC BulkPublishEvent): one request, per-entry `partitionKey`
+        metadata so each user's events keep their Kafka partition; the entry id is the event
+        id, so `failedEntries` name the events that were not published."""
+        if not entries:
+            return set()
+        data = [
+            BulkPublishEntry(
+                event=event.model_dump_json(exclude_none=True),
+                metadata={"partitionKey": key} if key else None,
+                content_type="application/cloudevents+json",
+                entry_id=event.id,
+            )
+            for event, key in entries
+        ]
+        try:
+            resp = await self.client.publish_events(pubsub_name=pubsub, topic_name=topic, data=data)
+        except grpc.RpcError as exc:
+            raise RuntimeUnavailable(f"bulk publish to {topic}: {_grpc_detail(exc)}") from exc
+        failed = {entry.entry_id for entry in resp.failed_entries}
+        if failed:
+            first = resp.failed_entries[0]
+            log.warning(
+                "bulk publish to %s: %d of %d entries failed (first: %s)",
+                topic,
+                len(failed),
+                len(entries),
+                first.error,
+            )
+        return failed
 
     async def get_state(self, store: str, key: str) -> tuple[Any, str | None]:
         resp = await self.client.get_state(store_name=store, key=key)

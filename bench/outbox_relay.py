@@ -1,0 +1,192 @@
+"""Outbox relay drain: N staged outbox rows published and forgotten, the former
+one-event-at-a-time path (`OutboxRelay(bulk=False, batch_size=200)`) against the bulk path
+(`bulk=True`, 500 rows a round, one bulk publish per topic), in the same run.
+
+- embedded: the relay and `EmbeddedRuntime` in this process on SQLite (the product's
+  `todo up`); CPU = this process.
+- real stack: the relay in this process against the stack's PostgreSQL, publishing through
+  task-service's daprd (gRPC) into Kafka; CPU = this process + that daprd + Kafka +
+  PostgreSQL (with its backends), from /proc.
+
+Rows use a source and a topic of their own (nobody subscribes), keyed over 50 users like
+real traffic. Events/s = N / wall time from the first claim to an empty outbox.
+
+    python -m bench.outbox_relay [--events 5000] [--stack-dir DIR]  (DIR: start a stack there)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from backend_services.contracts import CloudEvent
+from backend_services.platform.db import session_scope
+from backend_services.platform.outbox import OutboxEvent, OutboxRelay
+from backend_services.platform.runtime import Runtime
+
+MODES: dict[str, dict[str, Any]] = {
+    "one at a time": {"bulk": False, "batch_size": 200},
+    "bulk": {"bulk": True},
+}
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """utime + stime of these processes and all their descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = raw[raw.rindex(")") + 2 :].split()  # after "pid (comm) "
+        pid = int(entry.name)
+        stats[pid] = fields
+        children.setdefault(int(fields[1]), []).append(pid)
+    total, queue, seen = 0, list(pids), set()
+    while queue:
+        pid = queue.pop()
+        if pid in seen or pid not in stats:
+            continue
+        seen.add(pid)
+        total += int(stats[pid][11]) + int(stats[pid][12])  # utime, stime (fields 14, 15)
+        queue.extend(children.get(pid, []))
+    return total / TICK
+
+
+def stage(engine: Engine, source: str, topic: str, n: int, keys: int = 50) -> None:
+    with session_scope(engine) as session:
+        for i in range(n):
+            key = f"bench-user-{i % keys}"
+            event = CloudEvent(
+                id=str(uuid.uuid4()),
+                source=source,
+                type="todo.bench.v1",
+                subject=key,
+                data={"n": i, "title": "a reminder of typical size " * 4},
+            )
+            session.add(
+                OutboxEvent(
+                    event_id=event.id,
+                    source=source,
+                    pubsub="pubsub",
+                    topic=topic,
+                    partition_key=key,
+                    event=event.model_dump(mode="json"),
+                )
+            )
+
+
+def pending(engine: Engine, source: str) -> int:
+    with Session(engine) as session:
+        stmt = select(func.count()).select_from(OutboxEvent).where(OutboxEvent.source == source)
+        return int(session.exec(stmt).one())
+
+
+async def drain(
+    engine: Engine, runtime: Runtime, n: int, pids: list[int], **relay: Any
+) -> dict[str, float]:
+    source = f"bench-relay-{uuid.uuid4().hex[:8]}"
+    topic = f"bench-outbox-{uuid.uuid4().hex[:6]}"
+    await asyncio.to_thread(stage, engine, source, topic, n)
+    relay_ = OutboxRelay(engine, runtime, source, **relay)
+    cpu0, t0 = cpu_seconds(pids), time.perf_counter()
+    while await relay_.flush():
+        pass
+    elapsed, cpu = time.perf_counter() - t0, cpu_seconds(pids) - cpu0
+    left = await asyncio.to_thread(pending, engine, source)
+    if left or relay_.published != n:
+        raise RuntimeError(f"relay left {left} rows, published {relay_.published} of {n}")
+    return {
+        "events": n,
+        "seconds": elapsed,
+        "events_per_s": n / elapsed,
+        "cpu_ms_per_event": cpu * 1000 / n,
+    }
+
+
+async def _compare(
+    engine: Engine, runtime: Runtime, n: int, pids: list[int]
+) -> dict[str, dict[str, float]]:
+    await drain(engine, runtime, min(n, 300), pids)  # warm-up: connections, topic, imports
+    return {mode: await drain(engine, runtime, n, pids, **kw) for mode, kw in MODES.items()}
+
+
+def embedded(n: int) -> dict[str, dict[str, float]]:
+    from tests.support.embedded_env import embedded_env, make_settings
+
+    async def go() -> dict[str, dict[str, float]]:
+        async with embedded_env(make_settings(Path(tempfile.mkdtemp()))) as env:
+            return await _compare(
+                env.engine, env.runtime.for_app("reminder-service"), n, [os.getpid()]
+            )
+
+    return asyncio.run(go())
+
+
+def real_stack(stack: Any, n: int) -> dict[str, dict[str, float]]:
+    from backend_services.platform.db import make_engine
+    from backend_services.platform.sidecar_runtime import SidecarRuntime
+
+    state = stack.state
+    pids = [os.getpid()] + [
+        state.processes[name].pid
+        for name in ("daprd-task-service", "kafka", "postgres")
+        if name in state.processes
+    ]
+
+    async def go() -> dict[str, dict[str, float]]:
+        engine = make_engine(stack.database_url)
+        runtime = SidecarRuntime(stack.dapr_http("task-service"), stack.dapr_grpc("task-service"))
+        await runtime.start()
+        try:
+            return await _compare(engine, runtime, n, pids)
+        finally:
+            await runtime.stop()
+            engine.dispose()
+
+    return asyncio.run(go())
+
+
+def run(stack: Any | None, *, quick: bool) -> dict[str, Any]:
+    """The bench.run_all step: embedded always, the real stack when given one."""
+    n = 2000 if quick else 10_000
+    result: dict[str, Any] = {"events": n, "embedded": embedded(n)}
+    if stack is not None:
+        result["stack"] = real_stack(stack, n)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="bench.outbox_relay", description=__doc__)
+    parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--stack-dir", type=Path, default=None, help="also on a real stack")
+    args = parser.parse_args()
+    result: dict[str, Any] = {"events": args.events, "embedded": embedded(args.events)}
+    if args.stack_dir is not None:
+        from tests.integration.harness import RealStack
+
+        stack = RealStack.start(args.stack_dir)
+        try:
+            result["stack"] = real_stack(stack, args.events)
+        finally:
+            stack.stop(purge=True)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
