@@ -16,6 +16,7 @@ from agent.offline import run_offline
 from agent.prompts import system_prompt
 from agent.task_client import TaskClient, ToolError
 from agent.tools import ToolContext
+from backend_services.platform.inputs import scrub
 from backend_services.platform.ratelimit import RateLimiter
 from backend_services.platform.runtime import Runtime
 
@@ -74,7 +75,9 @@ class Agent:
     async def turn(
         self, token: str, user_id: str, conversation_id: str, text: str
     ) -> AsyncIterator[AgentEvent]:
-        text = text.strip()
+        # chat is free text: what no field may hold (control characters, unpaired
+        # surrogates) is dropped here rather than refused further down, newlines and tabs stay
+        text = scrub(text, multiline=True).strip()
         if len(text) > self.max_chars:
             yield TurnDone(
                 f"That message is too long ({len(text)} characters); please keep "

@@ -12,7 +12,10 @@ from sqlmodel import Session, col, select
 from backend_services.audit.models import AuditPublic, AuditRecord, DeadLetter, DeadLetterPublic
 from backend_services.contracts import CloudEvent
 from backend_services.platform.errors import Conflict, NotFound
+from backend_services.platform.inputs import check_text, json_safe
 from backend_services.platform.timeutil import utcnow
+
+MAX_EVENT_ID = 200  # the column
 
 
 def digest(data: Any) -> str:
@@ -61,7 +64,11 @@ def query(
 
 
 def keep_dead_letter(session: Session, topic: str, body: dict[str, Any]) -> None:
-    event_id = body.get("id") if isinstance(body.get("id"), str) else None
+    """Store whatever arrived. A dead letter is often exactly the event nothing else could
+    encode: unpaired surrogates become U+FFFD and NaN/Infinity strings, so that it can be
+    stored (PostgreSQL and JSON refuse both) and listed; an unusable id is left out."""
+    body = json_safe(body)
+    event_id = _usable_id(body.get("id"))
     if (
         event_id
         and session.exec(
@@ -74,6 +81,15 @@ def keep_dead_letter(session: Session, topic: str, body: dict[str, Any]) -> None
             event_id=event_id, topic=topic, original_topic=topic.removesuffix("-dlq"), event=body
         )
     )
+
+
+def _usable_id(value: Any) -> str | None:
+    if not isinstance(value, str) or len(value) > MAX_EVENT_ID:
+        return None
+    try:
+        return check_text(value)
+    except ValueError:
+        return None
 
 
 def dead_letters(session: Session, status: str | None = "pending") -> list[DeadLetterPublic]:

@@ -1,11 +1,24 @@
-"""One exception hierarchy carrying HTTP status codes, rendered by one handler."""
+"""One exception hierarchy carrying HTTP status codes, rendered by one handler.
+
+Also the last line of defence for bad input that got past the request models: a value the
+database refuses is a 422, a row changed or deleted by a concurrent request a 409, and no
+error body can fail to render (a NaN or an unpaired surrogate echoed back from the input)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
+from sqlalchemy.orm.exc import StaleDataError
+
+from backend_services.platform.inputs import json_safe
+
+log = logging.getLogger("todo.errors")
 
 
 class AppError(Exception):
@@ -69,4 +82,29 @@ def install_error_handlers(app: FastAPI) -> None:
                 }
             ]
         body: dict[str, Any] = {"error": exc.error, "detail": detail, **exc.extra}
-        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse(json_safe(body), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own shape, but the echoed input may hold NaN, Infinity or a lone surrogate
+        return JSONResponse({"detail": json_safe(jsonable_encoder(exc.errors()))}, 422)
+
+    @app.exception_handler(StaleDataError)
+    async def _raced(request: Request, exc: StaleDataError) -> JSONResponse:
+        log.info("%s %r lost a race: %s", request.method, request.url.path, exc)
+        return await _render(
+            request,
+            Conflict("changed or deleted by another request at the same time; reload and retry"),
+        )
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+        log.warning(
+            "%s %r: the database refused a value: %s",
+            request.method,
+            request.url.path,
+            type(exc.orig).__name__,
+        )
+        return await _render(
+            request, BadRequest("a value cannot be stored (invalid or out of range)")
+        )

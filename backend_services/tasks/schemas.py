@@ -5,8 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
+from backend_services.platform.inputs import (
+    BoundedDatetime,
+    FoldedText,
+    SafeMultilineText,
+    SafeText,
+)
 from backend_services.tasks.recurrence import validate_rrule
 
 Priority = Literal["none", "low", "medium", "high"]
@@ -35,7 +41,7 @@ def normalise_tags(tags: list[str]) -> list[str]:
 class ReminderIn(BaseModel):
     """Either an absolute time or minutes before the task is due."""
 
-    at: AwareDatetime | None = None
+    at: BoundedDatetime | None = None
     before_minutes: int | None = Field(default=None, ge=0, le=60 * 24 * 60)
 
     @model_validator(mode="after")
@@ -75,12 +81,12 @@ class TaskFields(BaseModel):
 
 
 class TaskCreate(TaskFields):
-    title: str = Field(min_length=1, max_length=500)
-    description: str | None = Field(default=None, max_length=5000)
+    title: FoldedText = Field(min_length=1, max_length=500)
+    description: SafeMultilineText | None = Field(default=None, max_length=5000)
     priority: Priority = "none"
-    tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
-    due_at: AwareDatetime | None = None
-    recurrence: str | None = Field(
+    tags: list[SafeText] = Field(default_factory=list, max_length=MAX_TAGS)
+    due_at: BoundedDatetime | None = None
+    recurrence: SafeText | None = Field(
         default=None, max_length=500, description="RFC 5545 RRULE; the first occurrence is due_at"
     )
     reminders: list[ReminderIn] = Field(default_factory=list, max_length=MAX_REMINDERS)
@@ -95,12 +101,12 @@ class TaskCreate(TaskFields):
 
 
 class TaskUpdate(TaskFields):
-    title: str | None = Field(default=None, min_length=1, max_length=500)
-    description: str | None = Field(default=None, max_length=5000)
+    title: FoldedText | None = Field(default=None, min_length=1, max_length=500)
+    description: SafeMultilineText | None = Field(default=None, max_length=5000)
     priority: Priority | None = None
-    tags: list[str] | None = Field(default=None, max_length=MAX_TAGS)
-    due_at: AwareDatetime | None = None
-    recurrence: str | None = Field(default=None, max_length=500)
+    tags: list[SafeText] | None = Field(default=None, max_length=MAX_TAGS)
+    due_at: BoundedDatetime | None = None
+    recurrence: SafeText | None = Field(default=None, max_length=500)
 
 
 class TaskPublic(BaseModel):
@@ -121,12 +127,14 @@ class TaskPublic(BaseModel):
 
 
 class TaskQuery(BaseModel):
-    q: str | None = Field(default=None, max_length=200, description="text in title/description")
+    q: SafeText | None = Field(
+        default=None, max_length=200, description="text in title/description"
+    )
     status: Status | None = None
     priority: Priority | None = None
-    tag: str | None = Field(default=None, max_length=50)
-    due_before: AwareDatetime | None = None
-    due_after: AwareDatetime | None = None
+    tag: SafeText | None = Field(default=None, max_length=50)
+    due_before: BoundedDatetime | None = None
+    due_after: BoundedDatetime | None = None
     overdue: bool | None = None
     sort: SortKey = "created"
     limit: int = Field(default=50, ge=1, le=200)

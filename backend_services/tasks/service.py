@@ -6,10 +6,12 @@ Another user's task is indistinguishable from a missing one (NotFound).
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, case, cast, func, or_
+from sqlalchemy import delete as sa_delete
 from sqlmodel import Session, col, select
 
 from backend_services.contracts import (
@@ -23,6 +25,7 @@ from backend_services.contracts import (
     TaskUpdated,
 )
 from backend_services.platform.errors import BadRequest, NotFound
+from backend_services.platform.inputs import encodable
 from backend_services.platform.outbox import add_event
 from backend_services.platform.timeutil import utcnow
 from backend_services.tasks.models import Reminder, Task, new_id
@@ -43,14 +46,16 @@ _PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2, "none": 3}
 
 
 def to_public(task: Task) -> TaskPublic:
+    # `encodable`: a row stored before the API refused unpaired surrogates (only the JSON
+    # tags column could hold one) must not make every listing of its owner fail
     return TaskPublic(
         id=task.id,
         user_id=task.user_id,
-        title=task.title,
-        description=task.description,
+        title=encodable(task.title),
+        description=None if task.description is None else encodable(task.description),
         status=task.status,  # type: ignore[arg-type]
         priority=task.priority,  # type: ignore[arg-type]
-        tags=list(task.tags),
+        tags=[encodable(t) for t in task.tags],
         due_at=task.due_at,
         recurrence=task.recurrence,
         series_id=task.series_id,
@@ -101,11 +106,11 @@ def create_task(session: Session, user_id: str, data: TaskCreate, *, timezone: s
 def list_tasks(session: Session, user_id: str, query: TaskQuery) -> TaskPage:
     stmt = select(Task).where(Task.user_id == user_id)
     if query.q:
-        pattern = f"%{query.q.lower()}%"
+        pattern = f"%{_like_literal(query.q.lower())}%"
         stmt = stmt.where(
             or_(
-                func.lower(Task.title).like(pattern),
-                func.lower(func.coalesce(Task.description, "")).like(pattern),
+                func.lower(Task.title).like(pattern, escape=_LIKE_ESCAPE),
+                func.lower(func.coalesce(Task.description, "")).like(pattern, escape=_LIKE_ESCAPE),
             )
         )
     if query.status:
@@ -113,8 +118,11 @@ def list_tasks(session: Session, user_id: str, query: TaskQuery) -> TaskPage:
     if query.priority:
         stmt = stmt.where(Task.priority == query.priority)
     if query.tag:
-        tag = query.tag.strip().lstrip("#").lower().replace('"', "")
-        stmt = stmt.where(cast(col(Task.tags), String).like(f'%"{tag}"%'))
+        # the tag as the JSON column spells it (quoted, escaped as json.dumps escapes it)
+        tag = json.dumps(query.tag.strip().lstrip("#").lower())
+        stmt = stmt.where(
+            cast(col(Task.tags), String).like(f"%{_like_literal(tag)}%", escape=_LIKE_ESCAPE)
+        )
     if query.due_before:
         stmt = stmt.where(col(Task.due_at) < query.due_before)
     if query.due_after:
@@ -129,6 +137,16 @@ def list_tasks(session: Session, user_id: str, query: TaskQuery) -> TaskPage:
     return TaskPage(
         items=[to_public(t) for t in rows], total=total, limit=query.limit, offset=query.offset
     )
+
+
+_LIKE_ESCAPE = "\\"
+
+
+def _like_literal(text: str) -> str:
+    """`text` matched literally by LIKE: its wildcards and the escape character escaped."""
+    for special in (_LIKE_ESCAPE, "%", "_"):
+        text = text.replace(special, _LIKE_ESCAPE + special)
+    return text
 
 
 def _ordering(sort: str) -> list[Any]:
@@ -195,8 +213,14 @@ def reopen_task(session: Session, user_id: str, task_id: str) -> Task:
 def delete_task(session: Session, user_id: str, task_id: str) -> TaskPublic:
     task = get_task(session, user_id, task_id)
     gone = to_public(task)
+    # a statement, not session.delete: when a concurrent request deleted the row since we
+    # read it, the rowcount says so and nothing (no second TaskDeleted) is committed
+    # (reminders go by the foreign key's ON DELETE CASCADE)
+    deleted = session.connection().execute(sa_delete(Task).where(col(Task.id) == task.id))
+    if deleted.rowcount != 1:
+        session.rollback()
+        raise NotFound(f"no task {task_id!r}")
     _emit(session, TaskDeleted(user_id=user_id, task=snapshot(task)))
-    session.delete(task)
     session.commit()
     return gone
 

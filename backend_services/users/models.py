@@ -10,15 +10,22 @@ from pydantic import BaseModel, field_validator
 from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
+from backend_services.platform.inputs import SafeText, check_text
 from backend_services.platform.timeutil import UTCDateTime, utcnow
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
+MAX_TIMEZONE_LENGTH = 64  # the column; the longest IANA name has 32 characters
 
 
 def validate_timezone(value: str) -> str:
+    """An IANA time zone name, or ValueError (never OSError: a name is a file path to
+    zoneinfo, and a 1,000-character one or a directory such as 'America' is no zone)."""
+    if len(value) > MAX_TIMEZONE_LENGTH:
+        raise ValueError(f"unknown time zone (at most {MAX_TIMEZONE_LENGTH} characters)")
+    check_text(value)
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValueError(
             f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)"
         ) from exc
@@ -47,8 +54,8 @@ class UserPublic(BaseModel):
 
 
 class UserPatch(BaseModel):
-    timezone: str | None = None
-    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    timezone: SafeText | None = Field(default=None, max_length=MAX_TIMEZONE_LENGTH)
+    display_name: SafeText | None = Field(default=None, min_length=1, max_length=200)
 
     @field_validator("timezone")
     @classmethod
@@ -57,8 +64,8 @@ class UserPatch(BaseModel):
 
 
 class LoginRequest(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=500)
+    username: SafeText = Field(min_length=1, max_length=64)
+    password: SafeText = Field(min_length=1, max_length=500)
 
 
 class LoginResponse(BaseModel):

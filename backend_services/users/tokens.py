@@ -16,6 +16,7 @@ from sqlalchemy import Column
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from backend_services.platform.errors import Conflict, NotFound, Unauthorized
+from backend_services.platform.inputs import SafeText
 from backend_services.platform.timeutil import UTCDateTime, utcnow
 
 PREFIX = "todo_pat_"
@@ -38,7 +39,7 @@ class PersonalToken(SQLModel, table=True):
 
 
 class TokenCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=100, description="what the token is for")
+    name: SafeText = Field(min_length=1, max_length=100, description="what the token is for")
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 
 
