@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from backend_services.contracts import CloudEvent, EventPayload
+from backend_services.platform.inputs import json_safe
 
 log = logging.getLogger("todo.subscriptions")
 
@@ -83,10 +84,10 @@ def _endpoint(sub: Subscribed) -> Callable[[Request], Any]:
 
 
 async def _receive_raw(sub: Subscribed, handler: RawHandler, raw: bytes) -> dict[str, str]:
-    """Dead-letter topics: keep whatever arrived, parseable or not."""
+    """Dead-letter topics: keep whatever arrived, parseable or not, encodable or not."""
     try:
-        body = json.loads(raw)
-    except ValueError:
+        body = json_safe(json.loads(raw))
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, nested beyond reason
         body = {"unparseable": raw.decode("utf-8", "replace")[:100_000]}
     if not isinstance(body, dict):
         body = {"unparseable": body}
