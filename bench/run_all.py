@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from backend_services.stack.paths import DAPR_VERSION, REPO_ROOT, kafka_version
-from bench import invoke, memory, pubsub, reminders
+from bench import invoke, memory, outbox_relay, pubsub, reminders
 from bench.report import render
 from tests.integration.harness import RealStack
 
@@ -75,13 +75,15 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         action="append",
         default=None,
-        choices=["memory", "invoke", "pubsub", "recurring", "lateness", "jobs"],
+        choices=["memory", "invoke", "pubsub", "relay", "recurring", "lateness", "jobs"],
     )
     args = parser.parse_args(argv)
 
     counts = [int(c) for c in (args.reminders or ("300" if args.quick else "1000")).split(",")]
     jobs = args.jobs if args.jobs is not None else (1000 if args.quick else 5000)
-    only = set(args.only or ["memory", "invoke", "pubsub", "recurring", "lateness", "jobs"])
+    only = set(
+        args.only or ["memory", "invoke", "pubsub", "relay", "recurring", "lateness", "jobs"]
+    )
     command = "python -m bench.run_all " + shlex.join(sys.argv[1:] if argv is None else argv)
     results: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -117,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         step("memory", lambda: memory.run(stack))
         step("invoke", lambda: invoke.run(stack, quick=args.quick))
         step("pubsub", lambda: pubsub.run(stack, quick=args.quick))
+        step("relay", lambda: outbox_relay.run(stack, quick=args.quick))
         step("recurring", lambda: reminders.recurring(stack, 50 if args.quick else 200))
         step("lateness", lambda: [reminders.lateness(stack, n) for n in counts])
         step("jobs", lambda: reminders.scheduling(stack, jobs))
