@@ -91,7 +91,11 @@ def plan(intent: nlp.Intent, ctx: ToolContext) -> tuple[str, dict[str, Any]] | s
 
 
 async def run_offline(ctx: ToolContext, text: str, now: datetime) -> AsyncIterator[AgentEvent]:
-    intent = nlp.parse_message(text, now)
+    try:
+        intent = nlp.parse_message(text, now)
+    except OverflowError:  # "in 99999999999 days", "9999-12-31 ... next friday"
+        yield TurnDone("That date is too far away for me; please pick one before the year 9000.")
+        return
     step = plan(intent, ctx)
     if isinstance(step, str):
         yield TurnDone(step)

@@ -249,6 +249,17 @@ async def test_chat_text_loses_control_characters_and_surrogates(db_env: Embedde
     assert "buy milk" in await chat(db_env, "alice", "what's on my list?")
 
 
+@pytest.mark.parametrize(
+    "text", ["add milk in 99999999999 days", "remind me to call mom in 999999999 weeks"]
+)
+async def test_chat_dates_beyond_the_calendar_get_a_polite_reply(
+    env: EmbeddedEnv, text: str
+) -> None:
+    reply = await chat(env, "alice", text)
+    assert "too far away" in reply, reply
+    assert await total(env, env.user("alice")) == 0
+
+
 # --- item 4: numbers, dates, time zones -----------------------------------------------------
 @pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400", "-1e400"])
 async def test_non_finite_numbers_are_422_naming_the_field(env: EmbeddedEnv, number: str) -> None:
