@@ -3,7 +3,6 @@ recorded in the admin-action log (see models.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -18,6 +17,7 @@ from backend_services.contracts import AppId
 from backend_services.platform.app_support import AdminDep, CtxDep, SessionDep
 from backend_services.platform.auth import Principal
 from backend_services.platform.errors import Conflict
+from backend_services.platform.inputs import BoundedDatetime, SafeText
 from backend_services.platform.ratelimit import rest_write_limit
 from backend_services.platform.timeutil import utcnow
 from backend_services.reminders.app import ReminderView
@@ -117,10 +117,10 @@ async def audit_log(
     admin: AdminDep,
     ctx: CtxDep,
     session: SessionDep,
-    user_id: Annotated[str | None, Query(max_length=64)] = None,
-    type: Annotated[str | None, Query(max_length=200)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    user_id: Annotated[SafeText | None, Query(max_length=64)] = None,
+    type: Annotated[SafeText | None, Query(max_length=200)] = None,
+    since: BoundedDatetime | None = None,
+    until: BoundedDatetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Query
@@ -20,6 +19,7 @@ from backend_services.contracts import (
 )
 from backend_services.platform.app_support import AdminDep, SessionDep, build_service_app
 from backend_services.platform.db import session_scope
+from backend_services.platform.inputs import BoundedDatetime, SafeText
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
 from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
@@ -76,10 +76,10 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
     def audit_log(
         _admin: AdminDep,
         session: SessionDep,
-        user_id: str | None = None,
-        type: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        user_id: Annotated[SafeText | None, Query(max_length=64)] = None,
+        type: Annotated[SafeText | None, Query(max_length=200)] = None,
+        since: BoundedDatetime | None = None,
+        until: BoundedDatetime | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     ) -> list[AuditPublic]:
@@ -95,7 +95,9 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
 
     @app.get("/dead-letters", response_model=list[DeadLetterPublic], tags=["audit"])
     def list_dead_letters(
-        _admin: AdminDep, session: SessionDep, status: str | None = "pending"
+        _admin: AdminDep,
+        session: SessionDep,
+        status: Annotated[SafeText | None, Query(max_length=16)] = "pending",
     ) -> list[DeadLetterPublic]:
         return service.dead_letters(session, status)
 

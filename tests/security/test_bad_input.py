@@ -345,6 +345,26 @@ def test_chat_with_a_bad_time_zone_is_an_error_message(
     assert "unknown time zone" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"since": "2030-01-01T00:00:00"}, "since"),  # no UTC offset
+        ({"since": "9999-12-31T23:59:59-14:00"}, "since"),
+        ({"until": "0001-01-01T00:00:00+14:00"}, "until"),
+        ({"user_id": "a\x00"}, "user_id"),
+        ({"type": "\x1b"}, "type"),
+    ],
+)
+async def test_audit_queries_refuse_bad_filters(
+    db_env: EmbeddedEnv, params: dict[str, str], field: str
+) -> None:
+    resp = await db_env.client.get(
+        "/admin/audit", params=params, headers=db_env.user("root", role="admin")
+    )
+    assert resp.status_code == 422, resp.text
+    assert field in fields_named(resp)
+
+
 # --- item 4: complete racing delete ---------------------------------------------------------
 @pytest.fixture
 def deleted_behind_our_back(db_env: EmbeddedEnv, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
