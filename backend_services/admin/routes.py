@@ -25,6 +25,7 @@ from backend_services.tasks import service as tasks
 from backend_services.tasks.schemas import TaskPage, TaskQuery
 from backend_services.users import service as users
 from backend_services.users import tokens
+from backend_services.users.deletion import delete_account
 from backend_services.users.models import UserPublic
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -78,6 +79,17 @@ def disable_user(username: str, admin: AdminDep, session: SessionDep) -> UserPub
     user = users.set_disabled(session, username, True)
     _done(session, admin, "users.disable", user.id)
     return users.to_public(user)
+
+
+@router.delete("/users/{username}", responses=NOT_FOUND, summary="Delete a user and purge")
+def delete_user(username: str, admin: AdminDep, session: SessionDep) -> dict[str, int]:
+    """Revokes and purges: tokens, tasks (with their events), notifications, chat history.
+    A user created later under the same name starts empty; older tokens are refused."""
+    if username.strip().lower() == admin.subject:
+        raise Conflict("you cannot delete yourself")
+    purged = delete_account(session, username)
+    _done(session, admin, "users.delete", username.strip().lower(), **purged)
+    return purged
 
 
 @router.post("/users/{username}/enable", response_model=UserPublic, responses=NOT_FOUND)

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from typing import Annotated
 
@@ -148,13 +149,16 @@ def _resolve(ctx: AppContext, token: str) -> Principal:
     if claimed.is_service:
         return claimed
     with Session(ctx.engine) as session:
-        return _active_user(session, claimed.subject)
+        return _active_user(session, claimed.subject, claimed.issued_at)
 
 
-def _active_user(session: Session, user_id: str) -> Principal:
+def _active_user(session: Session, user_id: str, issued_at: datetime | None = None) -> Principal:
     user = session.get(User, user_id)
     if user is None or user.disabled:
         raise Unauthorized("unknown or disabled user")
+    if issued_at is not None and issued_at < user.created_at.replace(microsecond=0):
+        # minted for an earlier account of the same name (deleted, then created again)
+        raise Unauthorized("token predates this account")
     return Principal(subject=user.id, role="admin" if user.role == "admin" else "user")
 
 

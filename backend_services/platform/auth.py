@@ -4,7 +4,7 @@ and services acting in their own name. The key comes from the secret store."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import jwt
@@ -22,6 +22,7 @@ Role = Literal["user", "admin", "service"]
 class Principal:
     subject: str
     role: Role
+    issued_at: datetime | None = None  # a signed token's iat (whole seconds)
 
     @property
     def is_service(self) -> bool:
@@ -70,7 +71,9 @@ class TokenSigner:
         role = claims.get("role")
         if role not in ("user", "admin", "service"):
             raise Unauthorized("invalid token")
-        return Principal(subject=str(claims["sub"]), role=role)
+        iat = claims.get("iat")
+        issued = datetime.fromtimestamp(iat, UTC) if isinstance(iat, int | float) else None
+        return Principal(subject=str(claims["sub"]), role=role, issued_at=issued)
 
 
 def bearer_token(authorization: str | None) -> str:
