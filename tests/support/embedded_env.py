@@ -67,10 +67,15 @@ def make_settings(data_dir: Path, database_url: str | None = None, **overrides: 
 async def embedded_env(settings: Settings) -> AsyncIterator[EmbeddedEnv]:
     gateway = create_embedded_app(settings, with_ui=False)
     gateway.runtime.delivery_retry_delay = 0.01
-    async with gateway.running():
-        transport = httpx.ASGITransport(app=gateway)
-        async with httpx.AsyncClient(transport=transport, base_url="http://todo") as client:
-            yield EmbeddedEnv(settings, gateway, client)
+    try:
+        async with gateway.running():
+            transport = httpx.ASGITransport(app=gateway)
+            async with httpx.AsyncClient(transport=transport, base_url="http://todo") as client:
+                yield EmbeddedEnv(settings, gateway, client)
+    finally:
+        # the engine is cached per URL for the process: close its idle connections, or a
+        # session of PostgreSQL tests (a fresh database each) runs out of server slots
+        shared_engine(settings.resolved_database_url()).dispose()
 
 
 async def eventually(
