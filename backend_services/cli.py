@@ -3,58 +3,91 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import getpass
-import json
-import secrets
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from backend_services.contracts import AppId
-from backend_services.embedded import EmbeddedGateway, create_embedded_app
-from backend_services.platform.app_support import shared_engine
-from backend_services.platform.auth import Role, TokenSigner
-from backend_services.platform.db import session_scope
-from backend_services.platform.secrets_file import (
-    AUTH_SIGNING_KEY,
-    ensure_local_secrets,
-    read_local_secret,
-)
-from backend_services.platform.settings import Settings, private_file
-from backend_services.users import service as users
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from backend_services.platform.embedded_runtime import EmbeddedRuntime
+    from backend_services.platform.settings import Settings
+
+# Each command imports what it uses, inside the command: `todo tasks` must not pay for six
+# FastAPI apps, Chainlit and the agent (tests/unit/test_cli_imports.py keeps it that way).
 
 
 def _settings() -> Settings:
+    from backend_services.platform.settings import Settings
+
     return Settings()
 
 
-@asynccontextmanager
-async def _embedded(settings: Settings) -> AsyncIterator[EmbeddedGateway]:
-    gateway = create_embedded_app(settings, with_ui=False)
-    async with gateway.running():
-        yield gateway
+def _secrets_file(settings: Settings) -> Path:
+    from backend_services.platform.secrets_file import ensure_local_secrets
 
-
-def _signer(settings: Settings) -> TokenSigner:
     secrets_file = settings.secrets_file or settings.data_dir / "secrets.json"
     ensure_local_secrets(secrets_file)  # `todo token` may be the first command on a data dir
-    return TokenSigner(read_local_secret(secrets_file, AUTH_SIGNING_KEY))
+    return secrets_file
 
 
-def _user_token(settings: Settings, username: str, tz: str | None, ttl: int) -> str:
-    """Callers make sure the schema is migrated (the embedded app does it at creation)."""
-    with session_scope(shared_engine(settings.resolved_database_url())) as session:
+def _migrated_engine(settings: Settings) -> Engine:
+    """An engine of its own (dispose it) on a database migrated to head."""
+    from backend_services.platform.db import make_engine
+    from backend_services.platform.schema_check import ensure_schema
+
+    url = settings.resolved_database_url()
+    engine = make_engine(url)
+    ensure_schema(url, engine)
+    return engine
+
+
+@asynccontextmanager
+async def _task_service(settings: Settings) -> AsyncIterator[EmbeddedRuntime]:
+    """Only task-service, on the embedded runtime: what a chat turn invokes. The runtime's
+    delivery, job and cron loops are not started: events stay in the database (outbox and
+    embedded log) for the other services of `todo up`, and no job fires into a missing app."""
+    from backend_services.contracts import AppId
+    from backend_services.platform.app_support import shared_engine
+    from backend_services.platform.embedded_runtime import EmbeddedRuntime
+    from backend_services.platform.schema_check import ensure_schema
+    from backend_services.tasks.app import create_app as task_app
+
+    url = settings.resolved_database_url()
+    engine = shared_engine(url)
+    ensure_schema(url, engine)
+    runtime = EmbeddedRuntime(engine, _secrets_file(settings))
+    app = task_app(settings, runtime.for_app(AppId.TASKS.value))
+    runtime.register(AppId.TASKS.value, app)
+    async with app.router.lifespan_context(app):
+        try:
+            yield runtime
+        finally:
+            await runtime.aclose()
+
+
+def _user_token(settings: Settings, engine: Engine, username: str, tz: str | None, ttl: int) -> str:
+    """Callers make sure the schema is migrated."""
+    from backend_services.platform.auth import Role, TokenSigner
+    from backend_services.platform.db import session_scope
+    from backend_services.platform.secrets_file import AUTH_SIGNING_KEY, read_local_secret
+    from backend_services.users import service as users
+
+    with session_scope(engine) as session:
         user = users.ensure_user(session, username, tz)
         role: Role = "admin" if user.role == "admin" else "user"
         user_id = user.id
-    return _signer(settings).issue(user_id, role, ttl)
+    signer = TokenSigner(read_local_secret(_secrets_file(settings), AUTH_SIGNING_KEY))
+    return signer.issue(user_id, role, ttl)
 
 
 # ---------------------------------------------------------------------------------------
 def cmd_up(args: argparse.Namespace) -> int:
     import uvicorn
+
+    from backend_services.embedded import create_embedded_app
 
     settings = _settings()
     gateway = create_embedded_app(settings)
@@ -68,6 +101,13 @@ def cmd_up(args: argparse.Namespace) -> int:
 def _first_user(settings: Settings) -> None:
     """Make sure someone can sign in: an admin from TODO_ADMIN_* or, on a brand-new data
     dir, a generated password for 'demo' (printed once, never a fixed default)."""
+    import secrets
+
+    from backend_services.platform.app_support import shared_engine
+    from backend_services.platform.db import session_scope
+    from backend_services.platform.settings import private_file
+    from backend_services.users import service as users
+
     with session_scope(shared_engine(settings.resolved_database_url())) as session:
         admin = settings.admin_username
         if admin and settings.admin_password and session.get(users.User, admin.lower()) is None:
@@ -87,18 +127,21 @@ def _first_user(settings: Settings) -> None:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    import asyncio
+
     from agent.events import ToolFinished, TurnDone
     from agent.service import Agent, LLMConfig
+    from backend_services.contracts import AppId
 
     settings = _settings()
     text = " ".join(args.message)
 
     async def run() -> str:
         reply = ""
-        async with _embedded(settings) as gateway:
-            token = _user_token(settings, args.user, args.tz, 600)
+        async with _task_service(settings) as runtime:
+            token = _user_token(settings, runtime.engine, args.user, args.tz, 600)
             agent = Agent(
-                gateway.runtime.for_app(AppId.CHAT_UI.value),
+                runtime.for_app(AppId.CHAT_UI.value),
                 LLMConfig.from_env(),
                 settings.max_chat_chars,
             )
@@ -114,24 +157,30 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_tasks(args: argparse.Namespace) -> int:
+    """Straight from the task service module: no app, no runtime, no token."""
+    import json
+
+    from backend_services.platform.db import session_scope
+    from backend_services.tasks import service as task_service
+    from backend_services.tasks.schemas import TaskQuery
+    from backend_services.users import service as users
+
     settings = _settings()
-
-    async def run() -> list[dict[str, Any]]:
-        async with _embedded(settings) as gateway:
-            token = _user_token(settings, args.user, None, 600)
-            items: list[dict[str, Any]] = []
+    engine = _migrated_engine(settings)
+    tasks: list[dict[str, Any]] = []
+    try:
+        with session_scope(engine) as session:
+            user = users.ensure_user(session, args.user)  # as `todo token` does
+            users.get_active_user(session, user.id)  # a disabled user is refused, as by the API
             while True:
-                result = await gateway.runtime.invoke(
-                    AppId.TASKS.value,
-                    "tasks",
-                    params={"limit": 200, "offset": len(items)},
-                    headers={"authorization": f"Bearer {token}"},
+                page = task_service.list_tasks(
+                    session, user.id, TaskQuery(limit=200, offset=len(tasks))
                 )
-                items += result.body["items"]
-                if len(items) >= result.body["total"] or not result.body["items"]:
-                    return items
-
-    tasks = asyncio.run(run())
+                tasks += [t.model_dump(mode="json", by_alias=True) for t in page.items]
+                if len(tasks) >= page.total or not page.items:
+                    break
+    finally:
+        engine.dispose()
     if args.json:
         print(json.dumps(tasks, indent=2))
     else:
@@ -146,15 +195,16 @@ MAX_CLI_TOKEN_TTL = 7 * 24 * 3600
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    from backend_services.platform.migrate import upgrade
-
     settings = _settings()
-    upgrade(settings.resolved_database_url())
     ttl = settings.user_token_ttl_seconds if args.ttl is None else args.ttl
     if not 0 < ttl <= MAX_CLI_TOKEN_TTL:
         print(f"--ttl must be between 1 and {MAX_CLI_TOKEN_TTL} seconds", file=sys.stderr)
         return 2
-    print(_user_token(settings, args.user, None, ttl))
+    engine = _migrated_engine(settings)
+    try:
+        print(_user_token(settings, engine, args.user, None, ttl))
+    finally:
+        engine.dispose()
     return 0
 
 
@@ -166,13 +216,14 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
+    from backend_services.platform.db import session_scope
     from backend_services.platform.errors import AppError
-    from backend_services.platform.migrate import upgrade
+    from backend_services.users import service as users
 
     settings = _settings()
-    upgrade(settings.resolved_database_url())
+    engine = _migrated_engine(settings)
     try:
-        with session_scope(shared_engine(settings.resolved_database_url())) as session:
+        with session_scope(engine) as session:
             if args.users_cmd == "list":
                 for u in users.list_users(session):
                     flags = " (disabled)" if u.disabled else ""
@@ -195,12 +246,16 @@ def cmd_users(args: argparse.Namespace) -> int:
     except AppError as exc:
         print(f"error: {exc.detail}", file=sys.stderr)
         return 1
+    finally:
+        engine.dispose()
     return 0
 
 
 def _password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
+    import getpass
+
     return getpass.getpass("password: ")
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from backend_services.stack.paths import DAPR_VERSION, REPO_ROOT, kafka_version
-from bench import invoke, memory, outbox_relay, pubsub, reminders
+from bench import cli_start, invoke, memory, outbox_relay, pubsub, reminders
 from bench.report import render
 from tests.integration.harness import RealStack
 
@@ -75,14 +75,14 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         action="append",
         default=None,
-        choices=["memory", "invoke", "pubsub", "relay", "recurring", "lateness", "jobs"],
+        choices=["cli", "memory", "invoke", "pubsub", "relay", "recurring", "lateness", "jobs"],
     )
     args = parser.parse_args(argv)
 
     counts = [int(c) for c in (args.reminders or ("300" if args.quick else "1000")).split(",")]
     jobs = args.jobs if args.jobs is not None else (1000 if args.quick else 5000)
     only = set(
-        args.only or ["memory", "invoke", "pubsub", "relay", "recurring", "lateness", "jobs"]
+        args.only or ["cli", "memory", "invoke", "pubsub", "relay", "recurring", "lateness", "jobs"]
     )
     command = "python -m bench.run_all " + shlex.join(sys.argv[1:] if argv is None else argv)
     results: dict[str, Any] = {
@@ -97,6 +97,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TODO_REST_WRITES_PER_MINUTE", "10000000")
     results["rest_writes_per_minute"] = os.environ["TODO_REST_WRITES_PER_MINUTE"]
     root = args.stack_dir or Path(tempfile.mkdtemp(prefix="todo-bench-"))
+    if "cli" in only:  # before the stack starts: the CLI's own start-up, not the stack's load
+        print("[cli]", flush=True)
+        try:
+            results["cli"] = cli_start.run(quick=args.quick)
+        except Exception as exc:
+            traceback.print_exc()
+            results["errors"]["cli"] = f"{type(exc).__name__}: {exc}"
     started = time.monotonic()
     print(f"starting the stack in {root} ...", flush=True)
     stack = RealStack.start(root)
