@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel
 
 from backend_services.platform.timeutil import UTCDateTime, utcnow
@@ -20,9 +22,15 @@ class ProcessedEvent(SQLModel, table=True):
 
 
 def claim(session: Session, consumer: str, event_id: str) -> bool:
-    """True the first time `consumer` sees `event_id`; False for a redelivery."""
-    if session.get(ProcessedEvent, (consumer, event_id)) is not None:
-        return False
-    session.add(ProcessedEvent(consumer=consumer, event_id=event_id))
-    session.flush()
-    return True
+    """True the first time `consumer` sees `event_id`; False for a redelivery.
+
+    One statement (`INSERT … ON CONFLICT DO NOTHING`, PostgreSQL and SQLite alike): no
+    read first, and two replicas racing on one event cannot both win."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(ProcessedEvent)
+        .values(consumer=consumer, event_id=event_id, processed_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+    )
+    result = session.execute(stmt)
+    return bool(result.rowcount)  # type: ignore[attr-defined]

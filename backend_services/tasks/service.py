@@ -94,6 +94,7 @@ def create_task(session: Session, user_id: str, data: TaskCreate, *, timezone: s
     )
     if task.recurrence:
         task.series_id, task.series_start = new_id(), task.due_at
+    task.reminders = []  # known to be empty: no selectin load of it after the flush
     for spec in data.reminders:
         _attach_reminder(task, spec)
     session.add(task)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +19,8 @@ from backend_services.platform.db import session_scope
 from backend_services.platform.embedded_tables import EmbeddedMessage
 from backend_services.platform.outbox import OutboxEvent, OutboxPublishFailed, OutboxRelay
 from backend_services.platform.runtime import BulkEntry
-from tests.support.embedded_env import EmbeddedEnv
+from tests.support.embedded_env import EmbeddedEnv, embedded_env, make_settings
+from tests.support.pg import fresh_database
 
 pytestmark = pytest.mark.anyio
 
@@ -181,9 +184,15 @@ async def test_whole_request_failure_keeps_everything(env: EmbeddedEnv) -> None:
     assert outbox_ids(env, source) == [i for _t, _k, i in staged]
 
 
-async def test_two_relays_of_one_source_never_publish_a_row_twice(db_env: EmbeddedEnv) -> None:
-    if db_env.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite runs one process: one relay per source")
+@pytest.fixture
+async def pg_env(tmp_path: Path, pg_cluster: Path) -> AsyncIterator[EmbeddedEnv]:
+    """PostgreSQL only: SQLite runs one process, so one relay per source by construction."""
+    async with embedded_env(make_settings(tmp_path, fresh_database(pg_cluster))) as running:
+        yield running
+
+
+async def test_two_relays_of_one_source_never_publish_a_row_twice(pg_env: EmbeddedEnv) -> None:
+    db_env = pg_env
     source = "replica-test"
     staged = stage(db_env, source, 1000)
     runtime = db_env.runtime.for_app("task-service")
