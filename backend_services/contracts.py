@@ -176,5 +176,12 @@ class CloudEvent(BaseModel):
         )
 
     def payload(self) -> EventPayload:
-        """Parse `data` into its contract; raises KeyError/ValidationError when malformed."""
-        return EVENT_TYPES[self.type].model_validate(self.data)
+        """Parse `data` into its contract; raises KeyError/ValidationError when malformed.
+
+        Tolerant reader: fields this version does not know are ignored (a newer publisher
+        may add some during a rolling upgrade); `extra="forbid"` guards what we publish."""
+        contract = EVENT_TYPES[self.type]
+        data = self.data
+        if isinstance(data, dict):
+            data = {k: v for k, v in data.items() if k in contract.model_fields}
+        return contract.model_validate(data)
