@@ -240,6 +240,12 @@ def cmd_users(args: argparse.Namespace) -> int:
             elif args.users_cmd == "disable":
                 users.set_disabled(session, args.name, True)
                 print(f"disabled {args.name.lower()}")
+            elif args.users_cmd == "delete":
+                from backend_services.users.deletion import delete_account
+
+                purged = delete_account(session, args.name)
+                counts = ", ".join(f"{n} {what}" for what, n in purged.items())
+                print(f"deleted {args.name.lower()} ({counts})")
             elif args.users_cmd == "set-password":
                 users.set_password(session, args.name, _password(args))
                 print(f"password changed for {args.name.lower()}")
@@ -304,6 +310,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true")
     dis = usr_sub.add_parser("disable")
     dis.add_argument("name")
+    gone = usr_sub.add_parser(
+        "delete", help="delete NAME and purge their tasks, tokens, notifications, chat history"
+    )
+    gone.add_argument("name")
     pw = usr_sub.add_parser("set-password")
     pw.add_argument("name")
     pw.add_argument("--password-stdin", action="store_true")

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import jwt
 import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
+from backend_services import cli
 from backend_services.platform.auth import ALGORITHM, ISSUER
 from backend_services.platform.embedded_tables import EmbeddedJob
 from backend_services.platform.secrets_file import AUTH_SIGNING_KEY, read_local_secret
@@ -87,3 +89,15 @@ async def test_deleting_a_user_revokes_and_purges(db_env: EmbeddedEnv) -> None:
     assert (await env.client.delete("/admin/users/nobody", headers=admin)).status_code == 404
     assert (await env.client.delete("/admin/users/root", headers=admin)).status_code == 409
     assert (await env.client.delete("/admin/users/root", headers=fresh)).status_code == 403
+
+
+def test_the_cli_deletes_and_purges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TODO_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert cli.main(["token", "--user", "carol"]) == 0  # creates carol
+    capsys.readouterr()
+    assert cli.main(["users", "delete", "carol"]) == 0
+    assert "deleted carol (0 tasks, 0 tokens, 0 notifications)" in capsys.readouterr().out
+    assert cli.main(["users", "delete", "carol"]) == 1  # gone: a clear error, exit 1
