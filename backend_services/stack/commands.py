@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .paths import APP_IDS, default_stack_dir
 from .processes import tail
-from .stack import Stack, StackError, UpOptions, format_table
+from .stack import Stack, StackError, UpOptions, format_table, parse_replicas
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,12 +55,22 @@ def _parser() -> argparse.ArgumentParser:
         metavar="APP_ID",
         help="start only these services (repeatable)",
     )
+    up.add_argument(
+        "--replicas",
+        action="append",
+        metavar="N|APP_ID=N",
+        help="instances of every service (N) or of one (APP_ID=N), each with its own daprd"
+        " under the same app-id; repeatable, later wins: --replicas 2 --replicas chat-ui=3."
+        " Without it: as the previous `up` (1 at first); --replicas 1 scales back down",
+    )
 
     status = sub.add_parser("status", help="processes, health, ports")
     status.add_argument("--json", action="store_true", help="machine-readable output")
 
     logs = sub.add_parser("logs", help="show a process's log (<stack>/logs/NAME.log)")
-    logs.add_argument("name", help="e.g. kafka, postgres, scheduler, chat-ui, daprd-chat-ui")
+    logs.add_argument(
+        "name", help="e.g. kafka, postgres, scheduler, chat-ui, daprd-chat-ui, chat-ui#2"
+    )
     logs.add_argument("-n", "--lines", type=int, default=100)
     logs.add_argument("-f", "--follow", action="store_true")
 
@@ -73,12 +83,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _replica_line(replicas: dict[str, int]) -> str:
+    return "replicas: " + (", ".join(f"{k}={v}" for k, v in replicas.items()) or "-")
+
+
 def _cmd_up(stack: Stack, args: argparse.Namespace) -> int:
+    try:
+        replicas = parse_replicas(args.replicas) if args.replicas else None
+    except ValueError as exc:
+        stack.say(f"todo stack up: {exc}")
+        return 2
     opts = UpOptions(
         apps=args.apps,
         placement=args.placement,
         build=not args.no_build,
         app_ids=tuple(args.only) if args.only else APP_IDS,
+        replicas=replicas,
     )
     started = time.monotonic()
     stack.say(f"stack dir: {stack.layout.root}")
@@ -92,6 +112,7 @@ def _cmd_up(stack: Stack, args: argparse.Namespace) -> int:
     stack.say(format_table(rows))
     for key, value in sorted(infra.items()):
         stack.say(f"{key}: {value}")
+    stack.say(_replica_line(stack.replicas()))
     ui = next((r.url for r in rows if r.url), None)
     if ui:
         stack.say(f"chat UI: {ui}")
@@ -110,6 +131,7 @@ def _cmd_status(stack: Stack, args: argparse.Namespace) -> int:
                     "healthy": healthy,
                     "processes": [r.as_json() for r in rows],
                     "infra": infra,
+                    "replicas": stack.replicas(),
                 },
                 indent=2,
             )
@@ -121,6 +143,7 @@ def _cmd_status(stack: Stack, args: argparse.Namespace) -> int:
         print(format_table(rows))
         for key, value in sorted(infra.items()):
             print(f"{key}: {value}")
+        print(_replica_line(stack.replicas()))
         for r in rows:
             if not r.alive:
                 print(f"\n--- {r.name} CRASHED, last lines of {r.log}:")

@@ -238,8 +238,11 @@ def start_daprd(
     cwd: Path | None = None,
     bin_dir: Path | None = None,
     app_token: str | None = None,
+    name: str | None = None,
 ) -> processes.ProcessRecord:
-    """`app_token`: daprd's APP_API_TOKEN, sent as `dapr-api-token` on every call to the app."""
+    """`app_token`: daprd's APP_API_TOKEN, sent as `dapr-api-token` on every call to the app.
+    `name`: the process name (default ``daprd-<app_id>``; ``daprd-<app_id>#2`` for a second
+    replica, same app-id)."""
     argv = daprd_argv(
         app_id,
         ports,
@@ -254,7 +257,7 @@ def start_daprd(
     if app_port is not None:
         port_map["app"] = app_port
     return processes.start(
-        f"daprd-{app_id}",
+        name or f"daprd-{app_id}",
         argv,
         log=log,
         kind="daprd",

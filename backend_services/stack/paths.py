@@ -21,6 +21,23 @@ APP_IDS: tuple[str, ...] = (
 )
 
 
+REPLICA_MARK = "#"
+
+
+def instance_name(app_id: str, index: int) -> str:
+    """The process name of replica ``index`` (1-based) of an app: ``task-service`` for the
+    first (the name a one-replica stack always had), ``task-service#2`` for the second. Its
+    sidecar is ``daprd-`` + that name; both share the Dapr app-id ``app_id``."""
+    return app_id if index == 1 else f"{app_id}{REPLICA_MARK}{index}"
+
+
+def split_instance(name: str) -> tuple[str, int]:
+    """``daprd-task-service#2`` or ``task-service#2`` -> ``("task-service", 2)``."""
+    base = name.removeprefix("daprd-")
+    app_id, mark, index = base.partition(REPLICA_MARK)
+    return app_id, int(index) if mark and index.isdigit() else 1
+
+
 def cache_dir() -> Path:
     """``$TODO_CACHE_DIR`` or ``~/.cache/todo-assistant`` (built binaries, jars)."""
     env = os.environ.get("TODO_CACHE_DIR")

@@ -54,6 +54,9 @@ class StackState:
     processes: dict[str, ProcessRecord] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     infra: dict[str, str] = field(default_factory=dict)
+    # instances per app-id asked for by the last ``up`` (absent: 1); a later ``up``
+    # without ``--replicas`` keeps them
+    replicas: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> StackState:
@@ -70,6 +73,7 @@ class StackState:
             },
             ports={str(k): int(v) for k, v in dict(raw.get("ports", {})).items()},
             infra={str(k): str(v) for k, v in dict(raw.get("infra", {})).items()},
+            replicas={str(k): int(v) for k, v in dict(raw.get("replicas", {})).items()},
         )
 
     def save(self, path: Path) -> None:
@@ -78,6 +82,7 @@ class StackState:
             "processes": {name: asdict(rec) for name, rec in self.processes.items()},
             "ports": self.ports,
             "infra": self.infra,
+            "replicas": self.replicas,
         }
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -1,5 +1,5 @@
 """The whole local stack: build/fetch, start infra, render resources, start the
-six services each with its daprd, report status, stop."""
+six services each with its daprd (N replicas each if asked), report status, stop."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +21,9 @@ from .paths import (
     StackLayout,
     dapr_bin_dir,
     default_stack_dir,
+    instance_name,
     kafka_libs_dir,
+    split_instance,
 )
 from .ports import HOST, PortAllocator, is_listening
 from .processes import ProcessRecord, StackState
@@ -57,6 +59,28 @@ class UpOptions:
     placement: bool = False
     build: bool = True
     app_ids: tuple[str, ...] = APP_IDS
+    # instances per app-id (each with its own daprd, same app-id); an app-id not named
+    # keeps the count of the previous ``up`` (state.json), else 1
+    replicas: Mapping[str, int] | None = None
+
+
+def parse_replicas(specs: Iterable[str], app_ids: Iterable[str] = APP_IDS) -> dict[str, int]:
+    """``--replicas`` values: ``N`` (every service) and/or ``APP_ID=N`` (that one), later
+    ones winning: ``["2", "chat-ui=3"]`` -> 2 of everything, 3 of chat-ui."""
+    known = tuple(app_ids)
+    counts: dict[str, int] = {}
+    for spec in specs:
+        name, eq, raw = spec.rpartition("=")
+        if eq and name not in known:
+            raise ValueError(f"unknown app-id {name!r} in --replicas {spec} ({', '.join(known)})")
+        try:
+            count = int(raw)
+        except ValueError:
+            raise ValueError(f"--replicas {spec}: expected N or APP_ID=N") from None
+        if not 1 <= count <= 16:
+            raise ValueError(f"--replicas {spec}: between 1 and 16")
+        counts.update({name: count} if eq else dict.fromkeys(known, count))
+    return counts
 
 
 @dataclass
@@ -70,11 +94,15 @@ class ProcessStatus:
     url: str | None
     log: str
     log_tail: list[str] = field(default_factory=list)
+    app_id: str | None = None  # apps and sidecars: the Dapr app-id (shared by replicas)
+    replica: int | None = None  # 1-based
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "name": self.name,
             "kind": self.kind,
+            "app_id": self.app_id,
+            "replica": self.replica,
             "pid": self.pid,
             "alive": self.alive,
             "healthy": self.healthy,
@@ -166,6 +194,12 @@ class Stack:
         def port(key: str, owner: str) -> int:
             return alloc.get(key, in_use_by_us=owner in live)
 
+        counts = {
+            app_id: max(1, (opts.replicas or {}).get(app_id) or state.replicas.get(app_id, 1))
+            for app_id in opts.app_ids
+        }
+        self._scale_down(state, counts)
+        state.replicas.update(counts)
         try:
             self._up_postgres(state, port("postgres", "postgres"))
             self._up_kafka(state, port("kafka", "kafka"), port("kafka.controller", "kafka"))
@@ -198,13 +232,28 @@ class Stack:
                 raise StackError("backend_services/serve.py does not exist yet")
             if not with_apps:
                 self.say("  apps: not started (sidecars run without --app-port)")
-            self._up_services(
-                state, port, opts.app_ids, with_apps, stack_secrets[APP_API_TOKEN_KEY]
-            )
+            self._up_services(state, port, counts, with_apps, stack_secrets[APP_API_TOKEN_KEY])
         finally:
             state.ports.update(alloc.assigned)
             state.save(layout.state_file)
         return state
+
+    def _scale_down(self, state: StackState, counts: Mapping[str, int]) -> None:
+        """Stop the replicas beyond the count asked for (sidecar first, so that it hands
+        nothing more to its app), forget their ports."""
+        recs = sorted(state.processes.items(), key=lambda item: (item[1].kind != "daprd", item[0]))
+        for name, rec in recs:
+            if rec.kind not in ("app", "daprd"):
+                continue
+            app_id, index = split_instance(name)
+            if app_id in counts and index > counts[app_id]:
+                processes.stop(rec)
+                del state.processes[name]
+                instance = instance_name(app_id, index)
+                for key in [k for k in state.ports if k.startswith(f"{instance}.")]:
+                    del state.ports[key]
+                self.say(f"  {name}: stopped (replicas of {app_id}: {counts[app_id]})")
+        state.save(self.layout.state_file)
 
     def _up_postgres(self, state: StackState, pg_port: int) -> None:
         directory = self.layout.postgres
@@ -307,42 +356,53 @@ class Stack:
         self,
         state: StackState,
         port: Callable[[str, str], int],
-        app_ids: Iterable[str],
+        counts: Mapping[str, int],
         with_apps: bool,
         app_token: str,
     ) -> None:
+        """Every replica of every app-id in ``counts``: replica ``i`` of ``task-service`` is
+        the process ``task-service#i`` (``task-service`` for the first) with its sidecar
+        ``daprd-task-service#i``, own ports, same app-id. The replicas of an app-id share
+        Kafka consumer groups (``pubsub``), scheduler jobs and the name-resolution entry
+        (invocations pick one of them at random)."""
         layout = self.layout
-        ids = list(app_ids)
+        instances = [
+            (app_id, instance_name(app_id, index))
+            for app_id, count in counts.items()
+            for index in range(1, count + 1)
+        ]
         sidecars: dict[str, dapr.SidecarPorts] = {}
         app_ports: dict[str, int] = {}
-        for app_id in ids:
-            owner = f"daprd-{app_id}"
-            sidecars[app_id] = dapr.SidecarPorts(
-                http=port(f"{app_id}.dapr_http", owner),
-                grpc=port(f"{app_id}.dapr_grpc", owner),
-                internal_grpc=port(f"{app_id}.dapr_internal_grpc", owner),
-                metrics=port(f"{app_id}.dapr_metrics", owner),
+        for _app_id, name in instances:
+            owner = f"daprd-{name}"
+            sidecars[name] = dapr.SidecarPorts(
+                http=port(f"{name}.dapr_http", owner),
+                grpc=port(f"{name}.dapr_grpc", owner),
+                internal_grpc=port(f"{name}.dapr_internal_grpc", owner),
+                metrics=port(f"{name}.dapr_metrics", owner),
             )
             if with_apps:
-                app_ports[app_id] = port(f"{app_id}.app", app_id)
+                app_ports[name] = port(f"{name}.app", name)
 
         # 1. apps first (daprd probes the app port and reads /dapr/subscribe at
         # start); they are not waited for here: an app waits for its sidecar's
         # outbound side (secrets) before it listens.
         pending_apps: list[ProcessRecord] = []
-        for app_id in app_ports:
-            rec = state.processes.get(app_id)
+        for app_id, name in instances:
+            if name not in app_ports:
+                continue
+            rec = state.processes.get(name)
             if rec is not None:
-                if rec.argv == app_command(app_id, app_ports[app_id]):
+                if rec.argv == app_command(app_id, app_ports[name]):
                     continue
-                self.say(f"  {app_id}: command changed, restarting")
+                self.say(f"  {name}: command changed, restarting")
                 processes.stop(rec)
-            side = sidecars[app_id]
-            url = f"http://{HOST}:{app_ports[app_id]}" if app_id == UI_APP_ID else None
+            side = sidecars[name]
+            url = f"http://{HOST}:{app_ports[name]}" if app_id == UI_APP_ID else None
             rec = processes.start(
-                app_id,
-                app_command(app_id, app_ports[app_id]),
-                log=layout.log(app_id),
+                name,
+                app_command(app_id, app_ports[name]),
+                log=layout.log(name),
                 kind="app",
                 cwd=REPO_ROOT,
                 env={
@@ -355,56 +415,59 @@ class Stack:
                     "APP_API_TOKEN": app_token,
                 },
                 unset_env=("TODO_SECRETS_FILE",),
-                ports={"app": app_ports[app_id], "dapr_http": side.http, "dapr_grpc": side.grpc},
+                ports={"app": app_ports[name], "dapr_http": side.http, "dapr_grpc": side.grpc},
                 url=url,
             )
-            state.processes[app_id] = rec
+            state.processes[name] = rec
             pending_apps.append(rec)
         state.save(layout.state_file)
 
-        # 2. one daprd per app
+        # 2. one daprd per app process (per replica)
         pending_sidecars: list[ProcessRecord] = []
         placement = state.infra.get("placement_address")
-        for app_id in ids:
-            name = f"daprd-{app_id}"
-            kept = state.processes.get(name)
+        for app_id, name in instances:
+            sidecar = f"daprd-{name}"
+            kept = state.processes.get(sidecar)
             wanted = dapr.daprd_argv(
                 app_id,
-                sidecars[app_id],
+                sidecars[name],
                 resources_path=layout.components,
                 config=layout.config_file,
                 scheduler_address=state.infra["scheduler_address"],
-                app_port=app_ports.get(app_id),
+                app_port=app_ports.get(name),
                 placement_address=placement,
                 bin_dir=dapr_bin_dir(),
             )
             if kept is not None:
                 if kept.argv == wanted:
                     continue
-                self.say(f"  {name}: flags changed (app port, scheduler...), restarting")
+                self.say(f"  {sidecar}: flags changed (app port, scheduler...), restarting")
                 processes.stop(kept)
             rec = dapr.start_daprd(
                 app_id,
-                sidecars[app_id],
-                log=layout.log(name),
+                sidecars[name],
+                log=layout.log(sidecar),
                 resources_path=layout.components,
                 config=layout.config_file,
                 scheduler_address=state.infra["scheduler_address"],
-                app_port=app_ports.get(app_id),
+                app_port=app_ports.get(name),
                 placement_address=placement,
                 cwd=layout.run,
                 bin_dir=dapr_bin_dir(),
                 app_token=app_token,
+                name=sidecar,
             )
-            state.processes[name] = rec
+            state.processes[sidecar] = rec
             pending_sidecars.append(rec)
         state.save(layout.state_file)
 
-        # 3. both healthy: app GET /healthz 200, daprd /v1.0/healthz 204
+        # 3. both healthy: app GET /healthz 200, daprd /v1.0/healthz 204. More processes
+        # than the six of one replica start on the same cores: a longer deadline.
+        extra = max(0, len(pending_apps) - len(APP_IDS), len(pending_sidecars) - len(APP_IDS))
         self._wait_all(
             pending_apps + pending_sidecars,
             lambda r: self.health(r),
-            max(APP_START_TIMEOUT, DAPRD_START_TIMEOUT),
+            max(APP_START_TIMEOUT, DAPRD_START_TIMEOUT) + 20 * extra,
         )
 
     def _wait_all(
@@ -449,9 +512,21 @@ class Stack:
                     url=rec.url,
                     log=rec.log,
                     log_tail=[] if alive else processes.tail(Path(rec.log), 15),
+                    app_id=split_instance(rec.name)[0] if rec.kind in ("app", "daprd") else None,
+                    replica=split_instance(rec.name)[1] if rec.kind in ("app", "daprd") else None,
                 )
             )
         return result, dict(state.infra)
+
+    def replicas(self) -> dict[str, int]:
+        """Replicas per app-id as the last ``up`` asked for them (1 when never asked)."""
+        state = self.load()
+        running = {
+            split_instance(r.name)[0]
+            for r in state.processes.values()
+            if r.kind in ("app", "daprd")
+        }
+        return {app_id: state.replicas.get(app_id, 1) for app_id in APP_IDS if app_id in running}
 
     def down(self, purge: bool = False) -> list[str]:
         state = self.load()
@@ -475,6 +550,7 @@ class Stack:
             stopped.append("postgres")
         state.processes.clear()
         state.infra.clear()
+        state.replicas.clear()
         if purge:
             shutil.rmtree(self.layout.root, ignore_errors=True)
         elif self.layout.root.exists():
@@ -482,13 +558,13 @@ class Stack:
         return stopped
 
 
-def _display_order(rec: ProcessRecord) -> tuple[int, int, int, str]:
+def _display_order(rec: ProcessRecord) -> tuple[int, int, int, int, str]:
     infra = ("postgres", "kafka", "scheduler", "placement")
     if rec.name in infra:
-        return (0, infra.index(rec.name), 0, rec.name)
-    app_id = rec.name.removeprefix("daprd-")
+        return (0, infra.index(rec.name), 0, 0, rec.name)
+    app_id, replica = split_instance(rec.name)
     index = APP_IDS.index(app_id) if app_id in APP_IDS else len(APP_IDS)
-    return (1, index, int(rec.kind == "daprd"), rec.name)
+    return (1, index, replica, int(rec.kind == "daprd"), rec.name)
 
 
 def format_table(rows: list[ProcessStatus]) -> str:

@@ -13,7 +13,7 @@ import os
 import signal
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +26,7 @@ from sqlalchemy import Engine, text
 from backend_services.platform.auth import TokenSigner
 from backend_services.platform.db import make_engine, session_scope
 from backend_services.stack import processes
+from backend_services.stack.paths import instance_name
 from backend_services.stack.ports import is_free
 from backend_services.stack.processes import ProcessRecord, StackState
 from backend_services.stack.stack import Stack, UpOptions
@@ -71,12 +72,15 @@ class RealStack:
     # -- lifecycle -------------------------------------------------------------------
 
     @classmethod
-    def start(cls, root: Path, *, build: bool = True) -> RealStack:
+    def start(
+        cls, root: Path, *, build: bool = True, replicas: Mapping[str, int] | None = None
+    ) -> RealStack:
+        """``replicas``: instances per app-id (``todo stack up --replicas``), 1 when absent."""
         out = io.StringIO()
         stack = Stack(Path(root), out=out)
         running = cls(stack, out)
         try:
-            stack.up(UpOptions(apps=True, build=build))
+            stack.up(UpOptions(apps=True, build=build, replicas=replicas))
         except Exception as exc:
             report = running.failure_report()
             stack.down(purge=False)
@@ -108,6 +112,16 @@ class RealStack:
 
     def record(self, name: str) -> ProcessRecord:
         return self.state.processes[name]
+
+    def instances(self, app_id: str) -> list[str]:
+        """Process names of the replicas of ``app_id``: ``[app_id, app_id#2, ...]``."""
+        count = self.state.replicas.get(app_id, 1)
+        return [instance_name(app_id, index) for index in range(1, count + 1)]
+
+    def daprd_metrics(self, instance: str) -> str:
+        """The Prometheus text of the sidecar of ``instance`` (e.g. ``audit-service#2``)."""
+        port = self.record(f"daprd-{instance}").ports["metrics"]
+        return httpx.get(f"http://{HOST}:{port}/metrics", timeout=10).text
 
     def app_port(self, app_id: str) -> int:
         return self.record(app_id).ports["app"]
