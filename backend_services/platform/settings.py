@@ -57,6 +57,13 @@ def private_file(directory: Path, name: str) -> Path:
     """`directory/name`, created empty with mode 0600 if missing, tightened to 0600 if not:
     the data dir holds everyone's tasks (SQLite gives its -wal/-shm files the same mode)."""
     path = private_dir(directory) / name
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-    os.chmod(path, 0o600)
+    # Never open an existing file here: closing any descriptor of a SQLite database drops
+    # every POSIX lock this process holds on it (the classic way to corrupt one).
+    if not path.exists():
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o600)
     return path

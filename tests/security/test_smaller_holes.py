@@ -87,3 +87,22 @@ def test_streamed_text_is_made_inert_across_chunk_boundaries() -> None:
     chunks = ["Added: pay rent! and ", "look !", "[x](https://evil.example/p.png)", " done!"]
     shown = "".join(stream.feed(c) for c in chunks) + stream.flush()
     assert shown == "Added: pay rent! and look !\\[x](https://evil.example/p.png) done!"
+
+
+def test_resolving_the_database_url_never_reopens_a_live_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closing any descriptor of a SQLite file drops this process's locks on it (POSIX):
+    the permission fix must not open an existing database (it corrupted writes under load)."""
+    import os
+
+    settings = make_settings(tmp_path)
+    settings.resolved_database_url()  # creates it, 0600
+    (tmp_path / "todo.db").chmod(0o644)
+
+    def no_open(*_args: object, **_kw: object) -> int:
+        raise AssertionError("opened an existing database file")
+
+    monkeypatch.setattr(os, "open", no_open)
+    settings.resolved_database_url()
+    assert stat.S_IMODE((tmp_path / "todo.db").stat().st_mode) == 0o600
