@@ -12,8 +12,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from backend_services.contracts import REMINDER_SWEEP_BINDING, AppId
 from backend_services.platform.app_support import shared_engine
 from backend_services.platform.embedded_runtime import EmbeddedRuntime
-from backend_services.platform.migrate import upgrade
 from backend_services.platform.runtime_guard import PublicOnly
+from backend_services.platform.schema_check import ensure_schema
 from backend_services.platform.secrets_file import (
     AUTH_SIGNING_KEY,
     ensure_local_secrets,
@@ -75,7 +75,7 @@ class EmbeddedGateway:
 def create_embedded_app(settings: Settings, *, with_ui: bool = True) -> EmbeddedGateway:
     """`with_ui=False` leaves out Chainlit and the agent's UI (the CLI needs neither)."""
     url = settings.resolved_database_url()
-    upgrade(url)
+    ensure_schema(url, shared_engine(url))  # Alembic only when not at head already
     secrets_file = settings.secrets_file or settings.data_dir / "secrets.json"
     ensure_local_secrets(secrets_file)
     runtime = EmbeddedRuntime(shared_engine(url), secrets_file)
