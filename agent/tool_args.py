@@ -7,13 +7,20 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from backend_services.platform.inputs import FoldedText, SafeMultilineText, SafeText
+from backend_services.tasks.recurrence import validate_rrule
 
 Priority = Literal["none", "low", "medium", "high"]
 WHEN = "ISO 8601 local date-time, e.g. 2027-01-15T10:30 (the user's time zone is assumed)"
 TASK_REF = "the task's id, or words of its title as the user said them"
+
+
+def checked_rrule(value: str | None) -> str | None:
+    """The task API's own RRULE check, so a refused rule comes back to the model with its
+    reason before anything is sent; empty stays empty (no recurrence)."""
+    return validate_rrule(value) if value else value
 
 
 class AddTask(BaseModel):
@@ -32,6 +39,11 @@ class AddTask(BaseModel):
     remind_before_minutes: int | None = Field(
         default=None, description="a reminder this many minutes before due_at"
     )
+
+    @field_validator("recurrence")
+    @classmethod
+    def _recurrence(cls, value: str | None) -> str | None:
+        return checked_rrule(value)
 
 
 class ListTasks(BaseModel):
@@ -93,6 +105,11 @@ class SetRecurrence(TaskRef):
 
     rrule: SafeText = Field(description="RFC 5545 RRULE such as FREQ=DAILY, or '' to stop")
     first_due_at: SafeText | None = Field(default=None, description=f"first occurrence: {WHEN}")
+
+    @field_validator("rrule")
+    @classmethod
+    def _rrule(cls, value: str) -> str:
+        return checked_rrule(value) or ""
 
 
 class SetTimezone(BaseModel):

@@ -2,7 +2,8 @@
 
 The same list is read by daprd (sidecar mode) and by the embedded runtime.
 A malformed event is dropped (to the dead-letter topic) with one log line; a handler error
-asks for a retry; a redelivered event id is acknowledged without effect.
+asks for a retry, unless it is a `PermanentFailure` (retrying cannot help), which drops the
+event with its reason logged; a redelivered event id is acknowledged without effect.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ log = logging.getLogger("todo.subscriptions")
 
 Handler = Callable[[CloudEvent, EventPayload], Any]
 RawHandler = Callable[[dict[str, Any]], Any]
+
+
+class PermanentFailure(Exception):
+    """Raised by a handler for an event that no retry can process: answered DROP, so the
+    runtime moves it to the dead-letter topic, and the message (the reason) is logged."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,9 @@ def _endpoint(sub: Subscribed) -> Callable[[Request], Any]:
                 await run_in_threadpool(sub.handler, event, payload)
         except IntegrityError:
             log.info("event %s already processed on %s", event.id, sub.topic)
+        except PermanentFailure as exc:
+            log.warning("dropping event %s on %s: %s", event.id, sub.topic, _one_line(exc))
+            return {"status": "DROP"}
         except Exception:
             log.exception("handler for %s failed on event %s", sub.topic, event.id)
             return {"status": "RETRY"}

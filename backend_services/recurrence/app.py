@@ -1,9 +1,14 @@
 """recurring-worker: when a recurring task is completed, asks task-service for its next
-occurrence. task-service makes that idempotent per series and occurrence."""
+occurrence. task-service makes that idempotent per series and occurrence.
+
+A rule task-service cannot evaluate (422: refused, or no next instance within its bounds) will
+not improve with retries: the event is dropped to the dead-letter topic with the reason logged,
+and the next events keep flowing."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -13,7 +18,11 @@ from backend_services.platform.db import session_scope
 from backend_services.platform.idempotency import claim
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
-from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
+from backend_services.platform.subscriptions import (
+    PermanentFailure,
+    Subscribed,
+    mount_subscriptions,
+)
 
 log = logging.getLogger("todo.recurring")
 
@@ -42,6 +51,11 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         )
         if result.status_code == 404:
             log.info("task %s is gone; no next occurrence", payload.task.id)
+        elif result.status_code == 422:
+            raise PermanentFailure(
+                f"task {payload.task.id} (recurrence {payload.task.recurrence!r}): "
+                f"no next occurrence: {_reason(result.body)}"
+            )
         elif not result.ok:
             raise NextOccurrenceFailed(f"task-service answered {result.status_code}")
         with session_scope(ctx.engine) as session:
@@ -54,3 +68,12 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         ],
     )
     return app
+
+
+def _reason(body: Any) -> str:
+    """The message of task-service's 422 (`{"detail": [{"msg": ...}]}`), or the body itself."""
+    if isinstance(body, dict) and isinstance(body.get("detail"), list) and body["detail"]:
+        first = body["detail"][0]
+        if isinstance(first, dict) and "msg" in first:
+            return str(first["msg"])
+    return str(body)[:300]

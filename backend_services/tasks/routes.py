@@ -9,8 +9,10 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from backend_services.contracts import AppId
 from backend_services.platform.app_support import PrincipalDep, SessionDep, require_service
 from backend_services.platform.auth import Principal
+from backend_services.platform.errors import BadRequest
 from backend_services.platform.ratelimit import rest_write_limit
 from backend_services.tasks import service
+from backend_services.tasks.recurrence import RecurrenceError
 from backend_services.tasks.schemas import (
     ReminderIn,
     TaskCreate,
@@ -97,5 +99,8 @@ RecurringWorker = Annotated[Principal, Depends(require_service(AppId.RECURRING.v
 def next_occurrence(
     task_id: str, _worker: RecurringWorker, session: SessionDep
 ) -> TaskPublic | None:
-    successor = service.spawn_next_occurrence(session, task_id)
+    try:
+        successor = service.spawn_next_occurrence(session, task_id)
+    except RecurrenceError as exc:  # a stored rule that is refused or has no next instance
+        raise BadRequest(str(exc), field="recurrence") from exc
     return service.to_public(successor) if successor else None
