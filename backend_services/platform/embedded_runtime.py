@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -232,7 +233,9 @@ class EmbeddedRuntime:
             try:
                 resp = await client.post(
                     sub.route,
-                    json=message.event,
+                    # as stored (ASCII, escapes kept): `json=` cannot encode an unpaired
+                    # surrogate or NaN, and such an event must still reach its dead-letter topic
+                    content=json.dumps(message.event).encode(),
                     headers={"content-type": "application/cloudevents+json"},
                 )
                 verdict = _verdict(resp)

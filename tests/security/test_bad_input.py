@@ -21,7 +21,7 @@ from agent.service import Agent
 from agent.task_client import TaskClient
 from agent.tools import ToolContext, run_tool
 from backend_services.cli import main as todo
-from backend_services.contracts import AppId
+from backend_services.contracts import PUBSUB, AppId, CloudEvent, TaskCreated, Topic
 from backend_services.platform.db import session_scope
 from backend_services.tasks import service as task_service
 from backend_services.tasks.models import Task
@@ -492,3 +492,26 @@ async def test_undecodable_dead_letters_are_kept_and_listed(db_env: EmbeddedEnv)
     assert events[3]["data"] == {"n": "nan", "m": "-inf"}
     assert events[4]["unparseable"].startswith("[[[")
     json.dumps(letters, allow_nan=False)  # and the listing is plain JSON
+
+
+async def test_an_event_nothing_can_parse_still_reaches_the_dead_letter_store(
+    db_env: EmbeddedEnv,
+) -> None:
+    """Defence in depth behind the API: an event holding an unpaired surrogate (as one stored
+    before the fix could) is refused by every consumer and kept as a dead letter, not lost."""
+    alice, admin = db_env.user("alice"), db_env.user("root", role="admin")
+    task = (await db_env.client.post("/tasks", json={"title": "t"}, headers=alice)).json()
+    poisoned = TaskCreated.model_validate(
+        {"user_id": "alice", "task": {**task, "title": "x\ud83d"}}
+    )
+    event = CloudEvent.wrap(poisoned, source="task-service")
+    await db_env.runtime.publish(PUBSUB, Topic.TASK_EVENTS.value, event, partition_key="alice")
+
+    async def kept() -> dict[str, Any] | None:
+        resp = await db_env.client.get("/admin/dead-letters", headers=admin)
+        assert resp.status_code == 200, resp.text
+        return next((d for d in resp.json() if d["event_id"] == event.id), None)
+
+    letter = await eventually(kept, what="the poisoned event among the dead letters")
+    assert letter["event"]["data"]["task"]["title"] == "x\ufffd"
+    assert await total(db_env, alice) == 1
