@@ -106,6 +106,23 @@ def measure_in(repo: Path, creates: int) -> dict[str, Any]:
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+def compare(baseline_ref: str, creates: int) -> dict[str, Any]:
+    """This checkout and `baseline_ref` (checked out as a temporary git worktree)."""
+    with tempfile.TemporaryDirectory(prefix="bench-baseline-") as tmp:
+        tree = Path(tmp) / "tree"
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(tree), baseline_ref],
+            check=True,
+        )
+        try:
+            baseline = measure_in(tree, creates)
+        finally:
+            subprocess.run(
+                ["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)], check=False
+            )
+    return {"baseline_ref": baseline_ref, "baseline": baseline, "current": measure(creates)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.create_cost", description=__doc__)
     parser.add_argument("--creates", type=int, default=300)

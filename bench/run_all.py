@@ -25,9 +25,26 @@ from pathlib import Path
 from typing import Any
 
 from backend_services.stack.paths import DAPR_VERSION, REPO_ROOT, kafka_version
-from bench import cli_start, invoke, memory, outbox_relay, pubsub, reminders
+from bench import (
+    cli_start,
+    create_cost,
+    embedded,
+    invoke,
+    memory,
+    outbox_relay,
+    pubsub,
+    reminders,
+    stack_cost,
+)
 from bench.report import render
 from tests.integration.harness import RealStack
+
+# the code before the throughput work (issue 10): bench.create_cost measures it beside ours
+BASELINE_REF = "711c008"
+STEPS = [
+    *("cli", "create", "embedded", "cost", "memory", "invoke", "pubsub", "relay"),
+    *("recurring", "lateness", "jobs"),
+]
 
 
 def machine() -> dict[str, Any]:
@@ -75,15 +92,13 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         action="append",
         default=None,
-        choices=["cli", "memory", "invoke", "pubsub", "relay", "recurring", "lateness", "jobs"],
+        choices=STEPS,
     )
     args = parser.parse_args(argv)
 
-    counts = [int(c) for c in (args.reminders or ("300" if args.quick else "1000")).split(",")]
+    counts = [int(c) for c in (args.reminders or ("300" if args.quick else "10000")).split(",")]
     jobs = args.jobs if args.jobs is not None else (1000 if args.quick else 5000)
-    only = set(
-        args.only or ["cli", "memory", "invoke", "pubsub", "relay", "recurring", "lateness", "jobs"]
-    )
+    only = set(args.only or STEPS)
     command = "python -m bench.run_all " + shlex.join(sys.argv[1:] if argv is None else argv)
     results: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -104,6 +119,20 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:
             traceback.print_exc()
             results["errors"]["cli"] = f"{type(exc).__name__}: {exc}"
+    if "create" in only:  # in-process, this checkout and the baseline, before the stack
+        print("[create]", flush=True)
+        try:
+            results["create"] = create_cost.compare(BASELINE_REF, 100 if args.quick else 300)
+        except Exception as exc:
+            traceback.print_exc()
+            results["errors"]["create"] = f"{type(exc).__name__}: {exc}"
+    if "embedded" in only:  # `todo up` on its own, before the stack loads the machine
+        print("[embedded]", flush=True)
+        try:
+            results["embedded"] = embedded.run(8 if args.quick else 15, 50 if args.quick else 200)
+        except Exception as exc:
+            traceback.print_exc()
+            results["errors"]["embedded"] = f"{type(exc).__name__}: {exc}"
     started = time.monotonic()
     print(f"starting the stack in {root} ...", flush=True)
     stack = RealStack.start(root)
@@ -123,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  ({time.monotonic() - t:.0f}s)", flush=True)
 
     try:
+        step("cost", lambda: stack_cost.run(stack, quick=args.quick))
         step("memory", lambda: memory.run(stack))
         step("invoke", lambda: invoke.run(stack, quick=args.quick))
         step("pubsub", lambda: pubsub.run(stack, quick=args.quick))

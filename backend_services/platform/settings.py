@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Literal
@@ -60,10 +61,8 @@ def private_file(directory: Path, name: str) -> Path:
     # Never open an existing file here: closing any descriptor of a SQLite database drops
     # every POSIX lock this process holds on it (the classic way to corrupt one).
     if not path.exists():
-        try:
+        with contextlib.suppress(FileExistsError):
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        except FileExistsError:
-            pass
     if path.stat().st_mode & 0o077:
         os.chmod(path, 0o600)
     return path

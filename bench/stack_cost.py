@@ -1,0 +1,105 @@
+"""CPU per `POST /tasks` summed over every process of the real stack, by process.
+
+N creates go through both sidecars (chat-ui's daprd → task-service's daprd → task-service)
+from a closed loop of concurrent clients; the clock and the /proc counters stop only when
+every create's event has been handled (outbox empty, one audit record per task, one
+reminder job per reminder), so the event path's cost is counted too. The load generator's
+own CPU is reported apart and not in the total. CPU-ms per create is stable on a shared box
+where rates are not; both are reported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from bench.outbox_relay import cpu_seconds
+from tests.integration.harness import RealStack, bearer, wait_for
+
+CLIENTS = 16
+
+
+async def _create(url: str, headers: dict[str, str], n: int, run_id: str) -> float:
+    due = (datetime.now(UTC) + timedelta(days=7)).isoformat()
+    queue = iter(range(n))
+    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+
+        async def worker() -> None:
+            for i in queue:
+                body = {
+                    "title": f"{run_id} {i}",
+                    "due_at": due,
+                    "reminders": [{"before_minutes": 10}],
+                }
+                for _attempt in range(5):
+                    try:
+                        resp = await http.post(url, json=body, headers=headers)
+                    except httpx.TransportError:
+                        continue
+                    if resp.status_code == 201:
+                        break
+                else:
+                    raise RuntimeError(f"create {i} failed")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CLIENTS)))
+        return time.perf_counter() - started
+
+
+def run(stack: RealStack, *, quick: bool, log: Any = print) -> dict[str, Any]:
+    n = 500 if quick else 2000
+    user_id, token = stack.new_user("cost")
+    url = f"{stack.dapr_url('chat-ui')}/v1.0/invoke/task-service/method/tasks"
+    asyncio.run(_create(url, bearer(token), 50, "warm-up"))  # connections, caches
+    time.sleep(3)
+    processes = {name: rec.pid for name, rec in stack.state.processes.items()}
+
+    def each() -> dict[str, float]:
+        return {name: cpu_seconds([pid]) for name, pid in processes.items()}
+
+    run_id = f"cost-{time.time_ns()}"
+    before, load_before, t0 = each(), time.process_time(), time.perf_counter()
+    create_seconds = asyncio.run(_create(url, bearer(token), n, run_id))
+    load_cpu = time.process_time() - load_before
+
+    def settled() -> bool:
+        pending = stack.scalar("SELECT count(*) FROM outbox")
+        audited = stack.scalar(
+            "SELECT count(*) FROM audit_log WHERE user_id = :u AND type = 'todo.task.created.v1'",
+            u=user_id,
+        )
+        scheduled = stack.scalar(
+            "SELECT count(*) FROM scheduled_reminders WHERE user_id = :u", u=user_id
+        )
+        return pending == 0 and audited >= n + 50 and scheduled >= n + 50
+
+    wait_for(settled, timeout=600, what="every create's event handled")
+    settled_seconds = time.perf_counter() - t0
+    after = each()
+    per_process = {
+        name: (after[name] - before[name]) * 1000 / n for name in processes if name in after
+    }
+    total = sum(per_process.values())
+    log(f"  {n} creates: {total:.1f} CPU-ms per create over the stack, {n / create_seconds:.0f}/s")
+    return {
+        "creates": n,
+        "clients": CLIENTS,
+        "creates_per_s": n / create_seconds,
+        "settled_seconds": settled_seconds,
+        "cpu_ms_per_create": total,
+        "per_process_ms": dict(sorted(per_process.items(), key=lambda kv: -kv[1])),
+        "load_generator_ms": load_cpu * 1000 / n,
+    }
+
+
+def table(r: dict[str, Any]) -> list[str]:
+    rows = ["| process | CPU-ms per create |", "|---|---|"]
+    rows += [f"| {name} | {ms:.2f} |" for name, ms in r["per_process_ms"].items() if ms >= 0.005]
+    rows.append(f"| **all stack processes** | **{r['cpu_ms_per_create']:.1f}** |")
+    rows.append(f"| (load generator, not in the total) | {r['load_generator_ms']:.2f} |")
+    return rows
