@@ -64,11 +64,12 @@ def render(r: dict[str, Any]) -> str:
     if cost:
         add("## CPU per task creation, every process of the stack\n")
         add(
-            f"{cost['creates']:,} creates with a due date and one reminder, through both sidecars "
+            f"{cost['creates']:,} plain creates (a title), through both sidecars "
             f"(chat-ui's daprd → task-service's daprd → task-service), {cost['clients']} "
             "concurrent clients, before any other load. CPU (user + system, from /proc, each "
             "process with its children) is counted until every create's event is handled: "
-            "outbox empty, one audit record and one scheduled reminder per task. "
+            "outbox empty, one audit record per task, the stack idle again. The stack's idle "
+            "background (pollers, heartbeats) over that window is included. "
             f"{cost['creates_per_s']:.0f} creates/s while creating; all events handled "
             f"{cost['settled_seconds']:.0f} s after the first request.\n"
         )

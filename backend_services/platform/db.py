@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
+POOL_SIZE = 24  # per process; the local stack's PostgreSQL allows 200 connections
+
 
 def make_engine(url: str) -> Engine:
     kwargs: dict[str, Any] = {}
@@ -19,7 +21,10 @@ def make_engine(url: str) -> Engine:
         # connections are recycled before servers or proxies drop idle ones, and a
         # connection found dead invalidates the pool once (that request fails, the next
         # reconnects)
-        kwargs.update(pool_size=10, max_overflow=20, pool_recycle=1800)
+        # and a pool as large as the concurrency a service sees (anyio's 40 worker threads
+        # at most): overflow connections are closed on return, and opening one costs a
+        # PostgreSQL backend fork plus authentication, far more than the query it serves
+        kwargs.update(pool_size=POOL_SIZE, max_overflow=10, pool_recycle=1800)
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
