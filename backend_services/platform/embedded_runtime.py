@@ -55,6 +55,7 @@ class Subscription:
     topic: str
     route: str
     dead_letter_topic: str | None
+    bulk_max: int = 0  # bulkSubscribe.maxMessagesCount; 0: one event per delivery
 
 
 @dataclass
@@ -142,6 +143,7 @@ class EmbeddedRuntime:
                         item["topic"],
                         route,
                         item.get("deadLetterTopic"),
+                        _bulk_max(item.get("bulkSubscribe")),
                     )
                 )
         return found
@@ -196,8 +198,12 @@ class EmbeddedRuntime:
                 continue
             # at-least-once: the offset moves after the batch; a crash mid-batch redelivers
             # what was already handled, and consumers are idempotent
-            for message in batch:
-                await self._deliver_one(sub, message)
+            if sub.bulk_max:
+                for start in range(0, len(batch), sub.bulk_max):
+                    await self._deliver_bulk(sub, batch[start : start + sub.bulk_max])
+            else:
+                for message in batch:
+                    await self._deliver_one(sub, message)
             await asyncio.to_thread(self._advance, sub, batch[-1].seq or 0)
 
     def _next_batch(self, sub: Subscription) -> list[EmbeddedMessage]:
@@ -224,6 +230,47 @@ class EmbeddedRuntime:
                 offset.seq = max(offset.seq, seq)
                 session.add(offset)
 
+    async def _deliver_bulk(self, sub: Subscription, messages: list[EmbeddedMessage]) -> None:
+        """Dapr's bulk delivery: one POST, one status per entry. An entry answered RETRY (or
+        a failed request) goes through the single-event path with its retries; DROP goes to
+        the dead-letter topic at once."""
+        envelope = {
+            "id": str(messages[0].seq),
+            "type": "com.dapr.event.sent.bulk",
+            "topic": sub.topic,
+            "pubsubname": sub.pubsub,
+            "metadata": {},
+            "entries": [
+                {
+                    "entryId": str(m.seq),
+                    "event": m.event,
+                    "contentType": "application/cloudevents+json",
+                    "metadata": {},
+                }
+                for m in messages
+            ],
+        }
+        statuses: dict[str, str] = {}
+        try:
+            resp = await self._clients[sub.app_id].post(
+                sub.route,
+                content=json.dumps(envelope).encode(),  # as stored: see _deliver_one
+                headers={"content-type": "application/json"},
+            )
+            if resp.is_success and _is_json(resp):
+                for item in resp.json().get("statuses", []):
+                    statuses[str(item.get("entryId"))] = str(item.get("status", "RETRY"))
+        except Exception:
+            log.exception("bulk delivery to %s%s raised", sub.app_id, sub.route)
+        for message in messages:
+            status = statuses.get(str(message.seq), "RETRY")
+            if status == "SUCCESS":
+                continue
+            if status == "DROP":
+                await self._dead_letter(sub, message, status)
+            else:
+                await self._deliver_one(sub, message)
+
     async def _deliver_one(self, sub: Subscription, message: EmbeddedMessage) -> None:
         client = self._clients[sub.app_id]
         verdict = "RETRY"
@@ -244,8 +291,10 @@ class EmbeddedRuntime:
                 verdict = "RETRY"
             if verdict != "RETRY":
                 break
-        if verdict == "SUCCESS":
-            return
+        if verdict != "SUCCESS":
+            await self._dead_letter(sub, message, verdict)
+
+    async def _dead_letter(self, sub: Subscription, message: EmbeddedMessage, verdict: str) -> None:
         if sub.dead_letter_topic:
             log.warning(
                 "message %s on %s dead-lettered by %s (%s)",
@@ -391,6 +440,12 @@ def _message(
             mode="json"
         ),
     )
+
+
+def _bulk_max(config: Any) -> int:
+    if isinstance(config, dict) and config.get("enabled"):
+        return max(1, int(config.get("maxMessagesCount") or 100))
+    return 0
 
 
 def _is_json(resp: httpx.Response) -> bool:

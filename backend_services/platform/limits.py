@@ -1,9 +1,16 @@
-"""Request body size limit, enforced before the body is read into memory."""
+"""Request body size limit, enforced before the body is read into memory.
+
+Runtime-only routes (already past the app-token check, which runs first) get a larger limit:
+a bulk delivery carries up to 100 events in one request."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend_services.platform.runtime_guard import is_runtime_path
+
+RUNTIME_MAX_BYTES = 16 * 1024 * 1024
 
 
 class BodyLimit:
@@ -15,9 +22,10 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = RUNTIME_MAX_BYTES if is_runtime_path(scope.get("path", "")) else self.max_bytes
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _too_large(send, self.max_bytes)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(send, limit)
             return
         seen = 0
 
@@ -26,14 +34,14 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise _BodyTooLarge
             return message
 
         try:
             await self.app(scope, limited, send)
         except _BodyTooLarge:
-            await _too_large(send, self.max_bytes)
+            await _too_large(send, limit)
 
 
 class _BodyTooLarge(Exception):

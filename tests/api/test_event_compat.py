@@ -61,3 +61,82 @@ async def test_a_v1_event_with_an_added_field_is_handled_by_every_consumer(
 def test_publishing_stays_strict() -> None:
     with pytest.raises(ValidationError):
         TaskCreated.model_validate({"user_id": "a", "task": {}, "typo_field": 1})
+
+
+async def test_a_bulk_delivery_gets_one_status_per_entry_in_dapr_s_format(
+    env: EmbeddedEnv,
+) -> None:
+    """What daprd sends with `bulkSubscribe` (and what it expects back)."""
+    import httpx
+
+    from backend_services.platform.runtime_guard import APP_TOKEN_HEADER
+
+    env.user("alice")
+    alice = env.user("alice")
+    task = (await env.client.post("/tasks", json={"title": "bulk"}, headers=alice)).json()
+    good = CloudEvent.wrap(
+        TaskCreated.model_validate({"user_id": "alice", "task": task}), source="task-service"
+    )
+    envelope = {
+        "id": "b1",
+        "type": "com.dapr.event.sent.bulk",
+        "topic": "task-events",
+        "pubsubname": "pubsub",
+        "metadata": {},
+        "entries": [
+            {"entryId": "1", "event": good.model_dump(mode="json"), "metadata": {}},
+            {"entryId": "2", "event": {"id": "x", "type": "nope"}, "metadata": {}},
+            {"entryId": "3", "event": good.model_dump(mode="json"), "metadata": {}},  # again
+        ],
+    }
+    app = env.gateway.apps["audit-service"]
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://audit") as client:
+        resp = await client.post(
+            "/events/task", json=envelope, headers={APP_TOKEN_HEADER: env.runtime.app_token}
+        )
+        listed = await client.get(
+            "/dapr/subscribe", headers={APP_TOKEN_HEADER: env.runtime.app_token}
+        )
+    assert resp.status_code == 200
+    assert resp.json() == {
+        "statuses": [
+            {"entryId": "1", "status": "SUCCESS"},
+            {"entryId": "2", "status": "DROP"},
+            {"entryId": "3", "status": "SUCCESS"},  # a redelivery: acknowledged, no effect
+        ]
+    }
+    task_sub = next(s for s in listed.json() if s["topic"] == "task-events")
+    assert task_sub["bulkSubscribe"]["enabled"] is True
+    with Session(env.engine) as session:
+        rows = session.exec(select(AuditRecord).where(AuditRecord.event_id == good.id))
+        assert len(list(rows)) == 1
+
+
+async def test_a_full_bulk_delivery_is_not_refused_as_too_large(env: EmbeddedEnv) -> None:
+    """100 events exceed the public 64 KiB body limit; the runtime's routes take them (after
+    the app-token check), public routes keep the limit."""
+    import httpx
+
+    from backend_services.platform.runtime_guard import APP_TOKEN_HEADER
+
+    alice = env.user("alice")
+    task = (await env.client.post("/tasks", json={"title": "t" * 400}, headers=alice)).json()
+    entries = []
+    for i in range(100):
+        event = CloudEvent.wrap(
+            TaskCreated.model_validate({"user_id": "alice", "task": {**task, "id": f"big-{i}"}}),
+            source="task-service",
+        )
+        entries.append({"entryId": str(i), "event": event.model_dump(mode="json")})
+    body = {"entries": entries}
+    app = env.gateway.apps["audit-service"]
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://audit") as client:
+        token = {APP_TOKEN_HEADER: env.runtime.app_token}
+        resp = await client.post("/events/task", json=body, headers=token)
+        assert len(resp.content) and resp.status_code == 200, resp.text
+        assert {s["status"] for s in resp.json()["statuses"]} == {"SUCCESS"}
+        assert (await client.post("/events/task", json=body)).status_code == 401
+    big_title = {"title": "x", "description": "d" * 70_000}
+    assert (await env.client.post("/tasks", json=big_title, headers=alice)).status_code == 413

@@ -185,7 +185,7 @@ async def test_reminders_and_their_jobs(env: EmbeddedEnv) -> None:
         assert resp.status_code == 200, resp.text
         return resp.json() or None
 
-    (reminder,) = await eventually(scheduled, timeout=3, what="the reminder scheduled")
+    (reminder,) = await eventually(scheduled, what="the reminder scheduled")
     assert reminder["user_id"] == "bob" and reminder["job"] is not None
 
 

@@ -79,7 +79,7 @@ async def embedded_env(settings: Settings) -> AsyncIterator[EmbeddedEnv]:
 
 
 async def eventually(
-    check: Callable[[], Awaitable[T | None]], timeout: float = 10.0, what: str = "condition"
+    check: Callable[[], Awaitable[T | None]], timeout: float = 60.0, what: str = "condition"
 ) -> T:
     """Poll `check` until it returns something truthy (no timing assertions: a deadline)."""
     deadline = asyncio.get_running_loop().time() + timeout
