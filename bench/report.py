@@ -68,8 +68,9 @@ def render(r: dict[str, Any]) -> str:
             f"(chat-ui's daprd → task-service's daprd → task-service), {cost['clients']} "
             "concurrent clients, before any other load. CPU (user + system, from /proc, each "
             "process with its children) is counted until every create's event is handled: "
-            "outbox empty, one audit record per task, the stack idle again. The stack's idle "
-            "background (pollers, heartbeats) over that window is included. "
+            "outbox empty, one audit record per task, the stack back to its idle rate. What "
+            f"the idle stack burns (pollers, tickers, heartbeats: {cost['idle_cores'] * 100:.0f}% "
+            "of a core, measured for 5 s before) is subtracted per process over the window. "
             f"{cost['creates_per_s']:.0f} creates/s while creating; all events handled "
             f"{cost['settled_seconds']:.0f} s after the first request.\n"
         )
