@@ -275,7 +275,11 @@ def test_each_domain_event_is_handled_once_across_replicas(stack: RealStack) -> 
             u=user_ids,
         )
 
-    rows = wait_for(lambda: len(audited()) >= expected and audited(), "every event audited", 90)
+    def all_audited() -> list[Any] | None:
+        rows = audited()
+        return rows if len(rows) >= expected else None
+
+    rows = wait_for(all_audited, "every event audited", 90)
     assert len(rows) == expected and all(n == 1 for _e, n in rows), rows
     reminder_ids = [t["reminders"][0]["id"] for t in tasks]
     planned = wait_for(
