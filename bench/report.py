@@ -85,6 +85,47 @@ def render(r: dict[str, Any]) -> str:
             f"{cost['creates_per_s']:.0f} | ≥ 150 | {_verdict(cost['creates_per_s'] >= 150)} |"
         )
 
+    two = r.get("replicas")
+    if cost and two:
+        add("## One vs two replicas of every service\n")
+        add(
+            "The same measurement on a second stack running two instances of every service "
+            "(each with its own daprd, one Kafka / PostgreSQL / scheduler; `todo stack up "
+            "--replicas 2`). On two cores the point is that the cost per create stays flat and "
+            "nothing breaks: the replicas share the same two cores, so creates/s cannot grow "
+            "here. With more cores, task-service (the largest share) and the consumers scale "
+            "out until PostgreSQL or Kafka is the limit.\n"
+        )
+        add("| replicas | creates/s | CPU-ms per create (idle subtracted) | with idle |")
+        add("|---|---|---|---|")
+        for label, row in (("1", cost), ("2", two)):
+            add(
+                f"| {label} | {row['creates_per_s']:.0f} | {row['cpu_ms_per_create']:.1f} | "
+                f"{row['cpu_ms_per_create_with_idle']:.1f} |"
+            )
+        add("")
+    if cost:
+        add("## Capacity: what one core buys\n")
+        per_core = 1000 / cost["cpu_ms_per_create"] if cost["cpu_ms_per_create"] else 0
+        shares = cost["per_process_ms"]
+        app_ms = sum(v for k, v in shares.items() if not k.startswith(("daprd", "kafka", "post")))
+        side_ms = sum(v for k, v in shares.items() if k.startswith("daprd"))
+        infra_ms = sum(v for k, v in shares.items() if k.startswith(("kafka", "postgres", "sched")))
+        add(
+            f"From the table above: one create with its events costs "
+            f"{cost['cpu_ms_per_create']:.1f} CPU-ms over the whole system — Python services "
+            f"{app_ms:.1f}, Dapr sidecars {side_ms:.1f}, Kafka/PostgreSQL/scheduler "
+            f"{infra_ms:.1f} — so **one core sustains about {per_core:.0f} creates/s** "
+            "end to end. Sizing a cluster: a person using the assistant actively makes on "
+            "the order of one task change per minute at peak (chat turns, completions, "
+            f"reminders firing), i.e. 1/60 create/s; one core then serves about "
+            f"{per_core * 60:,.0f} concurrently active people, before the chat UI's agent work "
+            "(LLM calls are I/O, not CPU) and reads. Give task-service replicas in proportion "
+            "to its share, keep PostgreSQL and Kafka on their own nodes, and leave a core of "
+            "headroom per node for the sidecars and bursts (a minute of reminders due at "
+            "once).\n"
+        )
+
     create = r.get("create")
     if create:
         base, now = create["baseline"], create["current"]

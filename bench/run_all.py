@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from backend_services.stack.paths import DAPR_VERSION, REPO_ROOT, kafka_version
+from backend_services.stack.paths import APP_IDS, DAPR_VERSION, REPO_ROOT, kafka_version
 from bench import (
     cli_start,
     create_cost,
@@ -41,9 +41,10 @@ from tests.integration.harness import RealStack
 
 # the code before the throughput work (issue 10): bench.create_cost measures it beside ours
 BASELINE_REF = "711c008"
+TWO = {app_id: 2 for app_id in APP_IDS}
 STEPS = [
     *("cli", "create", "embedded", "cost", "memory", "invoke", "pubsub", "relay"),
-    *("recurring", "lateness", "jobs"),
+    *("recurring", "lateness", "jobs", "replicas"),
 ]
 
 
@@ -160,6 +161,12 @@ def main(argv: list[str] | None = None) -> int:
         step("recurring", lambda: reminders.recurring(stack, 50 if args.quick else 200))
         step("lateness", lambda: [reminders.lateness(stack, n) for n in counts])
         step("jobs", lambda: reminders.scheduling(stack, jobs))
+        if "replicas" in only:
+            # the same creates on a stack running two instances of every service
+            stack.stop(purge=True)
+            print("starting a stack with 2 replicas of every service ...", flush=True)
+            stack = RealStack.start(Path(tempfile.mkdtemp(prefix="todo-bench-2x-")), replicas=TWO)
+            step("replicas", lambda: stack_cost.run(stack, quick=args.quick))
     finally:
         results["total_seconds"] = time.monotonic() - started
         raw = REPO_ROOT / "bench" / "results" / ("quick.json" if args.quick else "latest.json")

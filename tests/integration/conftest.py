@@ -8,6 +8,7 @@ handy while writing tests, never used by ``make test``.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,9 @@ from tests.integration.harness import RealStack
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealStack]:
     keep = os.environ.get("TODO_IT_STACK_DIR")
-    root = Path(keep) if keep else tmp_path_factory.mktemp("real-stack")
+    # outside pytest's basetemp: another pytest run resets it to 0700, and PostgreSQL (user
+    # postgres) could then no longer reach its data directory
+    root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="todo-it-stack-"))
     running = RealStack.start(root)
     try:
         yield running
