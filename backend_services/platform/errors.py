@@ -7,16 +7,13 @@ error body can fail to render (a NaN or an unpaired surrogate echoed back from t
 from __future__ import annotations
 
 import logging
-from typing import Any
-
-from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
-from sqlalchemy.orm.exc import StaleDataError
+from typing import TYPE_CHECKING, Any
 
 from backend_services.platform.inputs import json_safe
+
+if TYPE_CHECKING:  # FastAPI is imported when an app is built, not by the CLI's service calls
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
 
 log = logging.getLogger("todo.errors")
 
@@ -68,6 +65,12 @@ class PayloadTooLarge(AppError):
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    from fastapi.encoders import jsonable_encoder
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from sqlalchemy.exc import DataError
+    from sqlalchemy.orm.exc import StaleDataError
+
     @app.exception_handler(AppError)
     async def _render(_request: Request, exc: AppError) -> JSONResponse:
         detail: Any = exc.detail
