@@ -51,6 +51,9 @@ class Subscribed:
     handler: Handler | None = None
     raw_handler: RawHandler | None = None
     dead_letter: bool = True
+    # bulk delivery (BULK_SUBSCRIBE) trades up to its wait for fewer requests under load;
+    # off where a lone event must be handled at once and volume is low
+    bulk: bool = True
 
 
 def mount_subscriptions(app: FastAPI, subs: list[Subscribed]) -> None:
@@ -62,7 +65,7 @@ def mount_subscriptions(app: FastAPI, subs: list[Subscribed]) -> None:
                 "topic": s.topic,
                 "route": s.route,
                 **({"deadLetterTopic": f"{s.topic}-dlq"} if s.dead_letter else {}),
-                **({"bulkSubscribe": BULK_SUBSCRIBE} if s.raw_handler is None else {}),
+                **({"bulkSubscribe": BULK_SUBSCRIBE} if s.bulk and s.raw_handler is None else {}),
                 "metadata": {"rawPayload": "false"},
             }
             for s in subs
