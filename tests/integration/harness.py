@@ -339,3 +339,30 @@ def task_created_event(
 
 def client(base_url: str, token: str | None = None, timeout: float = 15.0) -> httpx.Client:
     return httpx.Client(base_url=base_url, headers=bearer(token) if token else {}, timeout=timeout)
+
+
+def created_events_in_kafka(
+    bootstrap: str, created: dict[str, list[str]], timeout: float = 120.0
+) -> list[tuple[str, str, int, bytes | None]]:
+    """Read `task-events` until every task id in `created` (user id → task ids) has its
+    TaskCreated record; returns (user, task id, partition, key) in Kafka order per partition."""
+    expected = {task_id for ids in created.values() for task_id in ids}
+    seen: list[tuple[str, str, int, bytes | None]] = []
+    found: set[str] = set()
+    with kafka_consumer(bootstrap, ["task-events"]) as consumer:
+        deadline = time.monotonic() + timeout
+        while not expected <= found and time.monotonic() < deadline:
+            for msg in consumer.consume(num_messages=500, timeout=0.5):
+                if msg.error() is not None:
+                    continue
+                event: Any = json.loads(msg.value())
+                if event.get("type") != "todo.task.created.v1":
+                    continue
+                user_id = event["data"]["user_id"]
+                if user_id in created:
+                    task_id = event["data"]["task"]["id"]
+                    seen.append((user_id, task_id, msg.partition(), msg.key()))
+                    found.add(task_id)
+    missing = expected - found
+    assert not missing, f"{len(missing)} of {len(expected)} never reached Kafka"
+    return seen

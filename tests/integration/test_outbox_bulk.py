@@ -4,14 +4,11 @@ each user's order of creation."""
 
 from __future__ import annotations
 
-import json
 import threading
-import time
-from typing import Any
 
 import pytest
 
-from tests.integration.harness import RealStack, client, kafka_consumer
+from tests.integration.harness import RealStack, client, created_events_in_kafka
 
 pytestmark = pytest.mark.stack
 
@@ -40,25 +37,7 @@ def test_burst_of_creates_reaches_kafka_once_in_order_per_user(stack: RealStack)
         thread.join()
     assert not failures, failures[:5]
 
-    expected = {task_id for ids in created.values() for task_id in ids}
-    # (user, task id, partition) in Kafka order; within a partition Kafka's order is total
-    seen: list[tuple[str, str, int, bytes | None]] = []
-    found: set[str] = set()
-    with kafka_consumer(stack.kafka_bootstrap, ["task-events"]) as consumer:
-        deadline = time.monotonic() + 120
-        while not expected <= found and time.monotonic() < deadline:
-            for msg in consumer.consume(num_messages=500, timeout=0.5):
-                if msg.error() is not None:
-                    continue
-                event: Any = json.loads(msg.value())
-                if event.get("type") != "todo.task.created.v1":
-                    continue
-                user_id = event["data"]["user_id"]
-                if user_id in created:
-                    task_id = event["data"]["task"]["id"]
-                    seen.append((user_id, task_id, msg.partition(), msg.key()))
-                    found.add(task_id)
-    assert expected <= found, f"{len(expected - found)} of {len(expected)} never reached Kafka"
+    seen = created_events_in_kafka(stack.kafka_bootstrap, created)
 
     for user_id, ids in created.items():
         mine = [(task_id, part, key) for uid, task_id, part, key in seen if uid == user_id]
