@@ -23,7 +23,6 @@ import os
 import resource
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from backend_services.stack.paths import REPO_ROOT
+from backend_services.stack.ports import free_port
 
 TODO = REPO_ROOT / ".venv" / "bin" / "todo"
 USER = "bench"
@@ -67,19 +67,13 @@ def _command(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     return time.perf_counter() - started, _children_cpu() - cpu
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _proc_cpu(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def _up(env: dict[str, str]) -> tuple[float, float]:
-    port = _free_port()
+    port = free_port()
     started = time.perf_counter()
     proc = subprocess.Popen(
         [str(TODO), "up", "--port", str(port)],

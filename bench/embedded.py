@@ -22,18 +22,12 @@ from typing import Any
 
 import httpx
 
+from backend_services.stack.ports import free_port
+from bench.proc import cpu_seconds, wait_idle
 from bench.stats import fmt, summary_ms
 
 REPO = Path(__file__).resolve().parents[1]
 TODO = REPO / ".venv" / "bin" / "todo"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _rss_mb(pid: int) -> float:
@@ -194,42 +188,24 @@ async def agent_turns(turns: int) -> dict[str, float]:
     }
 
 
-def wait_idle(pid: int, timeout: float = 300.0) -> float:
-    """Block until `pid` uses under 5% of a core over a second (its event backlog handled);
-    returns its CPU seconds then."""
-    from bench.outbox_relay import cpu_seconds
-
-    deadline = time.monotonic() + timeout
-    last = cpu_seconds([pid])
-    while time.monotonic() < deadline:
-        time.sleep(1.0)
-        now = cpu_seconds([pid])
-        if now - last < 0.05:
-            return now
-        last = now
-    raise RuntimeError("the server did not go idle after the load")
-
-
 def run(seconds: float = 15.0, turns: int = 200) -> dict[str, Any]:
-    from bench.outbox_relay import cpu_seconds
-
     data = Path(tempfile.mkdtemp())
     env = {**os.environ, "TODO_DATA_DIR": str(data), "TODO_REST_WRITES_PER_MINUTE": "100000000"}
     env.pop("OPENAI_API_KEY", None)
     env.pop("OPENAI_BASE_URL", None)
-    port = _free_port()
+    port = free_port()
     proc, cold = start_server(data, port, env)
     proc.terminate()
     proc.wait()
     proc, warm = start_server(data, port, env)
     try:
         bearer = token(env, "bench")
-        cpu0 = wait_idle(proc.pid)
+        cpu0 = wait_idle([proc.pid])
         rss_start = _rss_mb(proc.pid)
         load = load_post_tasks(port, bearer, seconds, 32)
         rss_load = _rss_mb(proc.pid)
         cpu_load = cpu_seconds([proc.pid]) - cpu0
-        cpu_settled = wait_idle(proc.pid) - cpu0
+        cpu_settled = wait_idle([proc.pid]) - cpu0
     finally:
         proc.terminate()
         proc.wait()

@@ -23,7 +23,6 @@ import os
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -34,38 +33,12 @@ from backend_services.contracts import CloudEvent
 from backend_services.platform.db import session_scope
 from backend_services.platform.outbox import OutboxEvent, OutboxRelay
 from backend_services.platform.runtime import Runtime
+from bench.proc import cpu_seconds
 
 MODES: dict[str, dict[str, Any]] = {
     "one at a time": {"bulk": False, "batch_size": 200},
     "bulk": {"bulk": True},
 }
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pids: Iterable[int]) -> float:
-    """utime + stime of these processes and all their descendants (from /proc)."""
-    children: dict[int, list[int]] = {}
-    stats: dict[int, list[str]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = raw[raw.rindex(")") + 2 :].split()  # after "pid (comm) "
-        pid = int(entry.name)
-        stats[pid] = fields
-        children.setdefault(int(fields[1]), []).append(pid)
-    total, queue, seen = 0, list(pids), set()
-    while queue:
-        pid = queue.pop()
-        if pid in seen or pid not in stats:
-            continue
-        seen.add(pid)
-        total += int(stats[pid][11]) + int(stats[pid][12])  # utime, stime (fields 14, 15)
-        queue.extend(children.get(pid, []))
-    return total / TICK
 
 
 def stage(engine: Engine, source: str, topic: str, n: int, keys: int = 50) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from bench.outbox_relay import cpu_seconds
+from bench.proc import cpu_seconds, wait_idle
 from tests.integration.harness import RealStack, bearer, wait_for
 
 CLIENTS = 16
@@ -101,17 +101,6 @@ def run(stack: RealStack, *, quick: bool, log: Any = print) -> dict[str, Any]:
         "per_process_ms": dict(sorted(per_process.items(), key=lambda kv: -kv[1])),
         "load_generator_ms": load_cpu * 1000 / n,
     }
-
-
-def wait_idle(pids: list[int], idle_cores: float, timeout: float = 120.0) -> None:
-    """Until the stack is back to its idle CPU rate (+5% of a core) over a second."""
-    last, deadline = cpu_seconds(pids), time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        time.sleep(1.0)
-        now = cpu_seconds(pids)
-        if now - last < idle_cores + 0.05:
-            return
-        last = now
 
 
 def table(r: dict[str, Any]) -> list[str]:

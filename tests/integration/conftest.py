@@ -7,31 +7,17 @@ handy while writing tests, never used by ``make test``.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.integration.harness import RealStack
+from tests.integration.harness import RealStack, session_stack
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealStack]:
-    keep = os.environ.get("TODO_IT_STACK_DIR")
-    # outside pytest's basetemp: another pytest run resets it to 0700, and PostgreSQL (user
-    # postgres) could then no longer reach its data directory
-    root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="todo-it-stack-"))
-    running = RealStack.start(root)
-    try:
+def stack() -> Iterator[RealStack]:
+    with session_stack("TODO_IT_STACK_DIR", "todo-it-stack-") as running:
         yield running
-    finally:
-        if keep:
-            if running._engine is not None:
-                running._engine.dispose()
-        else:
-            running.stop(purge=True)
 
 
 @pytest.fixture

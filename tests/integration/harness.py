@@ -11,6 +11,7 @@ import io
 import json
 import os
 import signal
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -209,6 +210,27 @@ class RealStack:
 
 
 # -- HTTP ----------------------------------------------------------------------------
+
+
+@contextmanager
+def session_stack(
+    keep_env: str, prefix: str, replicas: Mapping[str, int] | None = None
+) -> Iterator[RealStack]:
+    """A stack for a test session: started in a fresh directory and purged at the end, or
+    kept running in `$keep_env` when that is set (handy while writing tests). The directory
+    is not under pytest's basetemp: a pytest started meanwhile resets that to 0700, and
+    PostgreSQL (user postgres) could then no longer reach its data."""
+    keep = os.environ.get(keep_env)
+    root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix=prefix))
+    running = RealStack.start(root, replicas=replicas)
+    try:
+        yield running
+    finally:
+        if keep:
+            if running._engine is not None:
+                running._engine.dispose()
+        else:
+            running.stop(purge=True)
 
 
 def bearer(token: str) -> dict[str, str]:

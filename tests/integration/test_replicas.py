@@ -20,11 +20,9 @@ import json
 import os
 import re
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -37,6 +35,7 @@ from tests.integration.harness import (
     collect_from_kafka,
     created_events_in_kafka,
     iso,
+    session_stack,
     wait_for,
 )
 
@@ -48,19 +47,9 @@ LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[RealStack]:
-    keep = os.environ.get("TODO_IT_REPLICA_STACK_DIR")
-    # not under pytest's basetemp: a pytest started meanwhile (another suite on the same
-    # machine) sets pytest-of-<user> back to 0700, and PostgreSQL runs as `postgres`
-    root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="todo-replica-stack-"))
-    running = RealStack.start(root, replicas=dict.fromkeys(APP_IDS, REPLICAS))
-    try:
+    replicas = dict.fromkeys(APP_IDS, REPLICAS)
+    with session_stack("TODO_IT_REPLICA_STACK_DIR", "todo-replica-stack-", replicas) as running:
         yield running
-    finally:
-        if keep:
-            if running._engine is not None:
-                running._engine.dispose()
-        else:
-            running.stop(purge=True)
 
 
 # -- observing the replicas -------------------------------------------------------------
