@@ -39,11 +39,11 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
     )
 
     def recorder(topic: str) -> Any:
-        def on_event(event: CloudEvent, payload: EventPayload) -> None:
+        def on_events(events: list[tuple[CloudEvent, EventPayload]]) -> None:
             with session_scope(ctx.engine) as session:
-                service.record(session, event, topic, payload.user_id)
+                service.record_many(session, topic, [(e, p.user_id) for e, p in events])
 
-        return on_event
+        return on_events
 
     def dead_letter_keeper(topic: str) -> Any:
         def on_dead_letter(body: dict[str, Any]) -> None:
@@ -54,10 +54,17 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         return on_dead_letter
 
     subs = [
-        Subscribed(PUBSUB, Topic.TASK_EVENTS.value, "/events/task", recorder("task-events")),
-        Subscribed(PUBSUB, Topic.REMINDERS.value, "/events/reminder", recorder("reminders")),
         Subscribed(
-            BROADCAST_PUBSUB, Topic.TASK_UPDATES.value, "/events/update", recorder("task-updates")
+            PUBSUB, Topic.TASK_EVENTS.value, "/events/task", batch_handler=recorder("task-events")
+        ),
+        Subscribed(
+            PUBSUB, Topic.REMINDERS.value, "/events/reminder", batch_handler=recorder("reminders")
+        ),
+        Subscribed(
+            BROADCAST_PUBSUB,
+            Topic.TASK_UPDATES.value,
+            "/events/update",
+            batch_handler=recorder("task-updates"),
         ),
     ]
     for topic in Topic:

@@ -7,6 +7,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from backend_services.audit.models import AuditPublic, AuditRecord, DeadLetter, DeadLetterPublic
@@ -23,21 +25,32 @@ def digest(data: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def record(session: Session, event: CloudEvent, topic: str, user_id: str | None) -> bool:
-    if session.exec(select(AuditRecord.seq).where(AuditRecord.event_id == event.id)).first():
-        return False
-    session.add(
-        AuditRecord(
-            event_id=event.id,
-            topic=topic,
-            type=event.type,
-            user_id=user_id,
-            time=event.time or utcnow(),
-            source=event.source,
-            digest=digest(event.data),
-        )
+def record_many(session: Session, topic: str, events: list[tuple[CloudEvent, str | None]]) -> int:
+    """Each event (with its user) recorded once: one multi-row INSERT … ON CONFLICT DO
+    NOTHING per delivery, so a redelivered or repeated event id is skipped, not an error."""
+    if not events:
+        return 0
+    now = utcnow()
+    rows = {
+        event.id: {
+            "event_id": event.id,
+            "topic": topic,
+            "type": event.type,
+            "user_id": user_id,
+            "time": event.time or now,
+            "source": event.source,
+            "digest": digest(event.data),
+            "recorded_at": now,
+        }
+        for event, user_id in events
+    }
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(AuditRecord)
+        .values(list(rows.values()))
+        .on_conflict_do_nothing(index_elements=["event_id"])
     )
-    return True
+    return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
 
 def query(

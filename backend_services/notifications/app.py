@@ -18,10 +18,13 @@ from backend_services.notifications import service
 from backend_services.notifications.models import NotificationPublic
 from backend_services.platform.app_support import PrincipalDep, SessionDep, build_service_app
 from backend_services.platform.db import session_scope
-from backend_services.platform.idempotency import claim
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
-from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
+from backend_services.platform.subscriptions import (
+    PermanentFailure,
+    Subscribed,
+    mount_subscriptions,
+)
 
 
 def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
@@ -33,16 +36,21 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         description="Each user's reminder inbox.",
     )
 
-    def on_reminder(event: CloudEvent, payload: EventPayload) -> None:
-        assert isinstance(payload, ReminderTriggered)
+    def on_reminders(events: list[tuple[CloudEvent, EventPayload]]) -> None:
+        fired = []
+        for event, payload in events:
+            if not isinstance(payload, ReminderTriggered):
+                raise PermanentFailure(f"{event.type} is not a ReminderTriggered")
+            fired.append((event.id, payload))
         with session_scope(ctx.engine) as session:
-            if claim(session, ctx.app_id, event.id):
-                service.record_reminder(session, event.id, payload)
+            service.record_reminders(session, ctx.app_id, fired)
 
     mount_subscriptions(
         app,
         [
-            Subscribed(PUBSUB, Topic.REMINDERS.value, "/events/reminder", on_reminder),
+            Subscribed(
+                PUBSUB, Topic.REMINDERS.value, "/events/reminder", batch_handler=on_reminders
+            ),
         ],
     )
 

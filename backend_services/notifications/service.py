@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from backend_services.contracts import AppId, NotificationCreated, ReminderTriggered
 from backend_services.notifications.models import Notification, NotificationPublic
 from backend_services.platform.errors import NotFound
+from backend_services.platform.idempotency import claim_many
 from backend_services.platform.outbox import add_event
 from backend_services.platform.timeutil import utcnow
 from backend_services.users.models import User
@@ -17,38 +18,53 @@ from backend_services.users.models import User
 SOURCE = AppId.NOTIFICATIONS.value
 
 
-def record_reminder(session: Session, event_id: str, payload: ReminderTriggered) -> None:
-    if (
-        session.exec(select(Notification).where(Notification.source_event_id == event_id)).first()
-        is not None
-    ):
-        return
-    user = session.get(User, payload.user_id)
-    zone = ZoneInfo(user.timezone if user else "UTC")
+def record_reminders(
+    session: Session, consumer: str, fired: list[tuple[str, ReminderTriggered]]
+) -> int:
+    """One notification (and its NotificationCreated) per ReminderTriggered event id seen
+    for the first time; a bulk delivery is one transaction and a handful of statements."""
+    fresh = claim_many(session, consumer, list(dict.fromkeys(event_id for event_id, _ in fired)))
+    todo = [(event_id, payload) for event_id, payload in fired if event_id in fresh]
+    if not todo:
+        return 0
+    user_ids = {payload.user_id for _, payload in todo}
+    zones = dict(
+        session.exec(select(User.id, User.timezone).where(col(User.id).in_(user_ids))).all()
+    )
+    recorded = 0
+    for event_id, payload in todo:
+        if event_id not in fresh:  # the same event twice in one delivery: one notification
+            continue
+        fresh.discard(event_id)
+        recorded += 1
+        note = Notification(
+            user_id=payload.user_id,
+            source_event_id=event_id,
+            reminder_id=payload.reminder_id,
+            task_id=payload.task_id,
+            title=payload.title,
+            body=_body(payload, ZoneInfo(zones.get(payload.user_id) or "UTC")),
+        )
+        session.add(note)
+        add_event(
+            session,
+            NotificationCreated(
+                user_id=note.user_id,
+                notification_id=note.id,
+                task_id=note.task_id,
+                title=note.title,
+                body=note.body,
+            ),
+            source=SOURCE,
+        )
+    return recorded
+
+
+def _body(payload: ReminderTriggered, zone: ZoneInfo) -> str:
     body = f"Reminder: {payload.title}"
     if payload.due_at is not None:
         body += f" (due {payload.due_at.astimezone(zone):%a %d %b %H:%M})"
-    note = Notification(
-        user_id=payload.user_id,
-        source_event_id=event_id,
-        reminder_id=payload.reminder_id,
-        task_id=payload.task_id,
-        title=payload.title,
-        body=body,
-    )
-    session.add(note)
-    session.flush()
-    add_event(
-        session,
-        NotificationCreated(
-            user_id=note.user_id,
-            notification_id=note.id,
-            task_id=note.task_id,
-            title=note.title,
-            body=note.body,
-        ),
-        source=SOURCE,
-    )
+    return body
 
 
 def list_for_user(

@@ -124,9 +124,7 @@ def get_session(request: Request):  # type: ignore[no-untyped-def]
 auth_log = logging.getLogger("todo.auth")
 
 
-def get_principal(
-    request: Request, session: Annotated[Session, Depends(get_session)]
-) -> Principal:
+def get_principal(request: Request, session: Annotated[Session, Depends(get_session)]) -> Principal:
     """Who is calling: a signed token (user, admin or service) or a personal access token.
 
     Users are looked up on every request, so a disabled user is refused at once whatever

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
 
 from backend_services.platform.timeutil import UTCDateTime, utcnow
 
@@ -34,3 +34,18 @@ def claim(session: Session, consumer: str, event_id: str) -> bool:
     )
     result = session.execute(stmt)
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def claim_many(session: Session, consumer: str, event_ids: list[str]) -> set[str]:
+    """`claim` for a batch, in one statement: the ids seen for the first time."""
+    if not event_ids:
+        return set()
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    now = utcnow()
+    stmt = (
+        insert(ProcessedEvent)
+        .values([{"consumer": consumer, "event_id": i, "processed_at": now} for i in event_ids])
+        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+        .returning(col(ProcessedEvent.event_id))
+    )
+    return set(session.execute(stmt).scalars())

@@ -29,6 +29,9 @@ from backend_services.platform.inputs import json_safe
 log = logging.getLogger("todo.subscriptions")
 
 Handler = Callable[[CloudEvent, EventPayload], Any]
+# A bulk delivery's well-formed events in one call (one thread hop, one transaction); if it
+# raises, each event is handled again on its own, so one bad event cannot fail the rest.
+BatchHandler = Callable[[list[tuple[CloudEvent, EventPayload]]], Any]
 RawHandler = Callable[[dict[str, Any]], Any]
 
 
@@ -54,6 +57,8 @@ class Subscribed:
     # bulk delivery (BULK_SUBSCRIBE) trades up to its wait for fewer requests under load;
     # off where a lone event must be handled at once and volume is low
     bulk: bool = True
+    # handles a whole bulk delivery at once; also serves single events when `handler` is unset
+    batch_handler: BatchHandler | None = None
 
 
 def mount_subscriptions(app: FastAPI, subs: list[Subscribed]) -> None:
@@ -90,34 +95,78 @@ def _endpoint(sub: Subscribed) -> Callable[[Request], Any]:
                 log.warning("dropping malformed event on %s: %s", sub.topic, _one_line(exc))
                 return {"status": "DROP"}
         if isinstance(body, dict) and isinstance(body.get("entries"), list):
-            statuses = []
+            entries = []
             for entry in body["entries"]:
                 entry = entry if isinstance(entry, dict) else {}
                 event = entry.get("event")
-                status = await _handle(sub, event if strict else _strict(event))
-                statuses.append({"entryId": str(entry.get("entryId", "")), "status": status})
-            return {"statuses": statuses}
+                entries.append((str(entry.get("entryId", "")), event if strict else _strict(event)))
+            if sub.batch_handler is not None:
+                statuses = await _handle_batch(sub, sub.batch_handler, entries)
+            else:
+                statuses = [await _handle(sub, event) for _, event in entries]
+            return {
+                "statuses": [
+                    {"entryId": entry_id, "status": status}
+                    for (entry_id, _), status in zip(entries, statuses, strict=True)
+                ]
+            }
         return {"status": await _handle(sub, body if strict else None)}
 
     return receive
 
 
-async def _handle(sub: Subscribed, data: Any) -> str:
-    """One event: SUCCESS, RETRY or DROP."""
-    assert sub.handler is not None
+def _parse(sub: Subscribed, data: Any) -> tuple[CloudEvent, EventPayload] | None:
+    """The event and its typed payload, or None (logged) when it is malformed."""
     try:
         if isinstance(data, str | bytes):
             data = json.loads(data)
         event = CloudEvent.model_validate(data)
-        payload = event.payload()
+        return event, event.payload()
     except (ValidationError, KeyError, ValueError) as exc:
         log.warning("dropping malformed event on %s: %s", sub.topic, _one_line(exc))
+        return None
+
+
+async def _handle_batch(
+    sub: Subscribed, batch: BatchHandler, entries: list[tuple[str, Any]]
+) -> list[str]:
+    """Statuses for a bulk delivery: the well-formed events go to `batch` together; if that
+    fails, each is handled on its own (its own status: a retry, a drop, or success)."""
+    parsed = [_parse(sub, data) for _, data in entries]
+    good = [item for item in parsed if item is not None]
+    if good:
+        try:
+            await run_in_threadpool(batch, good)
+        except Exception as exc:
+            log.info(
+                "batch of %d on %s failed (%s); handling them one by one",
+                len(good),
+                sub.topic,
+                _one_line(exc),
+            )
+            return ["DROP" if item is None else await _dispatch(sub, *item) for item in parsed]
+    return ["DROP" if item is None else "SUCCESS" for item in parsed]
+
+
+async def _handle(sub: Subscribed, data: Any) -> str:
+    """One event: SUCCESS, RETRY or DROP."""
+    parsed = _parse(sub, data)
+    if parsed is None:
         return "DROP"
+    return await _dispatch(sub, *parsed)
+
+
+async def _dispatch(sub: Subscribed, event: CloudEvent, payload: EventPayload) -> str:
+    handler = sub.handler
+    batch = sub.batch_handler
     try:
-        if inspect.iscoroutinefunction(sub.handler):
-            await sub.handler(event, payload)
+        if handler is None:
+            assert batch is not None
+            await run_in_threadpool(batch, [(event, payload)])
+        elif inspect.iscoroutinefunction(handler):
+            await handler(event, payload)
         else:
-            await run_in_threadpool(sub.handler, event, payload)
+            await run_in_threadpool(handler, event, payload)
     except IntegrityError:
         log.info("event %s already processed on %s", event.id, sub.topic)
     except PermanentFailure as exc:
