@@ -150,8 +150,11 @@ class OutboxRelay:
             except Exception as exc:
                 log.warning("outbox relay for %s paused: %s", self.source, exc)
                 sent, backoff = 0, min(backoff * 2, 10.0)
-            if sent:
-                continue
+            if sent >= self.batch_size:
+                continue  # a full round: more rows are likely waiting
+            # a shorter round read everything committed before it; rows committed since
+            # have set `_wake` (after_commit), so the wait below returns at once for them
+            # and an empty round (lock, select, rollback: three round trips) is saved
             # another replica holds the source: it drains what we staged; look again soon
             # in case it had already read past our rows when we committed them
             await wait_for_wake(

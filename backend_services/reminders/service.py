@@ -62,26 +62,34 @@ def plan_for_task(session: Session, task: TaskSnapshot, *, deleted: bool) -> Job
 def fire(session: Session, reminder_id: str, now: datetime) -> ReminderTriggered | None:
     """Mark the reminder fired and stage its event, unless it already fired, is no longer
     live, or is not yet due (a job for an older time)."""
-    row = session.get(ScheduledReminder, reminder_id)
-    if row is None or not row.active or row.fired_at is not None:
-        return None
-    if row.remind_at > now + EARLY_TOLERANCE:
-        return None
+    # one statement decides and marks (two replicas or a redelivered job race here: the
+    # `fired_at IS NULL` condition lets exactly one win), and returns what the event needs
     won = session.execute(
         update(ScheduledReminder)
         .where(col(ScheduledReminder.reminder_id) == reminder_id)
+        .where(col(ScheduledReminder.active).is_(True))
         .where(col(ScheduledReminder.fired_at).is_(None))
+        .where(col(ScheduledReminder.remind_at) <= now + EARLY_TOLERANCE)
         .values(fired_at=now)
-    )
-    if won.rowcount != 1:  # type: ignore[attr-defined]
+        .returning(
+            col(ScheduledReminder.user_id),
+            col(ScheduledReminder.task_id),
+            col(ScheduledReminder.title),
+            col(ScheduledReminder.due_at),
+            col(ScheduledReminder.remind_at),
+        )
+        .execution_options(synchronize_session=False)
+    ).first()
+    if won is None:
         return None
+    user_id, task_id, title, due_at, remind_at = won
     event = ReminderTriggered(
-        user_id=row.user_id,
-        reminder_id=row.reminder_id,
-        task_id=row.task_id,
-        title=row.title,
-        due_at=row.due_at,
-        remind_at=row.remind_at,
+        user_id=user_id,
+        reminder_id=reminder_id,
+        task_id=task_id,
+        title=title,
+        due_at=due_at,
+        remind_at=remind_at,
         fired_at=now,
     )
     add_event(session, event, source=SOURCE)
