@@ -17,7 +17,11 @@ from backend_services.platform.app_support import build_service_app
 from backend_services.platform.db import session_scope
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
-from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
+from backend_services.platform.subscriptions import (
+    PermanentFailure,
+    Subscribed,
+    mount_subscriptions,
+)
 from backend_services.tasks import routes, service
 from backend_services.users import routes as user_routes
 from backend_services.users import token_routes
@@ -38,15 +42,24 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
     app.include_router(token_routes.router)
     app.include_router(admin_routes.router)
 
-    def on_reminder_fired(_event: CloudEvent, payload: EventPayload) -> None:
-        assert isinstance(payload, ReminderTriggered)
+    def on_reminders_fired(events: list[tuple[CloudEvent, EventPayload]]) -> None:
+        fired = []
+        for event, payload in events:
+            if not isinstance(payload, ReminderTriggered):
+                raise PermanentFailure(f"{event.type} is not a ReminderTriggered")
+            fired.append((payload.reminder_id, payload.fired_at))
         with session_scope(ctx.engine) as session:
-            service.mark_reminder_fired(session, payload.reminder_id, payload.fired_at)
+            service.mark_reminders_fired(session, fired)
 
     mount_subscriptions(
         app,
         [
-            Subscribed(PUBSUB, Topic.REMINDERS.value, "/events/reminder-fired", on_reminder_fired),
+            Subscribed(
+                PUBSUB,
+                Topic.REMINDERS.value,
+                "/events/reminder-fired",
+                batch_handler=on_reminders_fired,
+            ),
         ],
     )
     ctx.relay_outbox(service.SOURCE)

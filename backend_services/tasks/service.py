@@ -10,7 +10,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, case, cast, func, or_
+from sqlalchemy import String, bindparam, case, cast, func, or_, update
 from sqlalchemy import delete as sa_delete
 from sqlmodel import Session, col, select
 
@@ -251,12 +251,17 @@ def remove_reminder(session: Session, user_id: str, task_id: str, reminder_id: s
     return task
 
 
-def mark_reminder_fired(session: Session, reminder_id: str, fired_at: datetime) -> None:
-    """Record a firing reported by the reminder service (no event: it is a consequence)."""
-    reminder = session.get(Reminder, reminder_id)
-    if reminder is not None and reminder.fired_at is None:
-        reminder.fired_at = fired_at
-        session.add(reminder)
+def mark_reminders_fired(session: Session, fired: list[tuple[str, datetime]]) -> None:
+    """Record firings reported by the reminder service (no event: they are a consequence),
+    a delivery's worth in one executemany; the first firing recorded stays."""
+    if fired:
+        table = Reminder.__table__  # type: ignore[attr-defined]
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("rid"), table.c.fired_at.is_(None))
+            .values(fired_at=bindparam("when_fired")),
+            [{"rid": rid, "when_fired": at} for rid, at in fired],
+        )
     session.commit()
 
 

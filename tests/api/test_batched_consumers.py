@@ -99,3 +99,34 @@ async def test_audit_records_each_event_of_a_bulk_once(env: EmbeddedEnv) -> None
             )
         ).all()
     assert sorted(ids) == sorted(e.id for e in events)
+
+
+async def test_task_service_records_firings_of_a_bulk_first_one_kept(env: EmbeddedEnv) -> None:
+    alice = env.user("alice")
+    later = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    made = await env.client.post(
+        "/tasks", json={"title": "call", "reminders": [{"at": later}]}, headers=alice
+    )
+    reminder_id = made.json()["reminders"][0]["id"]
+    first = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+    def firing(at: datetime, rid: str) -> CloudEvent:
+        payload = ReminderTriggered(
+            user_id="alice",
+            reminder_id=rid,
+            task_id=made.json()["id"],
+            title="call",
+            remind_at=at,
+            fired_at=at,
+        )
+        return CloudEvent.wrap(payload, source="reminder-service")
+
+    batch = [
+        firing(first, reminder_id),
+        firing(first, "no-such-reminder"),
+        firing(first + timedelta(minutes=5), reminder_id),
+    ]
+    statuses = await deliver(env, "task-service", "/events/reminder-fired", batch)
+    assert statuses == ["SUCCESS"] * 3
+    task = (await env.client.get(f"/tasks/{made.json()['id']}", headers=alice)).json()
+    assert datetime.fromisoformat(task["reminders"][0]["fired_at"]) == first
