@@ -76,7 +76,8 @@ class LLMLoop:
             messages.append(
                 {
                     "role": "assistant",
-                    "content": text or None,
+                    # "" rather than null: OpenAI takes either, llama.cpp's server refuses null
+                    "content": text,
                     "tool_calls": [
                         {
                             "id": c.id,

@@ -150,3 +150,17 @@ async def test_model_cannot_confirm_its_own_delete_in_one_turn(
     )
     await run_turn(env, agent, "alice", "what's on my list?")
     assert [t["title"] for t in await tasks_of(env, "alice")] == ["precious"]
+
+
+async def test_tool_call_messages_carry_text_content_for_llama_cpp(
+    env: EmbeddedEnv, agent: Agent, fake_llm: FakeOpenAI
+) -> None:
+    """llama.cpp's OpenAI-compatible server answers 500 to `content: null`; the fake refuses
+    it the same way, and the second round (after the tool ran) must go through."""
+    assert fake_llm.refuse_null_content
+    env.user("alice")
+    fake_llm.add(call("add_task", title="water plants"), say("Added."))
+    turn = await run_turn(env, agent, "alice", "add water plants")
+    assert turn.reply == "Added."
+    assistant = [m for m in fake_llm.requests[1]["messages"] if m.get("tool_calls")]
+    assert assistant and all(isinstance(m["content"], str) for m in assistant)

@@ -72,6 +72,9 @@ class FakeOpenAI:
     requests: list[dict[str, Any]] = field(default_factory=list)
     fallback: Reply = field(default_factory=lambda: say("(script exhausted)"))
     url: str = ""
+    # llama.cpp's server answers HTTP 500 to a message whose `content` is null (OpenAI accepts
+    # it on assistant tool-call messages); on by default so every test holds for both
+    refuse_null_content: bool = True
 
     def add(self, *replies: Reply) -> None:
         self.script.extend(replies)
@@ -94,6 +97,14 @@ class FakeOpenAI:
         async def completions(request: Request) -> Response:
             body = await request.json()
             self.requests.append(body)
+            if self.refuse_null_content and any(
+                isinstance(m, dict) and m.get("content", "") is None
+                for m in body.get("messages", [])
+            ):  # what llama.cpp answers (its message, its status)
+                return JSONResponse(
+                    {"error": {"code": 500, "message": "Expected 'content' to be a string"}},
+                    status_code=500,
+                )
             reply = self.next_reply()
             if reply.delay:
                 await asyncio.sleep(reply.delay)
