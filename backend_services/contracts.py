@@ -61,6 +61,9 @@ class TaskSnapshot(BaseModel):
     due_at: datetime | None = None
     recurrence: str | None = None
     series_id: str | None = None
+    # added in place (optional, with defaults): consumers of older events read the defaults
+    repeat_from_completion: bool = False
+    list_name: str = "Inbox"
     reminders: list[ReminderSnapshot] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime

@@ -37,6 +37,7 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         "Authenticate with `Authorization: Bearer <token>` (`todo token --user U`).",
     )
     app.include_router(routes.router)
+    app.include_router(routes.lists)
     app.include_router(routes.internal)
     app.include_router(user_routes.router)
     app.include_router(token_routes.router)

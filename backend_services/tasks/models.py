@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from backend_services.platform.timeutil import UTCDateTime, utcnow
@@ -16,7 +16,10 @@ def new_id() -> str:
 
 class Task(SQLModel, table=True):
     __tablename__ = "tasks"
-    __table_args__ = (UniqueConstraint("series_id", "due_at", name="uq_tasks_series_due"),)
+    __table_args__ = (
+        UniqueConstraint("series_id", "due_at", name="uq_tasks_series_due"),
+        Index("ix_tasks_user_list", "user_id", "list_name"),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     user_id: str = Field(index=True, max_length=64)
@@ -28,6 +31,9 @@ class Task(SQLModel, table=True):
     due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, index=True))
     timezone: str = Field(default="UTC", max_length=64)
     recurrence: str | None = Field(default=None, max_length=500)
+    # "every 3 days after I finish": the next occurrence counts from the completion
+    repeat_from_completion: bool = Field(default=False)
+    list_name: str = Field(default="Inbox", max_length=100)
     series_id: str | None = Field(default=None, max_length=36, index=True)
     series_start: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     created_at: datetime = Field(

@@ -14,6 +14,7 @@ from backend_services.platform.ratelimit import rest_write_limit
 from backend_services.tasks import service
 from backend_services.tasks.recurrence import RecurrenceError
 from backend_services.tasks.schemas import (
+    ListSummary,
     ReminderIn,
     TaskCreate,
     TaskPage,
@@ -24,6 +25,7 @@ from backend_services.tasks.schemas import (
 from backend_services.users.service import get_active_user
 
 router = APIRouter(prefix="/tasks", tags=["tasks"], dependencies=[Depends(rest_write_limit)])
+lists = APIRouter(prefix="/lists", tags=["lists"])
 internal = APIRouter(prefix="/internal", tags=["internal"], include_in_schema=False)
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such task for this user"}}
@@ -90,6 +92,11 @@ def remove_reminder(
     task_id: str, reminder_id: str, user_id: UserId, session: SessionDep
 ) -> TaskPublic:
     return service.to_public(service.remove_reminder(session, user_id, task_id, reminder_id))
+
+
+@lists.get("", response_model=list[ListSummary], summary="Your lists with their task counts")
+def list_lists(user_id: UserId, session: SessionDep) -> list[ListSummary]:
+    return service.list_summaries(session, user_id)
 
 
 RecurringWorker = Annotated[Principal, Depends(require_service(AppId.RECURRING.value))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal, Self
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from backend_services.platform.inputs import (
     BoundedDatetime,
@@ -21,6 +21,19 @@ SortKey = Literal["due", "-due", "priority", "-priority", "created", "-created",
 
 MAX_TAGS = 20
 MAX_REMINDERS = 10
+DEFAULT_LIST = "Inbox"
+MAX_LIST_NAME = 100
+
+
+def normalise_list_name(value: str) -> str:
+    """A list's name as stored: single spaces, no leading '#' or '@'; the case is kept
+    (lists are matched case-insensitively)."""
+    name = " ".join(value.split()).lstrip("#@").strip()
+    if not name:
+        raise ValueError("list name must not be blank")
+    if len(name) > MAX_LIST_NAME:
+        raise ValueError(f"list name: at most {MAX_LIST_NAME} characters")
+    return name
 
 
 def normalise_tags(tags: list[str]) -> list[str]:
@@ -79,6 +92,18 @@ class TaskFields(BaseModel):
     def _rrule(cls, value: str | None) -> str | None:
         return None if value in (None, "") else validate_rrule(value or "")
 
+    @field_validator("list_name", check_fields=False)
+    @classmethod
+    def _list_name(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_list_name(value)
+
+
+REPEAT_FROM_COMPLETION = (
+    "count the next occurrence from when the task is completed (\"every 3 days after I finish\") "
+    "instead of from its due time"
+)
+LIST_NAME = "the list (project) the task belongs to; Inbox when not given"
+
 
 class TaskCreate(TaskFields):
     title: FoldedText = Field(min_length=1, max_length=500)
@@ -89,12 +114,15 @@ class TaskCreate(TaskFields):
     recurrence: SafeText | None = Field(
         default=None, max_length=500, description="RFC 5545 RRULE; the first occurrence is due_at"
     )
+    repeat_from_completion: bool = Field(default=False, description=REPEAT_FROM_COMPLETION)
+    list_name: SafeText = Field(default=DEFAULT_LIST, description=LIST_NAME)
     reminders: list[ReminderIn] = Field(default_factory=list, max_length=MAX_REMINDERS)
 
     @model_validator(mode="after")
     def _needs_due(self) -> Self:
         if self.recurrence and self.due_at is None:
             raise ValueError("recurrence needs due_at (its first occurrence)")
+        check_repeat_from_completion(self.recurrence, self.repeat_from_completion)
         if any(r.before_minutes is not None for r in self.reminders) and self.due_at is None:
             raise ValueError("a reminder relative to the due time needs due_at")
         return self
@@ -107,6 +135,8 @@ class TaskUpdate(TaskFields):
     tags: list[SafeText] | None = Field(default=None, max_length=MAX_TAGS)
     due_at: BoundedDatetime | None = None
     recurrence: SafeText | None = Field(default=None, max_length=500)
+    repeat_from_completion: bool | None = Field(default=None, description=REPEAT_FROM_COMPLETION)
+    list_name: SafeText | None = Field(default=None, description=LIST_NAME)
 
 
 class TaskPublic(BaseModel):
@@ -120,6 +150,8 @@ class TaskPublic(BaseModel):
     due_at: datetime | None
     recurrence: str | None
     series_id: str | None
+    repeat_from_completion: bool
+    list_name: str
     reminders: list[ReminderPublic]
     created_at: datetime
     updated_at: datetime
@@ -127,18 +159,41 @@ class TaskPublic(BaseModel):
 
 
 class TaskQuery(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
     q: SafeText | None = Field(
         default=None, max_length=200, description="text in title/description"
     )
     status: Status | None = None
     priority: Priority | None = None
     tag: SafeText | None = Field(default=None, max_length=50)
+    list_name: SafeText | None = Field(
+        default=None,
+        alias="list",
+        max_length=MAX_LIST_NAME,
+        description="only the tasks of this list (case-insensitive)",
+    )
     due_before: BoundedDatetime | None = None
     due_after: BoundedDatetime | None = None
     overdue: bool | None = None
     sort: SortKey = "created"
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+class ListSummary(BaseModel):
+    name: str
+    pending: int
+    total: int
+
+
+def check_repeat_from_completion(recurrence: str | None, from_completion: bool | None) -> None:
+    """Counting from the completion moves the series with every completion, so a COUNT
+    (which numbers the instances from a fixed start) cannot be honoured: refused up front."""
+    if from_completion and recurrence and "COUNT=" in recurrence.upper():
+        raise ValueError(
+            "a recurrence counted from completion cannot have COUNT; use UNTIL (an end date)"
+        )
 
 
 class TaskPage(BaseModel):

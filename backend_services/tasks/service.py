@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, bindparam, case, cast, func, or_, update
 from sqlalchemy import delete as sa_delete
@@ -31,7 +32,9 @@ from backend_services.platform.timeutil import utcnow
 from backend_services.tasks.models import Reminder, Task, new_id
 from backend_services.tasks.recurrence import next_occurrence
 from backend_services.tasks.schemas import (
+    DEFAULT_LIST,
     MAX_REMINDERS,
+    ListSummary,
     ReminderIn,
     ReminderPublic,
     TaskCreate,
@@ -39,6 +42,7 @@ from backend_services.tasks.schemas import (
     TaskPublic,
     TaskQuery,
     TaskUpdate,
+    check_repeat_from_completion,
 )
 
 SOURCE = AppId.TASKS.value
@@ -59,6 +63,8 @@ def to_public(task: Task) -> TaskPublic:
         due_at=task.due_at,
         recurrence=task.recurrence,
         series_id=task.series_id,
+        repeat_from_completion=task.repeat_from_completion,
+        list_name=task.list_name,
         reminders=[ReminderPublic.model_validate(r.snapshot()) for r in task.reminders],
         created_at=task.created_at,
         updated_at=task.updated_at,
@@ -91,6 +97,8 @@ def create_task(session: Session, user_id: str, data: TaskCreate, *, timezone: s
         due_at=data.due_at,
         timezone=timezone,
         recurrence=data.recurrence,
+        repeat_from_completion=data.repeat_from_completion,
+        list_name=_known_list_name(session, user_id, data.list_name),
     )
     if task.recurrence:
         task.series_id, task.series_start = new_id(), task.due_at
@@ -124,6 +132,8 @@ def list_tasks(session: Session, user_id: str, query: TaskQuery) -> TaskPage:
         stmt = stmt.where(
             cast(col(Task.tags), String).like(f"%{_like_literal(tag)}%", escape=_LIKE_ESCAPE)
         )
+    if query.list_name:
+        stmt = stmt.where(func.lower(Task.list_name) == query.list_name.lower())
     if query.due_before:
         stmt = stmt.where(col(Task.due_at) < query.due_before)
     if query.due_after:
@@ -164,20 +174,54 @@ def _ordering(sort: str) -> list[Any]:
     return [*order, col(Task.created_at).asc(), col(Task.id)]
 
 
+def list_summaries(session: Session, user_id: str) -> list[ListSummary]:
+    """The user's lists with their task counts; the Inbox is always there."""
+    pending = func.sum(case((col(Task.status) == "pending", 1), else_=0))
+    rows = session.exec(
+        select(Task.list_name, pending, func.count())
+        .where(Task.user_id == user_id)
+        .group_by(Task.list_name)
+        .order_by(func.lower(Task.list_name))
+    ).all()
+    out = [ListSummary(name=name, pending=int(p or 0), total=int(n)) for name, p, n in rows]
+    inbox = [s for s in out if s.name == DEFAULT_LIST] or [
+        ListSummary(name=DEFAULT_LIST, pending=0, total=0)
+    ]
+    return inbox + [s for s in out if s.name != DEFAULT_LIST]
+
+
+def _known_list_name(session: Session, user_id: str, name: str) -> str:
+    """The spelling the user's existing list already has ("groceries" joins "Groceries")."""
+    if name.lower() == DEFAULT_LIST.lower():
+        return DEFAULT_LIST
+    existing = session.exec(
+        select(Task.list_name)
+        .where(Task.user_id == user_id, func.lower(Task.list_name) == name.lower())
+        .limit(1)
+    ).first()
+    return existing or name
+
+
 def update_task(session: Session, user_id: str, task_id: str, data: TaskUpdate) -> Task:
     task = get_task(session, user_id, task_id)
     changes = data.model_dump(exclude_unset=True)
     if "title" in changes and changes["title"] is None:
         raise BadRequest("title: must not be null", field="title")
+    if changes.get("list_name") is not None:
+        changes["list_name"] = _known_list_name(session, user_id, changes["list_name"])
     changed: list[str] = []
     for field, value in changes.items():
-        if field in {"priority", "tags"} and value is None:
+        if field in {"priority", "tags", "list_name", "repeat_from_completion"} and value is None:
             continue
         if getattr(task, field) != value:
             setattr(task, field, value)
             changed.append(field)
     if task.recurrence and task.due_at is None:
         raise BadRequest("recurrence needs due_at (its first occurrence)", field="due_at")
+    try:
+        check_repeat_from_completion(task.recurrence, task.repeat_from_completion)
+    except ValueError as exc:
+        raise BadRequest(str(exc), field="recurrence") from exc
     if "recurrence" in changed and task.recurrence and not task.series_id:
         task.series_id, task.series_start = new_id(), task.due_at
     if "due_at" in changed:
@@ -272,7 +316,10 @@ def spawn_next_occurrence(session: Session, task_id: str) -> Task | None:
     if task is None or not task.recurrence or task.due_at is None or task.series_id is None:
         return None
     start = task.series_start or task.due_at
-    due = next_occurrence(task.recurrence, start, task.due_at, task.timezone)
+    if task.repeat_from_completion:
+        start, due = _next_from_completion(task)
+    else:
+        due = next_occurrence(task.recurrence, start, task.due_at, task.timezone)
     if due is None:
         return None
     existing = session.exec(
@@ -280,6 +327,8 @@ def spawn_next_occurrence(session: Session, task_id: str) -> Task | None:
     ).first()
     if existing is not None:
         return existing
+    if task.repeat_from_completion and (later := _open_successor(session, task)) is not None:
+        return later  # completed again after a reopen: the series already moved on
     successor = Task(
         user_id=task.user_id,
         title=task.title,
@@ -291,6 +340,8 @@ def spawn_next_occurrence(session: Session, task_id: str) -> Task | None:
         recurrence=task.recurrence,
         series_id=task.series_id,
         series_start=start,
+        repeat_from_completion=task.repeat_from_completion,
+        list_name=task.list_name,
     )
     for reminder in task.reminders:
         if reminder.offset_minutes is not None:
@@ -302,6 +353,26 @@ def spawn_next_occurrence(session: Session, task_id: str) -> Task | None:
     _emit(session, TaskCreated(user_id=task.user_id, task=snapshot(successor)))
     session.commit()
     return successor
+
+
+def _next_from_completion(task: Task) -> tuple[datetime, datetime | None]:
+    """For "every 3 days after I finish": the rule restarts at the completion day, at the
+    task's own time of day, and the next occurrence is its first instance after that.
+    UNTIL still ends the series (COUNT is refused for such rules)."""
+    assert task.due_at is not None and task.recurrence is not None
+    zone = ZoneInfo(task.timezone)
+    done = (task.completed_at or utcnow()).astimezone(zone)
+    due_local = task.due_at.astimezone(zone)
+    start = datetime.combine(done.date(), due_local.timetz().replace(tzinfo=None), zone)
+    return start, next_occurrence(task.recurrence, start, start, task.timezone)
+
+
+def _open_successor(session: Session, task: Task) -> Task | None:
+    return session.exec(
+        select(Task).where(
+            Task.series_id == task.series_id, Task.id != task.id, Task.status == "pending"
+        )
+    ).first()
 
 
 def _attach_reminder(task: Task, spec: ReminderIn) -> None:
