@@ -40,6 +40,8 @@ def plan(intent: nlp.Intent, ctx: ToolContext) -> tuple[str, dict[str, Any]] | s
                 "priority": intent.priority,
                 "tags": intent.tags,
                 "recurrence": intent.recurrence,
+                "repeat_from_completion": intent.repeat_from_completion,
+                "list_name": intent.list_name,
                 "remind_at": _iso(remind_at),
                 "remind_before_minutes": before,
             }
@@ -50,6 +52,7 @@ def plan(intent: nlp.Intent, ctx: ToolContext) -> tuple[str, dict[str, Any]] | s
                 "tag": intent.tag,
                 "priority": intent.priority,
                 "overdue": True if intent.due == "overdue" else None,
+                "list_name": intent.list_name,
             }
         case nlp.CompleteTask():
             return "complete_task", {"task": intent.ref}
@@ -65,6 +68,7 @@ def plan(intent: nlp.Intent, ctx: ToolContext) -> tuple[str, dict[str, Any]] | s
                 "priority": intent.priority,
                 "description": intent.description,
                 "add_tags": intent.add_tags,
+                "list_name": intent.list_name,
             }
         case nlp.AddReminder():
             return "add_reminder", {
@@ -75,7 +79,11 @@ def plan(intent: nlp.Intent, ctx: ToolContext) -> tuple[str, dict[str, Any]] | s
         case nlp.RemoveReminder():
             return "remove_reminder", {"task": intent.ref}
         case nlp.SetRecurrence():
-            return "set_recurrence", {"task": intent.ref, "rrule": intent.recurrence}
+            return "set_recurrence", {
+                "task": intent.ref,
+                "rrule": intent.recurrence,
+                "repeat_from_completion": intent.repeat_from_completion,
+            }
         case nlp.SetTimezone():
             return "set_timezone", {"timezone": intent.tz}
         case nlp.Confirm():
@@ -93,9 +101,22 @@ def plan(intent: nlp.Intent, ctx: ToolContext) -> tuple[str, dict[str, Any]] | s
 async def run_offline(ctx: ToolContext, text: str, now: datetime) -> AsyncIterator[AgentEvent]:
     try:
         intent = nlp.parse_message(text, now)
-    except OverflowError:  # "in 99999999999 days", "9999-12-31 ... next friday"
-        yield TurnDone("That date is too far away for me; please pick one before the year 9000.")
+    except nlp.PhraseError as exc:  # "in 99999999999 days", a repeat with no occurrence
+        yield TurnDone(f"Sorry: {exc}.")
         return
+    # several tasks in one message: one add_task call each, one reply listing them all
+    intents = intent.tasks if isinstance(intent, nlp.AddTasks) else [intent]
+    replies: list[str] = []
+    for one in intents:
+        async for event in _run_intent(ctx, one):
+            if isinstance(event, TurnDone):
+                replies.append(event.reply)
+            else:
+                yield event
+    yield TurnDone("\n".join(replies))
+
+
+async def _run_intent(ctx: ToolContext, intent: nlp.Intent) -> AsyncIterator[AgentEvent]:
     step = plan(intent, ctx)
     if isinstance(step, str):
         yield TurnDone(step)

@@ -11,10 +11,18 @@ from pydantic import BaseModel, Field, field_validator
 
 from backend_services.platform.inputs import FoldedText, SafeMultilineText, SafeText
 from backend_services.tasks.recurrence import validate_rrule
+from backend_services.tasks.schemas import LIST_NAME, REPEAT_FROM_COMPLETION
 
 Priority = Literal["none", "low", "medium", "high"]
 WHEN = "ISO 8601 local date-time, e.g. 2027-01-15T10:30 (the user's time zone is assumed)"
 TASK_REF = "the task's id, or words of its title as the user said them"
+RRULE = (
+    "RFC 5545 RRULE; due_at is the first occurrence. Examples: every weekday "
+    "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR; every other Tuesday FREQ=WEEKLY;INTERVAL=2;BYDAY=TU; "
+    "every 3rd Friday FREQ=MONTHLY;BYDAY=3FR; every last day FREQ=MONTHLY;BYMONTHDAY=-1; "
+    "every 12 hours FREQ=HOURLY;INTERVAL=12; until a date UNTIL=20270301T235959Z; "
+    "for 5 times COUNT=5"
+)
 
 
 def checked_rrule(value: str | None) -> str | None:
@@ -31,10 +39,9 @@ class AddTask(BaseModel):
     due_at: SafeText | None = Field(default=None, description=f"when it is due: {WHEN}")
     priority: Priority | None = Field(default=None)
     tags: list[SafeText] = Field(default_factory=list, description="lower-case words without '#'")
-    recurrence: SafeText | None = Field(
-        default=None,
-        description="RFC 5545 RRULE like FREQ=WEEKLY;BYDAY=MO; due_at is the first occurrence",
-    )
+    recurrence: SafeText | None = Field(default=None, description=RRULE)
+    repeat_from_completion: bool = Field(default=False, description=REPEAT_FROM_COMPLETION)
+    list_name: SafeText | None = Field(default=None, description=LIST_NAME)
     remind_at: SafeText | None = Field(default=None, description=f"a reminder time: {WHEN}")
     remind_before_minutes: int | None = Field(
         default=None, description="a reminder this many minutes before due_at"
@@ -54,10 +61,11 @@ class ListTasks(BaseModel):
     tag: SafeText | None = None
     priority: Priority | None = None
     overdue: bool | None = None
+    list_name: SafeText | None = Field(default=None, description="only this list's tasks")
 
 
 class UpdateTask(BaseModel):
-    """Change a task's title, description, due time, priority or tags."""
+    """Change a task's title, description, due time, priority, tags or list (move it)."""
 
     task: SafeText = Field(description=TASK_REF)
     title: FoldedText | None = None
@@ -66,6 +74,7 @@ class UpdateTask(BaseModel):
     priority: Priority | None = None
     tags: list[SafeText] | None = Field(default=None, description="the full new list of tags")
     add_tags: list[SafeText] = Field(default_factory=list, description="tags to add to the current")
+    list_name: SafeText | None = Field(default=None, description="move the task to this list")
 
 
 class TaskRef(BaseModel):
@@ -103,7 +112,8 @@ class RemoveReminder(TaskRef):
 class SetRecurrence(TaskRef):
     """Make a task repeat (or stop repeating with an empty rule)."""
 
-    rrule: SafeText = Field(description="RFC 5545 RRULE such as FREQ=DAILY, or '' to stop")
+    rrule: SafeText = Field(description=f"{RRULE}; or '' to stop repeating")
+    repeat_from_completion: bool = Field(default=False, description=REPEAT_FROM_COMPLETION)
     first_due_at: SafeText | None = Field(default=None, description=f"first occurrence: {WHEN}")
 
     @field_validator("rrule")

@@ -159,14 +159,28 @@ def brief(task: dict[str, Any], zone: ZoneInfo) -> str:
     if task.get("tags"):
         parts.append(" ".join("#" + t for t in task["tags"]))
     if task.get("recurrence"):
-        parts.append(f"repeats {task['recurrence']}")
+        counted = " after each completion" if task.get("repeat_from_completion") else ""
+        parts.append(f"repeats {task['recurrence']}{counted}")
+    if task.get("list_name") not in (None, "Inbox"):
+        parts.append(f"in {task['list_name']}")
     if task.get("status") == "completed":
         parts.append("done")
     return ", ".join(parts)
 
 
 def _task_data(task: dict[str, Any]) -> dict[str, Any]:
-    keep = ("id", "title", "status", "priority", "tags", "due_at", "recurrence", "reminders")
+    keep = (
+        "id",
+        "title",
+        "status",
+        "priority",
+        "tags",
+        "due_at",
+        "recurrence",
+        "repeat_from_completion",
+        "list_name",
+        "reminders",
+    )
     return {k: task.get(k) for k in keep}
 
 
@@ -185,6 +199,9 @@ async def add_task(ctx: ToolContext, args: a.AddTask) -> ToolResult:
         body["due_at"] = due.isoformat()
     if args.recurrence:
         body["recurrence"] = args.recurrence
+        body["repeat_from_completion"] = args.repeat_from_completion
+    if args.list_name:
+        body["list_name"] = args.list_name
     reminders: list[dict[str, Any]] = []
     remind_at = parse_when(args.remind_at, ctx.zone)
     if remind_at:
@@ -207,6 +224,7 @@ async def list_tasks(ctx: ToolContext, args: a.ListTasks) -> ToolResult:
         tag=args.tag,
         priority=args.priority,
         overdue=args.overdue,
+        list=args.list_name,
         sort="due",
         limit=50,
     )
@@ -222,7 +240,7 @@ async def list_tasks(ctx: ToolContext, args: a.ListTasks) -> ToolResult:
 async def update_task(ctx: ToolContext, args: a.UpdateTask) -> ToolResult:
     task = await resolve_task(ctx, args.task)
     body: dict[str, Any] = {}
-    for name in ("title", "description", "priority", "tags"):
+    for name in ("title", "description", "priority", "tags", "list_name"):
         value = getattr(args, name)
         if value is not None:
             body[name] = value
@@ -315,7 +333,10 @@ async def remove_reminder(ctx: ToolContext, args: a.RemoveReminder) -> ToolResul
 @tool("set_recurrence", a.SetRecurrence)
 async def set_recurrence(ctx: ToolContext, args: a.SetRecurrence) -> ToolResult:
     task = await resolve_task(ctx, args.task)
-    body: dict[str, Any] = {"recurrence": args.rrule or None}
+    body: dict[str, Any] = {
+        "recurrence": args.rrule or None,
+        "repeat_from_completion": bool(args.rrule) and args.repeat_from_completion,
+    }
     first = parse_when(args.first_due_at, ctx.zone)
     if first:
         body["due_at"] = first.isoformat()

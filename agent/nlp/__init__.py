@@ -1,8 +1,10 @@
 """Offline natural-language understanding: chat message -> structured intent."""
 
+from agent.nlp.errors import PhraseError
 from agent.nlp.intents import (
     AddReminder,
     AddTask,
+    AddTasks,
     CompleteTask,
     Confirm,
     DeleteTask,
@@ -22,6 +24,7 @@ from agent.nlp.parser import parse_message
 __all__ = [
     "AddReminder",
     "AddTask",
+    "AddTasks",
     "CompleteTask",
     "Confirm",
     "DeleteTask",
@@ -29,6 +32,7 @@ __all__ = [
     "Intent",
     "IntentAdapter",
     "ListTasks",
+    "PhraseError",
     "RemoveReminder",
     "ReopenTask",
     "SetRecurrence",

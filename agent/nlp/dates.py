@@ -27,9 +27,11 @@ from datetime import UTC, date, datetime, time, timedelta
 import dateparser
 from dateutil.relativedelta import relativedelta
 
+from agent.nlp.errors import TOO_FAR, PhraseError
 from agent.nlp.text import DURATION_RE, Span, duration_from_match, extend_left_over_connectors
 
 DEFAULT_TIME = time(9, 0)
+LAST_YEAR = 9000  # the task API refuses dates from then on (platform.inputs.LATEST)
 END_OF_DAY = time(23, 59)
 DAYPART_TIMES: dict[str, time] = {
     "morning": time(9, 0),
@@ -253,7 +255,7 @@ def _find_date(scan: _Scan, now: datetime) -> _DateSpec | None:
         if delta is not None:
             scan.take(m)
             if delta.days or delta.months or delta.years:
-                return _DateSpec(day=today + delta)
+                return _DateSpec(day=_shifted(today, delta))
             return _DateSpec(offset=delta)
     m = _ISO_RE.search(scan.text)
     if m:
@@ -262,6 +264,8 @@ def _find_date(scan: _Scan, now: datetime) -> _DateSpec | None:
         except ValueError:
             d = None
         if d is not None:
+            if d.year >= LAST_YEAR:
+                raise PhraseError(TOO_FAR)
             scan.take(m)
             return _DateSpec(day=d)
     for rx in (_MONTH_DAY_RE, _DAY_MONTH_RE):
@@ -335,9 +339,23 @@ def _find_date(scan: _Scan, now: datetime) -> _DateSpec | None:
     return None
 
 
+def _shifted(day: date, delta: relativedelta) -> date:
+    """``day`` + ``delta``, or the user's error when that leaves the calendar."""
+    try:
+        moved = day + delta
+    except (OverflowError, ValueError) as exc:  # "in 99999999999 days", "in 8000 years"
+        raise PhraseError(TOO_FAR) from exc
+    if moved.year >= LAST_YEAR:
+        raise PhraseError(TOO_FAR)
+    return moved
+
+
 def _resolve(spec: _DateSpec | None, t: time | None, soft: time | None, now: datetime) -> datetime:
     if spec is not None and spec.offset is not None:
-        return (now.astimezone(UTC) + spec.offset).astimezone(now.tzinfo)
+        try:
+            return (now.astimezone(UTC) + spec.offset).astimezone(now.tzinfo)
+        except (OverflowError, ValueError) as exc:
+            raise PhraseError(TOO_FAR) from exc
     today = now.date()
     if spec is None:  # time only
         assert t is not None or soft is not None

@@ -24,6 +24,8 @@ class AddTask(_IntentBase):
     priority: Priority | None = None
     tags: list[str] = Field(default_factory=list)
     recurrence: str | None = None
+    repeat_from_completion: bool = False
+    list_name: str | None = None
     reminder_at: datetime | None = None
     reminder_before_minutes: int | None = None
 
@@ -35,6 +37,7 @@ class ListTasks(_IntentBase):
     tag: str | None = None
     priority: Priority | None = None
     due: DueFilter | None = None
+    list_name: str | None = None
 
 
 class CompleteTask(_IntentBase):
@@ -60,6 +63,7 @@ class UpdateTask(_IntentBase):
     priority: Priority | None = None
     add_tags: list[str] = Field(default_factory=list)
     description: str | None = None
+    list_name: str | None = None
 
 
 class AddReminder(_IntentBase):
@@ -78,6 +82,14 @@ class SetRecurrence(_IntentBase):
     kind: Literal["set_recurrence"] = "set_recurrence"
     ref: str
     recurrence: str
+    repeat_from_completion: bool = False
+
+
+class AddTasks(_IntentBase):
+    """Several tasks in one message ("add milk and eggs", "buy bread; call mom tomorrow")."""
+
+    kind: Literal["add_many"] = "add_many"
+    tasks: list[AddTask]
 
 
 class Confirm(_IntentBase):
@@ -101,6 +113,7 @@ class Unknown(_IntentBase):
 
 Intent = Annotated[
     AddTask
+    | AddTasks
     | ListTasks
     | CompleteTask
     | ReopenTask

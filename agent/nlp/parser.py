@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from agent.nlp.dates import extract_datetime
+from agent.nlp.errors import TOO_FAR, PhraseError
 from agent.nlp.intents import (
     AddReminder,
     AddTask,
@@ -28,7 +29,7 @@ from agent.nlp.intents import (
     UpdateTask,
 )
 from agent.nlp.priority import extract_priority, priority_word
-from agent.nlp.recurrence import find_recurrence, first_occurrence
+from agent.nlp.recurrence import checked_rule, find_recurrence, first_occurrence
 from agent.nlp.refs import clean_ref
 from agent.nlp.tags import extract_tags, split_tags
 from agent.nlp.text import (
@@ -196,7 +197,11 @@ def _list(s: str, now: datetime) -> Intent | None:
 
 
 # ----------------------------------------------------------------------- reminders
-_VERB_REMIND = r"(?:remind|notify|alert|ping|warn)\s+me"
+_VERB_REMIND = (
+    r"(?:(?:remind|notify|alert|ping|warn|nudge|poke|buzz|text|message|email|prompt)\s+me"
+    r"|(?:give|send)\s+me\s+an?\s+(?:reminder|nudge|ping|heads[\s-]?up|alert|shout)"
+    r"|(?:set|add|create)\s+(?:me\s+)?an?\s+(?:reminder|alert)(?=\s+to\b))"
+)
 _REMOVE_REMINDER = [
     _rx(
         rf"^{_POLITE}(?:remove|delete|cancel|clear|turn\s+off|disable|drop|stop|kill|mute)\s+"
@@ -331,7 +336,7 @@ def _set_recurrence(s: str, now: datetime) -> Intent | None:
     starts_set = _SET_REC_SET.match(s) is not None
     if not (has_word or starts_make or starts_set):
         return None
-    spec = find_recurrence(s)
+    spec = find_recurrence(s, now)
     if spec is None:
         return None
     if not has_word:
@@ -340,7 +345,7 @@ def _set_recurrence(s: str, now: datetime) -> Intent | None:
             return None
         if starts_set and not re.search(r"\bto\s+(?:be\s+)?$", s[: spec.span[0]], _I):
             return None
-    masked = mask(s, [spec.span])
+    masked = mask(s, spec.spans)
     dp = extract_datetime(masked, now)
     ref = remove_spans(masked, dp.spans)
     ref = _REC_LEAD.sub("", ref)
@@ -351,7 +356,9 @@ def _set_recurrence(s: str, now: datetime) -> Intent | None:
     ref = clean_ref(ref)
     if not ref:
         return None
-    return SetRecurrence(ref=ref, recurrence=spec.rrule())
+    return SetRecurrence(
+        ref=ref, recurrence=checked_rule(spec), repeat_from_completion=spec.from_completion
+    )
 
 
 # ---------------------------------------------------------------------------- update
@@ -472,7 +479,7 @@ def _update(s: str, now: datetime) -> Intent | None:
             ref, new = clean_ref(mm.group("ref")), tidy(mm.group("new"))
             if ref and new:
                 return UpdateTask(ref=ref, new_title=new)
-    m = _UPD_IS_DUE.match(s)
+    m = None if _starts_add(s) else _UPD_IS_DUE.match(s)  # "add report due in 3 days"
     if m:
         dp = extract_datetime(m.group("when"), now)
         if dp.found and not tidy(remove_spans(m.group("when"), dp.spans)):
@@ -626,9 +633,9 @@ def _build_add(rest: str, now: datetime, *, reminder: bool) -> Intent | None:
     priority, pspans = extract_priority(mask(text, spans).replace("\x00", " "))
     spans += pspans
     masked = mask(text, spans)
-    spec = find_recurrence(masked)
+    spec = find_recurrence(masked, now)
     if spec is not None:
-        spans.append(spec.span)
+        spans += spec.spans
         masked = mask(text, spans)
     dp = extract_datetime(masked, now)
     spans += dp.spans
@@ -642,7 +649,7 @@ def _build_add(rest: str, now: datetime, *, reminder: bool) -> Intent | None:
     due = dp.when
     recurrence: str | None = None
     if spec is not None:
-        recurrence = spec.rrule()
+        recurrence = checked_rule(spec)
         due = first_occurrence(spec, now, at=dp.time_part or dp.soft_time, not_before=dp.date_part)
     reminder_at = None
     if remind_when:
@@ -657,13 +664,26 @@ def _build_add(rest: str, now: datetime, *, reminder: bool) -> Intent | None:
         priority=priority,
         tags=tags,
         recurrence=recurrence,
+        repeat_from_completion=spec is not None and spec.from_completion,
         reminder_at=reminder_at,
         reminder_before_minutes=before,
     )
 
 
+_REMIND_LIKE = _rx(
+    r"^(?:please\s+)?(?:(?:don'?t|do\s+not|dont)\s+let\s+me\s+forget|make\s+sure\s+i"
+    r"(?:\s+(?:remember|don'?t\s+forget))?|help\s+me\s+remember)\s+(?:to\s+|about\s+)?(?P<rest>.+)$"
+)
+
+
+def _starts_add(s: str) -> bool:
+    return bool(
+        _REMIND_PREFIX.match(s) or _REMIND_LIKE.match(s) or any(rx.match(s) for rx in _ADD_PREFIXES)
+    )
+
+
 def _add(s: str, now: datetime) -> Intent | None:
-    m = _REMIND_PREFIX.match(s)
+    m = _REMIND_PREFIX.match(s) or _REMIND_LIKE.match(s)
     if m:
         rest = re.sub(
             r"^(?:that\s+)?(?:i\s+(?:need|have|should|must)\s+to\s+)", "", m.group("rest"), flags=_I
@@ -710,8 +730,11 @@ def parse_message(text: str, now: datetime) -> Intent:
     s = re.sub(r"[.!]+$", "", s).strip() if not re.search(r"!!!$", s) else s
     if not s:
         return Unknown(text=text)
-    for handler in _HANDLERS:
-        result = handler(s, now)
-        if result is not None:
-            return result
+    try:
+        for handler in _HANDLERS:
+            result = handler(s, now)
+            if result is not None:
+                return result
+    except OverflowError as exc:  # date arithmetic beyond what datetime holds
+        raise PhraseError(TOO_FAR) from exc
     return Unknown(text=text)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
+from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
 from agent.nlp.dates import (
@@ -19,9 +20,12 @@ from agent.nlp.dates import (
     DEFAULT_TIME,
     MONTH_RE,
     WEEKDAYS,
+    extract_datetime,
     localize,
 )
+from agent.nlp.errors import TOO_FAR, PhraseError
 from agent.nlp.text import NUMBER_WORDS, Span
+from backend_services.tasks.recurrence import HORIZON_YEARS, RecurrenceError, validate_rrule
 
 _I = re.IGNORECASE
 _CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -42,6 +46,8 @@ _ORDWORDS: dict[str, int] = {
     "last": -1,
 }
 _ORD = r"(?:\d{1,2}(?:st|nd|rd|th)?|first|second|third|fourth|fifth|last)"
+# an ordinal that cannot be a count ("every 3rd friday", never "every 3 fridays")
+_ORD_WORD = r"(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|last)"
 _INTERVAL_WORDS = "|".join(w for w in NUMBER_WORDS if " " not in w and w not in ("a", "an"))
 _INTERVAL = rf"(?:other|\d+|{_INTERVAL_WORDS})"
 _UNIT = r"(?:day|week|month|year|hour)s?"
@@ -72,6 +78,15 @@ class RecurrenceSpec:
     bymonth: int | None = None
     default_time: time | None = None
     span: Span = (0, 0)
+    # how the series ends ("until March 1", "for 5 times") and whether it counts from completion
+    until: date | None = None
+    count: int | None = None
+    from_completion: bool = False
+    extra_spans: list[Span] = field(default_factory=list)
+
+    @property
+    def spans(self) -> list[Span]:
+        return [self.span, *self.extra_spans]
 
     def rrule(self) -> str:
         parts = [f"FREQ={self.freq}"]
@@ -83,6 +98,10 @@ class RecurrenceSpec:
             parts.append(f"BYMONTHDAY={self.bymonthday}")
         if self.byday:
             parts.append("BYDAY=" + ",".join(self.byday))
+        if self.count is not None:
+            parts.append(f"COUNT={self.count}")
+        if self.until is not None:  # floating local time, like the rest of the rule
+            parts.append(f"UNTIL={self.until:%Y%m%d}T235959")
         return ";".join(parts)
 
 
@@ -131,9 +150,22 @@ _MONTHLY_DOM = [
     _rx(rf"\b(?:on\s+)?the\s+(?P<o>{_ORD})(?:\s+day)?\s+monthly\b"),
     _rx(rf"\b(?:every|each)\s+(?P<o>{_ORD})\s+(?:day\s+)?of\s+(?:the|every|each)\s+month\b"),
 ]
-_MONTHLY_NTH_DAY = _rx(
-    rf"\b(?:every|each|on\s+the|the)\s+(?P<o>first|second|third|fourth|last|1st|2nd|3rd|4th)"
-    rf"\s+(?P<day>{_DAY})\s+of\s+(?:every|each|the)\s+month\b"
+_MONTHLY_NTH_DAY = [
+    _rx(
+        rf"\b(?:every|each|on\s+the|the)\s+(?P<o>first|second|third|fourth|fifth|last|1st|2nd|3rd"
+        rf"|4th|5th)\s+(?P<day>{_DAY})\s+of\s+(?:every|each|the)\s+month\b"
+    ),
+    # Todoist: "every 3rd friday" is the third Friday of every month
+    _rx(
+        rf"\b(?:every|each)\s+(?P<o>first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)"
+        rf"\s+(?P<day>{_DAY})\b(?:\s+of\s+(?:every|each|the)\s+month\b)?"
+    ),
+]
+_EVERY_NTH_MONTHDAY = _rx(
+    rf"\b(?:every|each)\s+(?P<o>{_ORD_WORD})\s+day\b(?:\s+of\s+(?:every|each|the)\s+month\b)?"
+)
+_EVERY_N_DAYS_OF_WEEK = _rx(
+    rf"\b(?:every|each)\s+(?P<n>other|\d+|{_INTERVAL_WORDS})\s+(?P<days>{_DAYLIST})\b"
 )
 _YEARLY_DATE = [
     _rx(rf"\b(?:every|each)\s+year\s+on\s+(?:{_MDAY}|{_DMON})"),
@@ -145,9 +177,10 @@ _INTERVAL_RE = _rx(
     rf"\b(?:every|each)\s+(?P<n>{_INTERVAL})\s+(?P<unit>{_UNIT})\b"
     rf"(?:\s+on\s+(?P<days>{_DAYLIST})|\s+on\s+the\s+(?P<o>{_ORD})\b)?"
 )
+_WORKDAY = r"(?:weekday|workday|work\s+day|working\s+day|business\s+day)"
 _EVERY_UNIT_RE = _rx(
-    rf"\b(?:every|each)\s+(?P<unit>day|week|month|year|hour|weekday|weekend|morning|afternoon"
-    rf"|evening|night)\b(?:\s+on\s+(?P<days>{_DAYLIST})|\s+on\s+the\s+(?P<o>{_ORD})\b)?"
+    rf"\b(?:every|each)\s+(?P<unit>day|week|month|year|hour|{_WORKDAY}|weekend|morning"
+    rf"|afternoon|evening|night)\b(?:\s+on\s+(?P<days>{_DAYLIST})|\s+on\s+the\s+(?P<o>{_ORD})\b)?"
 )
 _EVERY_DAYS_RE = _rx(
     rf"\b(?:every|each)\s+(?P<days>{_DAYLIST})\b"
@@ -157,7 +190,10 @@ _ADVERB_RE = _rx(
     rf"\b(?P<adv>daily|weekly|monthly|yearly|annually|hourly|fortnightly|biweekly|nightly)\b"
     rf"(?:\s+on\s+(?P<days>{_DAYLIST})|\s+on\s+the\s+(?P<o>{_ORD})\b)?"
 )
-_WEEKDAYS_PLURAL_RE = _rx(r"\b(?:on\s+)?(?P<w>weekdays|weekends)\b")
+_WEEKDAYS_PLURAL_RE = _rx(
+    r"\b(?:on\s+|every\s+)?(?P<w>weekdays|weekends|workdays|work\s+days|working\s+days"
+    r"|business\s+days)\b"
+)
 _PLURAL_DAYS_RE = _rx(rf"\b(?:on\s+)?(?P<days>{_PLURAL_DAYLIST})\b")
 
 _UNIT_FREQ = {
@@ -198,10 +234,19 @@ def _match_spec(text: str) -> tuple[RecurrenceSpec, re.Match[str]] | None:
         m = rx.search(text)
         if m and (o := _ordinal(m.group("o"))) is not None:
             return RecurrenceSpec("MONTHLY", bymonthday=o), m
-    m = _MONTHLY_NTH_DAY.search(text)
+    for rx in _MONTHLY_NTH_DAY:
+        m = rx.search(text)
+        if m and (o := _ordinal(m.group("o"))) is not None and -1 <= o <= 5:
+            code = _days(m.group("day"))[0]
+            return RecurrenceSpec("MONTHLY", byday=[f"{o}{code}"]), m
+    m = _EVERY_NTH_MONTHDAY.search(text)
     if m and (o := _ordinal(m.group("o"))) is not None:
-        code = _days(m.group("day"))[0]
-        return RecurrenceSpec("MONTHLY", byday=[f"{o}{code}"]), m
+        return RecurrenceSpec("MONTHLY", bymonthday=o), m
+    m = _EVERY_N_DAYS_OF_WEEK.search(text)
+    if m:
+        spec = RecurrenceSpec("WEEKLY", interval=_interval(m.group("n")))
+        spec.byday = _days(m.group("days"))
+        return spec, m
     for rx in _YEARLY_DATE:
         m = rx.search(text)
         if m:
@@ -219,8 +264,8 @@ def _match_spec(text: str) -> tuple[RecurrenceSpec, re.Match[str]] | None:
         return _with_on(spec, m), m
     m = _EVERY_UNIT_RE.search(text)
     if m:
-        unit = m.group("unit").lower()
-        if unit == "weekday":
+        unit = " ".join(m.group("unit").lower().split())
+        if re.fullmatch(_WORKDAY, unit):
             return RecurrenceSpec("WEEKLY", byday=list(_CODES[:5])), m
         if unit == "weekend":
             return RecurrenceSpec("WEEKLY", byday=["SA", "SU"]), m
@@ -244,7 +289,7 @@ def _match_spec(text: str) -> tuple[RecurrenceSpec, re.Match[str]] | None:
         return _with_on(spec, m), m
     m = _WEEKDAYS_PLURAL_RE.search(text)
     if m:
-        days = list(_CODES[:5]) if m.group("w").lower() == "weekdays" else ["SA", "SU"]
+        days = ["SA", "SU"] if m.group("w").lower() == "weekends" else list(_CODES[:5])
         return RecurrenceSpec("WEEKLY", byday=days), m
     m = _PLURAL_DAYS_RE.search(text)
     if m:
@@ -252,14 +297,105 @@ def _match_spec(text: str) -> tuple[RecurrenceSpec, re.Match[str]] | None:
     return None
 
 
-def find_recurrence(text: str) -> RecurrenceSpec | None:
-    """Find the first recurrence phrase in ``text`` (span included in the result)."""
+_EVERY_BANG = re.compile(r"\b(every|each)!", _I)  # Todoist's "every!": from completion
+_FROM_COMPLETION = _rx(
+    r"\s*,?\s*\b(?:(?:counting|counted|starting)\s+)?(?:after|from|since|once)\s+(?:"
+    r"(?:i|you|we)(?:'ve|\s+have)?\s+(?:finish|complete|do|did|done|check|tick|mark|close)\w*"
+    r"(?:\s+(?:it|them|this|each\s+one|the\s+last\s+one))?(?:\s+off)?(?:\s+(?:as\s+)?done)?"
+    r"|(?:it|this|each\s+one|the\s+last\s+one|the\s+previous\s+one|last\s+time)"
+    r"(?:'s|\s+is|\s+was|\s+gets|\s+got|\s+has\s+been)?\s+(?:done|completed|finished|complete)"
+    r"|(?:each\s+|the\s+|its\s+|last\s+)?(?:completion|completing(?:\s+it)?|finishing(?:\s+it)?)"
+    r")\b"
+)
+_COUNT_RE = _rx(
+    rf"\s*,?\s*\b(?:for\s+)?(?:a\s+total\s+of\s+)?(?P<n>\d+|{_INTERVAL_WORDS})\s+"
+    r"(?:times|occurrences|sessions|repetitions|reps)\b(?:\s+(?:in\s+)?total)?"
+)
+_FOR_PERIOD_RE = _rx(
+    rf"\s*,?\s*\bfor\s+(?:the\s+next\s+)?(?P<n>\d+|{_INTERVAL_WORDS})\s+"
+    r"(?P<unit>days?|weeks?|months?|years?)\b"
+)
+_UNTIL_RE = _rx(
+    r"\s*,?\s*\b(?:until|till|til|through|thru|ending(?:\s+on)?|ends?\s+on|up\s+to|stopping"
+    r"(?:\s+on)?)\s+"
+)
+
+
+def find_recurrence(text: str, now: datetime | None = None) -> RecurrenceSpec | None:
+    """Find the first recurrence phrase in ``text`` (span included in the result). With
+    ``now``, also how the series ends ("until ...", "for 5 times", "for 3 weeks") and whether
+    it counts from completion ("after I finish", "every!"); their spans go to extra_spans."""
+    bang = _EVERY_BANG.search(text)
+    if bang:
+        text = text[: bang.end() - 1] + " " + text[bang.end() :]
     found = _match_spec(text)
     if found is None:
         return None
     spec, m = found
     spec.span = (m.start(), m.end())
+    if bang:
+        spec.from_completion = True
+        spec.extra_spans.append((bang.end() - 1, bang.end()))
+    if now is not None:
+        _series_end(spec, text, now)
     return spec
+
+
+_ONE = {
+    "day": relativedelta(days=1),
+    "week": relativedelta(weeks=1),
+    "month": relativedelta(months=1),
+    "year": relativedelta(years=1),
+}
+
+
+def _series_end(spec: RecurrenceSpec, text: str, now: datetime) -> None:
+    rest_from = spec.span[1]
+    rest = text[rest_from:]
+    m = _FROM_COMPLETION.search(rest)
+    if m:
+        spec.from_completion = True
+        spec.extra_spans.append((rest_from + m.start(), rest_from + m.end()))
+    m = _COUNT_RE.search(rest)
+    if m:
+        spec.count = _interval(m.group("n"))
+        spec.extra_spans.append((rest_from + m.start(), rest_from + m.end()))
+        return
+    m = _FOR_PERIOD_RE.search(rest)
+    if m:
+        unit = m.group("unit").lower().rstrip("s")
+        n = _interval(m.group("n"))
+        try:
+            spec.until = now.date() + _ONE[unit] * n - timedelta(days=1)
+        except (OverflowError, ValueError) as exc:
+            raise PhraseError(TOO_FAR) from exc
+        spec.extra_spans.append((rest_from + m.start(), rest_from + m.end()))
+        return
+    for m in _UNTIL_RE.finditer(rest):
+        tail_at = rest_from + m.end()
+        tail = text[tail_at:]
+        dp = extract_datetime(tail, now)
+        if dp.found and dp.when is not None and not tail[: min(a for a, _ in dp.spans)].strip():
+            spec.until = dp.when.date()
+            end = max(b for _, b in dp.spans)
+            spec.extra_spans.append((rest_from + m.start(), tail_at + end))
+            return
+
+
+def checked_rule(spec: RecurrenceSpec) -> str:
+    """The spec's RRULE, refused as the task API would refuse it (same bounds)."""
+    if spec.from_completion and spec.count is not None:
+        raise PhraseError(
+            "a repeat counted from completion cannot stop after a number of times; "
+            "give an end date instead (until ...)"
+        )
+    try:
+        return validate_rrule(spec.rrule())
+    except RecurrenceError as exc:
+        raise PhraseError(f"that repeat cannot be used: {exc}") from exc
+
+
+MAX_FIRST_STEPS = 1000  # instances looked at for the first occurrence
 
 
 def first_occurrence(
@@ -271,21 +407,32 @@ def first_occurrence(
     """First occurrence strictly after ``now`` (and on/after ``not_before``), aware in now's zone.
 
     ``INTERVAL`` is ignored for the first occurrence (the coming matching day is used), and
-    a rule without BY-parts starts today if ``at`` is still ahead, else tomorrow.
+    a rule without BY-parts starts today if ``at`` is still ahead, else tomorrow. An hourly
+    rule starts at ``at`` when given ("every 12 hours starting at 7pm"), else the next full
+    hour. Bounded: at most MAX_FIRST_STEPS instances within HORIZON_YEARS are looked at, and
+    a rule with none there (or dates beyond the year 9000) is a PhraseError, never a loop.
     """
     tod = at or spec.default_time or DEFAULT_TIME
     start_day = max(now.date(), not_before) if not_before else now.date()
+    if start_day.year >= 9000 - HORIZON_YEARS:
+        raise PhraseError(TOO_FAR)
     if spec.freq == "HOURLY":
-        base = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-        if not_before and base.date() < not_before:
-            return localize(datetime.combine(not_before, tod), now)
-        return base
-    single = replace(spec, interval=1)
+        if at is not None or not_before is not None:
+            first = localize(datetime.combine(start_day, tod), now)
+            return first if first > now else first + timedelta(days=1)
+        return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    single = replace(spec, interval=1, count=None, until=None)
     if not (single.byday or single.bymonthday or single.bymonth):
         single = replace(single, freq="DAILY")
-    rule = rrulestr(single.rrule(), dtstart=datetime.combine(start_day, tod))
-    for naive in rule:
+    dtstart = datetime.combine(start_day, tod)
+    horizon = dtstart + relativedelta(years=HORIZON_YEARS)
+    rule = rrulestr(single.rrule(), dtstart=dtstart)
+    for steps, naive in enumerate(rule, 1):
+        if naive > horizon or steps > MAX_FIRST_STEPS:
+            break
         aware = localize(naive, now)
         if aware > now:
+            if spec.until is not None and naive.date() > spec.until:
+                raise PhraseError("that repeat ends before its first occurrence")
             return aware
-    raise ValueError("recurrence has no future occurrence")  # pragma: no cover
+    raise PhraseError(f"that repeat has no occurrence within {HORIZON_YEARS} years")

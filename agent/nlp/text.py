@@ -7,7 +7,10 @@ from collections.abc import Iterable
 
 from dateutil.relativedelta import relativedelta
 
+from agent.nlp.errors import TOO_FAR, PhraseError
+
 Span = tuple[int, int]
+MAX_AMOUNT = 10_000_000  # of any unit: 10 million minutes is 19 years, days 27,000 years
 
 NUMBER_WORDS: dict[str, int] = {
     "a": 1,
@@ -95,6 +98,8 @@ def duration_from_match(m: re.Match[str]) -> relativedelta | None:
     n = number_value(m.group("num") or "")
     if n is None:
         return None
+    if n > MAX_AMOUNT:  # "in 99999999999 days": no calendar holds it
+        raise PhraseError(TOO_FAR)
     if m.group("half"):
         n += 0.5
     unit = (m.group("unit") or m.group("short") or "").lower()
