@@ -10,6 +10,7 @@ from typing import Any
 
 from agent import nlp
 from agent.events import AgentEvent, ToolFinished, ToolStarted, TurnDone
+from agent.task_client import ToolError
 from agent.tools import ToolContext, ToolResult, run_tool
 
 HELP = (
@@ -105,7 +106,8 @@ async def run_offline(ctx: ToolContext, text: str, now: datetime) -> AsyncIterat
         yield TurnDone(f"Sorry: {exc}.")
         return
     # several tasks in one message: one add_task call each, one reply listing them all
-    intents = intent.tasks if isinstance(intent, nlp.AddTasks) else [intent]
+    parsed: list[nlp.Intent] = [*intent.tasks] if isinstance(intent, nlp.AddTasks) else [intent]
+    intents = [await resolve_list_hint(ctx, one) for one in parsed]
     replies: list[str] = []
     for one in intents:
         async for event in _run_intent(ctx, one):
@@ -114,6 +116,23 @@ async def run_offline(ctx: ToolContext, text: str, now: datetime) -> AsyncIterat
             else:
                 yield event
     yield TurnDone("\n".join(replies))
+
+
+async def resolve_list_hint(ctx: ToolContext, intent: nlp.Intent) -> nlp.Intent:
+    """"add eggs to groceries" files eggs in the user's Groceries list when there is one;
+    otherwise "to groceries" stays part of the title ("add talk to mom")."""
+    if not isinstance(intent, nlp.AddTask) or intent.list_hint is None:
+        return intent
+    try:
+        names = [entry["name"] for entry in await ctx.client.lists()]
+    except ToolError:
+        return intent  # the add itself will report the service's trouble
+    known = next((n for n in names if n.lower() == intent.list_hint.lower()), None)
+    if known is None:
+        return intent
+    return intent.model_copy(
+        update={"list_name": known, "title": nlp.drop_list_hint(intent.title), "list_hint": None}
+    )
 
 
 async def _run_intent(ctx: ToolContext, intent: nlp.Intent) -> AsyncIterator[AgentEvent]:

@@ -5,6 +5,7 @@ The token comes from the authenticated session; nothing the model says can chang
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from backend_services.contracts import AppId
@@ -50,6 +51,10 @@ class TaskClient:
     async def list(self, **params: Any) -> dict[str, Any]:
         clean = {k: v for k, v in params.items() if v is not None}
         return dict(await self.call("GET", "tasks", params=clean))
+
+    async def lists(self) -> builtins.list[dict[str, Any]]:
+        """The user's lists with their counts (the method `list` shadows the builtin here)."""
+        return builtins.list(await self.call("GET", "lists"))
 
     async def get(self, task_id: str) -> dict[str, Any]:
         return dict(await self.call("GET", f"tasks/{task_id}"))

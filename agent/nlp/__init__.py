@@ -19,7 +19,7 @@ from agent.nlp.intents import (
     Unknown,
     UpdateTask,
 )
-from agent.nlp.parser import parse_message
+from agent.nlp.parser import drop_list_hint, parse_message
 
 __all__ = [
     "AddReminder",
@@ -39,5 +39,6 @@ __all__ = [
     "SetTimezone",
     "Unknown",
     "UpdateTask",
+    "drop_list_hint",
     "parse_message",
 ]

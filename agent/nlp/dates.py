@@ -28,7 +28,14 @@ import dateparser
 from dateutil.relativedelta import relativedelta
 
 from agent.nlp.errors import TOO_FAR, PhraseError
-from agent.nlp.text import DURATION_RE, Span, duration_from_match, extend_left_over_connectors
+from agent.nlp.text import (
+    DURATION_RE,
+    Span,
+    duration_from_match,
+    extend_left_over_connectors,
+    mask,
+    quoted_spans,
+)
 
 DEFAULT_TIME = time(9, 0)
 LAST_YEAR = 9000  # the task API refuses dates from then on (platform.inputs.LATEST)
@@ -387,7 +394,7 @@ def extract_datetime(
     ``text`` may contain NUL characters (already-consumed spans); offsets of the returned
     spans refer to ``text``.
     """
-    scan = _Scan(text, extra_connectors)
+    scan = _Scan(mask(text, quoted_spans(text)), extra_connectors)
     spec = _find_date(scan, now)
     t, soft = (None, None) if spec is not None and spec.offset is not None else _find_time(scan)
     if spec is None and t is None and soft is None:

@@ -26,6 +26,8 @@ class AddTask(_IntentBase):
     recurrence: str | None = None
     repeat_from_completion: bool = False
     list_name: str | None = None
+    # the last words were "to/in/on <name>": that list if the user has one, else title words
+    list_hint: str | None = None
     reminder_at: datetime | None = None
     reminder_before_minutes: int | None = None
 

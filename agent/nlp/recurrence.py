@@ -24,7 +24,7 @@ from agent.nlp.dates import (
     localize,
 )
 from agent.nlp.errors import TOO_FAR, PhraseError
-from agent.nlp.text import NUMBER_WORDS, Span
+from agent.nlp.text import NUMBER_WORDS, Span, mask, quoted_spans
 from backend_services.tasks.recurrence import HORIZON_YEARS, RecurrenceError, validate_rrule
 
 _I = re.IGNORECASE
@@ -325,6 +325,7 @@ def find_recurrence(text: str, now: datetime | None = None) -> RecurrenceSpec | 
     """Find the first recurrence phrase in ``text`` (span included in the result). With
     ``now``, also how the series ends ("until ...", "for 5 times", "for 3 weeks") and whether
     it counts from completion ("after I finish", "every!"); their spans go to extra_spans."""
+    text = mask(text, quoted_spans(text))
     bang = _EVERY_BANG.search(text)
     if bang:
         text = text[: bang.end() - 1] + " " + text[bang.end() :]

@@ -140,6 +140,23 @@ def extend_left_over_connectors(text: str, start: int, extra: Iterable[str] = ()
         start = new
 
 
+# "..." anywhere, '...' only where it cannot be an apostrophe (don't, mom's)
+QUOTED_RE = re.compile(r'"(?P<dq>[^"\x00]+)"|(?<![\w\x00])\'(?P<sq>[^\'\x00]+)\'(?![\w])')
+
+
+def quoted_spans(text: str) -> list[Span]:
+    """Where the user quoted words: nothing inside is read as a date, repeat or tag."""
+    return [m.span() for m in QUOTED_RE.finditer(text)]
+
+
+def first_quoted(text: str) -> tuple[str, Span] | None:
+    m = QUOTED_RE.search(text)
+    if m is None:
+        return None
+    inner = (m.group("dq") or m.group("sq") or "").strip()
+    return (inner, m.span()) if inner else None
+
+
 def mask(text: str, spans: Iterable[Span]) -> str:
     """Replace spans with NUL characters (keeps offsets stable, blocks re-matching)."""
     chars = list(text)
