@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from agent import tool_args as a
 from agent.memory import Conversation, PendingAction
 from agent.task_client import TaskClient, ToolError
+from backend_services.tasks.recurrence import RecurrenceError, next_occurrence
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
@@ -338,12 +339,23 @@ async def set_recurrence(ctx: ToolContext, args: a.SetRecurrence) -> ToolResult:
         "repeat_from_completion": bool(args.rrule) and args.repeat_from_completion,
     }
     first = parse_when(args.first_due_at, ctx.zone)
+    if first is None and args.rrule and task.get("due_at"):
+        first = _first_instance(args.rrule, datetime.fromisoformat(task["due_at"]), ctx.timezone)
     if first:
         body["due_at"] = first.isoformat()
     updated = await ctx.client.update(task["id"], body)
     ctx.changed.append(updated["id"])
     verb = "now repeats" if args.rrule else "no longer repeats"
     return ToolResult(True, f"'{updated['title']}' {verb}.", _task_data(updated))
+
+
+def _first_instance(rule: str, due: datetime, tz: str) -> datetime | None:
+    """The rule's first instance at or after the task's due time: "make check email repeat
+    every workday" on a task due on a Sunday starts the series on Monday."""
+    try:
+        return next_occurrence(rule, due, due - timedelta(seconds=1), tz)
+    except RecurrenceError:
+        return None  # the task API will say what is wrong with the rule
 
 
 @tool("set_timezone", a.SetTimezone)

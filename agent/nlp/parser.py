@@ -216,6 +216,8 @@ def _named_list(s: str, now: datetime, *, bare: bool) -> str | None:
 
 
 def _list(s: str, now: datetime) -> Intent | None:
+    if _starts_add(s) or any(rx.match(s) for rx in _DELETE):
+        return None  # "give me a heads-up to ... tomorrow", "get rid of the old task"
     if _LIST_WHOLE.match(s):
         return _list_filters(s)
     if _LIST_START.match(s) and re.match(r"^(?:what|which)\s+(?:time|day|date)\b", s, _I):
@@ -508,7 +510,7 @@ def _update(s: str, now: datetime) -> Intent | None:
         ref = clean_ref(m.group("ref"))
         if ref and name and not _NOT_A_LIST.match(name):
             return UpdateTask(ref=ref, list_name=name)
-    m = _UPD_DUE.match(s)
+    m = None if _starts_add(s) else _UPD_DUE.match(s)  # "make sure I ...", "set a reminder to"
     if m:
         body = m.group("body")
         dp = extract_datetime(body, now, extra_connectors=_DUE_CONNECT)

@@ -50,6 +50,8 @@ _ORD = r"(?:\d{1,2}(?:st|nd|rd|th)?|first|second|third|fourth|fifth|last)"
 _ORD_WORD = r"(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|last)"
 _INTERVAL_WORDS = "|".join(w for w in NUMBER_WORDS if " " not in w and w not in ("a", "an"))
 _INTERVAL = rf"(?:other|\d+|{_INTERVAL_WORDS})"
+# "every 2nd week", "every third month": an ordinal before a unit is an interval
+_NTH_INTERVAL = r"(?:\d+(?:st|nd|rd|th)|second|third|fourth|fifth|sixth)"
 _UNIT = r"(?:day|week|month|year|hour)s?"
 _MONTHS = {
     "jan": 1,
@@ -130,8 +132,11 @@ def _interval(tok: str | None) -> int:
     t = tok.lower()
     if t == "other":
         return 2
+    t = re.sub(r"^(\d+)(?:st|nd|rd|th)$", r"\1", t)
     if t.isdigit():
         return max(1, int(t))
+    if t in _ORDWORDS:
+        return max(1, _ORDWORDS[t])
     return NUMBER_WORDS.get(t, 1)
 
 
@@ -162,7 +167,9 @@ _MONTHLY_NTH_DAY = [
     ),
 ]
 _EVERY_NTH_MONTHDAY = _rx(
-    rf"\b(?:every|each)\s+(?P<o>{_ORD_WORD})\s+day\b(?:\s+of\s+(?:every|each|the)\s+month\b)?"
+    rf"\b(?:every|each)\s+(?:the\s+)?(?P<o>{_ORD_WORD})(?:\s+day\b|(?!\s+(?:{_UNIT}|{_DAY}"
+    r"|weekday|weekend|workday|work\s+day|business\s+day|time)\b))"
+    r"(?:\s+of\s+(?:every|each|the)\s+month\b)?"
 )
 _EVERY_N_DAYS_OF_WEEK = _rx(
     rf"\b(?:every|each)\s+(?P<n>other|\d+|{_INTERVAL_WORDS})\s+(?P<days>{_DAYLIST})\b"
@@ -174,7 +181,7 @@ _YEARLY_DATE = [
     _rx(rf"\b(?:every|each)\s+(?:{_MDAY}|{_DMON})"),
 ]
 _INTERVAL_RE = _rx(
-    rf"\b(?:every|each)\s+(?P<n>{_INTERVAL})\s+(?P<unit>{_UNIT})\b"
+    rf"\b(?:every|each)\s+(?P<n>{_INTERVAL}|{_NTH_INTERVAL})\s+(?P<unit>{_UNIT})\b"
     rf"(?:\s+on\s+(?P<days>{_DAYLIST})|\s+on\s+the\s+(?P<o>{_ORD})\b)?"
 )
 _WORKDAY = r"(?:weekday|workday|work\s+day|working\s+day|business\s+day)"
@@ -376,11 +383,15 @@ def _series_end(spec: RecurrenceSpec, text: str, now: datetime) -> None:
         tail_at = rest_from + m.end()
         tail = text[tail_at:]
         dp = extract_datetime(tail, now)
-        if dp.found and dp.when is not None and not tail[: min(a for a, _ in dp.spans)].strip():
-            spec.until = dp.when.date()
-            end = max(b for _, b in dp.spans)
-            spec.extra_spans.append((rest_from + m.start(), tail_at + end))
-            return
+        if not dp.found or dp.when is None or tail[: dp.spans[0][0]].strip():
+            continue
+        if len(dp.spans) == 1 and dp.time_part is not None:
+            continue  # "until 5pm" is no end date
+        # the date is found (and its span taken) first; a time after it ("until dec 31 at
+        # 9pm") is the time of day of the occurrences, left for the due time
+        spec.until = dp.when.date()
+        spec.extra_spans.append((rest_from + m.start(), tail_at + dp.spans[0][1]))
+        return
 
 
 def checked_rule(spec: RecurrenceSpec) -> str:

@@ -88,11 +88,11 @@ def number_value(word: str) -> float | None:
 
 def duration_from_match(m: re.Match[str]) -> relativedelta | None:
     """Turn a DURATION_RE match into a relativedelta."""
-    whole = m.group(0).lower()
-    if whole.startswith("half"):
-        return relativedelta(minutes=30)
+    whole = m.group(0).lower()  # may include a lead-in ("in half an hour")
     if "hour and a half" in whole:
         return relativedelta(minutes=90)
+    if re.search(r"\bhalf\s+an?\s+hour", whole):
+        return relativedelta(minutes=30)
     if "quarter" in whole:
         return relativedelta(minutes=15)
     n = number_value(m.group("num") or "")

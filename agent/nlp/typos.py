@@ -1,7 +1,8 @@
 """Misspelt grammar words ("tommorow", "wensday", "remnid", "priorty") put right before
 parsing. Only words of the parser's own vocabulary are candidates, and only tokens that are
 not themselves one of them or an inflection of one: one edit (a transposition counts as one)
-for words of up to seven letters, two for longer ones, and the first letter must agree. Quoted text and #tags are left alone.
+for words of up to seven letters, two for longer ones, and the first letter must agree.
+Quoted text and #tags are left alone.
 """
 
 from __future__ import annotations

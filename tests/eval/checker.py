@@ -1,4 +1,10 @@
-"""Checks a scenario's outcome the way /work/shared/eval/README.md describes."""
+"""Checks a scenario's outcome the way /work/shared/eval/README.md describes.
+
+Matcher fields beyond that README (used by tests/eval/nl_phrasing.jsonl; docs/agent.md):
+`list` (the task's list, case-insensitive), `from_completion` (repeat_from_completion),
+`rrule_parts` (these `KEY=VALUE` parts are all in the task's RRULE: phase-independent, for
+INTERVAL and COUNT), `occurrences` (the series from due_at has exactly this many instances),
+`last` (its last instance falls on this local date spec)."""
 
 from __future__ import annotations
 
@@ -138,4 +144,35 @@ def task_problems(
         problems.append(f"reminders={reminders}")
     if "rrule" in m and not rrule_matches(m["rrule"], m.get("at"), task, tz, now):
         problems.append(f"recurrence={task.get('recurrence')} due={task['due_at']}")
+    if "list" in m and str(task.get("list_name", "")).lower() != m["list"].lower():
+        problems.append(f"list={task.get('list_name')}")
+    if "from_completion" in m and task.get("repeat_from_completion") != m["from_completion"]:
+        problems.append(f"repeat_from_completion={task.get('repeat_from_completion')}")
+    if "rrule_parts" in m and not set(m["rrule_parts"].split(";")) <= _rule_parts(task):
+        problems.append(f"recurrence={task.get('recurrence')}")
+    if "occurrences" in m or "last" in m:
+        instances = _series(task, tz)
+        if "occurrences" in m and len(instances) != m["occurrences"]:
+            problems.append(f"occurrences={len(instances)}")
+        if "last" in m and not (
+            instances and matches_local(m["last"], instances[-1].isoformat(), tz, now)
+        ):
+            problems.append(f"last={instances[-1] if instances else None}")
     return problems
+
+
+def _rule_parts(task: dict[str, Any]) -> set[str]:
+    return set((task.get("recurrence") or "").upper().split(";"))
+
+
+def _series(task: dict[str, Any], tz: ZoneInfo) -> list[datetime]:
+    """Every instance of a task's (ending) series, from its due_at; at most 1000."""
+    if not task.get("recurrence") or not task.get("due_at"):
+        return []
+    start = local_dt(task["due_at"], tz).replace(tzinfo=None)
+    out: list[datetime] = []
+    for instance in rrulestr(task["recurrence"], dtstart=start):
+        out.append(instance.replace(tzinfo=tz))
+        if len(out) >= 1000:
+            break
+    return out
