@@ -306,7 +306,7 @@ def _match_spec(text: str) -> tuple[RecurrenceSpec, re.Match[str]] | None:
 
 _EVERY_BANG = re.compile(r"\b(every|each)!", _I)  # Todoist's "every!": from completion
 _FROM_COMPLETION = _rx(
-    r"\s*,?\s*\b(?:(?:counting|counted|starting)\s+)?(?:after|from|since|once)\s+(?:"
+    r"\s*,?\s*\b(?:(?:counting|counted|starting)\s+)?(?:after|from|since|once)\s+(?:when\s+)?(?:"
     r"(?:i|you|we)(?:'ve|\s+have)?\s+(?:finish|complete|do|did|done|check|tick|mark|close)\w*"
     r"(?:\s+(?:it|them|this|each\s+one|the\s+last\s+one))?(?:\s+off)?(?:\s+(?:as\s+)?done)?"
     r"|(?:it|this|each\s+one|the\s+last\s+one|the\s+previous\s+one|last\s+time)"

@@ -21,7 +21,8 @@ async def series(env: EmbeddedEnv, headers: dict[str, str], title: str) -> list[
     return [t for t in items if t["title"] == title]
 
 
-async def test_next_occurrence_counts_from_the_completion(env: EmbeddedEnv) -> None:
+async def test_next_occurrence_counts_from_the_completion(db_env: EmbeddedEnv) -> None:
+    env = db_env  # on SQLite and on PostgreSQL (the migration's columns)
     alice = env.user("alice", "Europe/Berlin")
     # the first occurrence was ten days ago: a fixed schedule would give one in the past
     ten_days_ago = datetime.now(BERLIN).date() - timedelta(days=10)
