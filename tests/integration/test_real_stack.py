@@ -267,6 +267,39 @@ def test_completed_recurring_task_redelivered_yields_one_next_occurrence(
     assert count(series["series_id"]) == 2
 
 
+def test_recurrence_counted_from_completion_over_the_stack(stack: RealStack) -> None:
+    """issue 13: the recurring worker (daprd, Kafka) and task-service on PostgreSQL move a
+    from-completion series to the completion day + its interval, not along the schedule."""
+    _user_id, token = stack.new_user("again")
+    due = datetime.now(UTC).replace(microsecond=0) - timedelta(days=10)
+    series = _create_task(
+        stack,
+        token,
+        {
+            "title": "water ferns",
+            "due_at": iso(due),
+            "recurrence": "FREQ=DAILY;INTERVAL=3",
+            "repeat_from_completion": True,
+            "list_name": "Home",
+        },
+    )
+    with client(stack.app_url("task-service"), token) as http:
+        done = http.post(f"/tasks/{series['id']}/complete").json()
+
+    def successor() -> list[Any]:
+        return stack.sql(
+            "select due_at, list_name, repeat_from_completion from tasks"
+            " where series_id = :s and id != :i",
+            s=series["series_id"],
+            i=series["id"],
+        )
+
+    (row,) = wait_for(successor, "the next occurrence")
+    completed_day = datetime.fromisoformat(done["completed_at"]).astimezone(UTC).date()
+    want = datetime.combine(completed_day + timedelta(days=3), due.timetz())
+    assert (row[0], row[1], bool(row[2])) == (want, "Home", True)
+
+
 # -- 4. reminders through the Jobs API and the scheduler --------------------------------
 
 
