@@ -17,7 +17,8 @@ HELP = (
     "I can add, list, update, complete and delete tasks, set reminders and repeats. Try:\n"
     "- add buy milk tomorrow at 5pm #shopping high priority\n"
     "- remind me to call mom in 2 hours\n"
-    "- add stand-up every weekday at 9:30\n"
+    "- add stand-up every weekday at 9:30 / water the ferns every 3 days after I finish\n"
+    "- add milk and eggs to my groceries list / what's on my groceries list?\n"
     "- what's on my list? / show my completed tasks\n"
     "- mark buy milk as done / delete buy milk / move buy milk to friday"
 )

@@ -192,10 +192,13 @@ def _list_filters(s: str) -> ListTasks:
 # which list: "on my work list", "the groceries project", "what's in groceries"
 _LIST_NAMED = _rx(
     r"\b(?:on|in|from|of|for|under)\s+(?:my\s+|the\s+|our\s+)?(?P<l>[\w'&-]+(?:\s+[\w'&-]+)?)"
-    r"\s+(?:list|project)\b|\bmy\s+(?P<l2>[\w'&-]+)\s+(?:list|project)\b"
+    r"\s+(?:list|project)\b|\b(?:my|the|our)\s+(?P<l2>[\w'&-]+)\s+(?:list|project)\b"
     r"|\b(?:list|project)\s+(?:called|named)\s+(?P<l3>[\w'&-]+(?:\s+[\w'&-]+)?)$"
 )
 _LIST_BARE = _rx(r"\b(?:in|on|from)\s+(?:my\s+|the\s+|our\s+)?(?P<l>[\w'&-]+)[?\s]*$")
+_LIST_VERB_NAME = _rx(
+    r"^(?:list|show|open|view|display)\s+(?:me\s+)?(?:my\s+|the\s+)?(?P<l>[\w'&-]+)$"
+)
 _NOT_A_LIST = _rx(
     r"^(?:my|the|our|a|to-?do|to\s+do|todo|task|tasks|whole|entire|full|plate|agenda|schedule"
     r"|calendar|radar|mind|hold|it|this|that|them|list|time|track|deck)$"
@@ -207,6 +210,9 @@ def _named_list(s: str, now: datetime, *, bare: bool) -> str | None:
     name = (m.group("l") or m.group("l2") or m.group("l3")) if m else None
     if name is None and bare and (mb := _LIST_BARE.search(s)):
         name = mb.group("l")
+    mv = _LIST_VERB_NAME.match(s) if name is None and bare else None
+    if mv and not _LIST_NOUN.search(mv["l"]) and _list_filters(s) == ListTasks():
+        name = mv["l"]  # "list groceries", "show work"; not "show urgent", "list all"
     if name is None:
         return None
     name = tidy(name)
@@ -230,7 +236,12 @@ def _list(s: str, now: datetime) -> Intent | None:
         return found
     if _LIST_START.match(s) and (_LIST_NOUN.search(s) or _SEARCH_VERB.match(s)):
         return _list_filters(s)
+    if _SHOW_ONLY.match(s) and (found := _list_filters(s)) != ListTasks():
+        return found  # "show urgent"
     return None
+
+
+_SHOW_ONLY = _rx(rf"^{_POLITE}(?:show|list|display|view)\s+(?:me\s+)?\S")
 
 
 # ----------------------------------------------------------------------- reminders
@@ -797,7 +808,17 @@ def _starts_add(s: str) -> bool:
     )
 
 
+# "add to my groceries list: milk, eggs": the list named before the items
+_ADD_TO_LIST_FIRST = _rx(
+    rf"^{_POLITE}(?:add|put)\s+(?P<where>(?:to|on|in|onto)\s+(?:my\s+|the\s+|our\s+)?[\w'&-]+"
+    r"(?:\s+[\w'&-]+)?\s+(?:list|project))\s*[:\-]?\s+(?P<rest>.+)$"
+)
+
+
 def _add(s: str, now: datetime) -> Intent | None:
+    m = _ADD_TO_LIST_FIRST.match(s)
+    if m:
+        return _build_add(f"{m.group('rest')} {m.group('where')}", now, reminder=False)
     m = _REMIND_PREFIX.match(s) or _REMIND_LIKE.match(s)
     if m:
         rest = re.sub(
@@ -812,12 +833,18 @@ def _add(s: str, now: datetime) -> Intent | None:
 
 
 def _fallback(s: str, now: datetime) -> Intent | None:
-    """A bare statement with a date or recurrence ("call mom tomorrow at 5") is a new task."""
+    """A bare statement with a date, repeat, #tag, priority or list ("call mom tomorrow at
+    5", "call the bank #finance high priority", "eggs to my groceries list") is a new task."""
     if s.endswith("?") or re.match(r"^(?:what|when|where|why|how|who|is|are|do|does|can)\b", s, _I):
         return None
-    if find_recurrence(s) is not None or extract_datetime(s, now).found:
-        return _build_add(s, now, reminder=False)
-    return None
+    marked = (
+        find_recurrence(s) is not None
+        or extract_datetime(s, now).found
+        or extract_tags(s)[0]
+        or extract_priority(s)[0] is not None
+        or _list_target(s)[0] is not None
+    )
+    return _build_add(s, now, reminder=False) if marked else None
 
 
 _HANDLERS: tuple[Handler, ...] = (

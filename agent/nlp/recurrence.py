@@ -188,6 +188,12 @@ _WORKDAY = r"(?:weekday|workday|work\s+day|working\s+day|business\s+day)"
 _EVERY_UNIT_RE = _rx(
     rf"\b(?:every|each)\s+(?P<unit>day|week|month|year|hour|{_WORKDAY}|weekend|morning"
     rf"|afternoon|evening|night)\b(?:\s+on\s+(?P<days>{_DAYLIST})|\s+on\s+the\s+(?P<o>{_ORD})\b)?"
+    r"(?:\s+(?:in\s+the\s+)?(?P<part>morning|afternoon|evening|night))?"
+)
+# "Mon-Fri", "every monday to friday", "monday through thursday": a range of weekdays
+_DAY_RANGE_RE = _rx(
+    rf"\b(?:(?:every|each|on)\s+)?(?P<a>{_DAY})\.?\s*(?:-|\u2013|to|through|thru|till|until)\s*"
+    rf"(?P<b>{_DAY})\b\.?"
 )
 _EVERY_DAYS_RE = _rx(
     rf"\b(?:every|each)\s+(?P<days>{_DAYLIST})\b"
@@ -272,13 +278,21 @@ def _match_spec(text: str) -> tuple[RecurrenceSpec, re.Match[str]] | None:
     m = _EVERY_UNIT_RE.search(text)
     if m:
         unit = " ".join(m.group("unit").lower().split())
+        part = m.group("part")
+        soft = DAYPART_TIMES[part.lower()] if part else None  # "every weekday morning"
         if re.fullmatch(_WORKDAY, unit):
-            return RecurrenceSpec("WEEKLY", byday=list(_CODES[:5])), m
+            return RecurrenceSpec("WEEKLY", byday=list(_CODES[:5]), default_time=soft), m
         if unit == "weekend":
-            return RecurrenceSpec("WEEKLY", byday=["SA", "SU"]), m
+            return RecurrenceSpec("WEEKLY", byday=["SA", "SU"], default_time=soft), m
         if unit in DAYPART_TIMES:
             return RecurrenceSpec("DAILY", default_time=DAYPART_TIMES[unit]), m
-        return _with_on(RecurrenceSpec(_UNIT_FREQ[unit]), m), m
+        return _with_on(RecurrenceSpec(_UNIT_FREQ[unit], default_time=soft), m), m
+    m = _DAY_RANGE_RE.search(text)
+    if m:
+        a, b = WEEKDAYS[m.group("a").lower()], WEEKDAYS[m.group("b").lower()]
+        if a != b:
+            span = range(a, b + 1) if a < b else [*range(a, 7), *range(0, b + 1)]
+            return RecurrenceSpec("WEEKLY", byday=[_CODES[i] for i in span]), m
     m = _EVERY_DAYS_RE.search(text)
     if m:
         part = m.group("part")
@@ -312,6 +326,7 @@ _FROM_COMPLETION = _rx(
     r"|(?:it|this|each\s+one|the\s+last\s+one|the\s+previous\s+one|last\s+time)"
     r"(?:'s|\s+is|\s+was|\s+gets|\s+got|\s+has\s+been)?\s+(?:done|completed|finished|complete)"
     r"|(?:each\s+|the\s+|its\s+|last\s+)?(?:completion|completing(?:\s+it)?|finishing(?:\s+it)?)"
+    r"|the\s+(?:last|previous)\s+one"
     r")\b"
 )
 _COUNT_RE = _rx(
@@ -349,6 +364,7 @@ def find_recurrence(text: str, now: datetime | None = None) -> RecurrenceSpec | 
     return spec
 
 
+_END_OF_MONTH = _rx(rf"(?:the\s+)?end\s+of\s+(?P<mon>{MONTH_RE})\b")
 _ONE = {
     "day": relativedelta(days=1),
     "week": relativedelta(weeks=1),
@@ -382,6 +398,13 @@ def _series_end(spec: RecurrenceSpec, text: str, now: datetime) -> None:
     for m in _UNTIL_RE.finditer(rest):
         tail_at = rest_from + m.end()
         tail = text[tail_at:]
+        eom = _END_OF_MONTH.match(tail)
+        if eom:  # "until the end of march": that month's last day, the coming one
+            month = _month(eom.group("mon"))
+            year = now.year if month >= now.month else now.year + 1
+            spec.until = date(year, month, 1) + relativedelta(day=31)
+            spec.extra_spans.append((rest_from + m.start(), tail_at + eom.end()))
+            return
         dp = extract_datetime(tail, now)
         if not dp.found or dp.when is None or tail[: dp.spans[0][0]].strip():
             continue
@@ -420,19 +443,24 @@ def first_occurrence(
 
     ``INTERVAL`` is ignored for the first occurrence (the coming matching day is used), and
     a rule without BY-parts starts today if ``at`` is still ahead, else tomorrow. An hourly
-    rule starts at ``at`` when given ("every 12 hours starting at 7pm"), else the next full
-    hour. Bounded: at most MAX_FIRST_STEPS instances within HORIZON_YEARS are looked at, and
-    a rule with none there (or dates beyond the year 9000) is a PhraseError, never a loop.
+    rule runs on a grid from ``at`` today ("every 12 hours starting at 7pm": 7pm and 7am), its
+    first instance after now; without ``at``, from the next full hour. Bounded: at most
+    MAX_FIRST_STEPS instances within HORIZON_YEARS are looked at, and a rule with none there
+    (or dates beyond the year 9000) is a PhraseError, never a loop.
     """
     tod = at or spec.default_time or DEFAULT_TIME
     start_day = max(now.date(), not_before) if not_before else now.date()
     if start_day.year >= 9000 - HORIZON_YEARS:
         raise PhraseError(TOO_FAR)
     if spec.freq == "HOURLY":
-        if at is not None or not_before is not None:
-            first = localize(datetime.combine(start_day, tod), now)
-            return first if first > now else first + timedelta(days=1)
-        return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        if at is None and not_before is None:
+            return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        # the grid starts at that time: "every 8 hours starting at 6am" asked at 9am is 2pm
+        first = localize(datetime.combine(start_day, tod), now)
+        step = timedelta(hours=spec.interval)
+        if first <= now:
+            first += step * ((now - first) // step + 1)
+        return first
     single = replace(spec, interval=1, count=None, until=None)
     if not (single.byday or single.bymonthday or single.bymonth):
         single = replace(single, freq="DAILY")

@@ -33,6 +33,14 @@ def add(text: str) -> AddTask:
         ("add x every 2nd week", "FREQ=WEEKLY;INTERVAL=2", "11-27 09:00"),
         ("add journal every evening", "FREQ=DAILY", "11-26 18:00"),
         ("add pills every 12 hours starting at 7pm", "FREQ=HOURLY;INTERVAL=12", "11-26 19:00"),
+        ("add dough every 8 hours starting at 6am", "FREQ=HOURLY;INTERVAL=8", "11-26 22:00"),
+        ("add standup Mon-Fri at 9am", "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "11-27 09:00"),
+        ("add standup every weekday evening", "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "11-26 18:00"),
+        (
+            "add gym every monday until the end of march",
+            "FREQ=WEEKLY;BYDAY=MO;UNTIL=20270331T235959",
+            "11-30 09:00",
+        ),
         (
             "add gym every monday until march 1",
             "FREQ=WEEKLY;BYDAY=MO;UNTIL=20270301T235959",
