@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import dateparser
 from dateutil.relativedelta import relativedelta
@@ -36,6 +37,7 @@ from agent.nlp.text import (
     mask,
     quoted_spans,
 )
+from agent.nlp.timezones import resolve_timezone
 
 DEFAULT_TIME = time(9, 0)
 LAST_YEAR = 9000  # the task API refuses dates from then on (platform.inputs.LATEST)
@@ -386,6 +388,26 @@ def _resolve(spec: _DateSpec | None, t: time | None, soft: time | None, now: dat
     return result
 
 
+_ZONE_AFTER = _rx(
+    r"^\s*(?:(?P<abbr>utc|gmt|[a-z]{1,3}t)\b(?!\s+time\b)"
+    r"|(?:in\s+|on\s+)?(?P<place>[a-z][a-z .'-]{0,30}?)\s+time\b)"
+)
+
+
+def _zone_after_time(scan: _Scan) -> ZoneInfo | None:
+    """A time zone named right after the time ("5pm EST", "9am London time"); its words join
+    the time's span."""
+    time_end = scan.spans[-1][1]
+    m = _ZONE_AFTER.match(scan.text[time_end:])
+    if m is None:
+        return None
+    key = resolve_timezone(m.group("abbr") or m.group("place"))
+    if key is None:
+        return None
+    scan.spans[-1] = (scan.spans[-1][0], time_end + m.end())
+    return ZoneInfo(key)
+
+
 def extract_datetime(
     text: str, now: datetime, *, extra_connectors: tuple[str, ...] = ()
 ) -> DateParse:
@@ -399,7 +421,11 @@ def extract_datetime(
     t, soft = (None, None) if spec is not None and spec.offset is not None else _find_time(scan)
     if spec is None and t is None and soft is None:
         return DateParse()
-    when = _resolve(spec, t, soft, now)
+    zone = _zone_after_time(scan) if t is not None else None
+    if zone is not None:  # "at 5pm EST", "9am London time": that zone's wall clock
+        when = _resolve(spec, t, soft, now.astimezone(zone)).astimezone(now.tzinfo)
+    else:
+        when = _resolve(spec, t, soft, now)
     return DateParse(
         when=when,
         spans=scan.spans,

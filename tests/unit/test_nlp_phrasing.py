@@ -167,3 +167,19 @@ def test_lists() -> None:
     assert isinstance(moved, UpdateTask) and (moved.ref, moved.list_name) == ("it", "personal")
     dated = parse_message("move report to friday", NOW)
     assert isinstance(dated, UpdateTask) and dated.list_name is None and dated.due_at is not None
+
+
+def test_a_time_zone_named_after_the_time() -> None:
+    utc = ZoneInfo("UTC")
+    assert add("add call Bob tomorrow at 9am UTC").due_at == datetime(
+        2026, 11, 27, 9, 0, tzinfo=utc
+    )
+    # 17:00 in New York (EST, UTC-5) is 23:00 in Berlin (CET)
+    assert add("add sync at 5pm EST tomorrow").due_at == datetime(
+        2026, 11, 27, 23, 0, tzinfo=BERLIN
+    )
+    assert add("add sync tomorrow at 8am new york time").due_at == datetime(
+        2026, 11, 27, 14, 0, tzinfo=BERLIN
+    )
+    # not a zone: the words stay in the title
+    assert add("add meet at 3pm at the cafe").title == "meet at the cafe"
