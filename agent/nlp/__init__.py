@@ -19,7 +19,8 @@ from agent.nlp.intents import (
     Unknown,
     UpdateTask,
 )
-from agent.nlp.parser import drop_list_hint, parse_message
+from agent.nlp.lists import drop_list_hint
+from agent.nlp.parser import parse_message
 
 __all__ = [
     "AddReminder",

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
+from agent.nlp.compound import PARTS, conjoined_items, time_phrase_last
 from agent.nlp.dates import extract_datetime
 from agent.nlp.errors import TOO_FAR, PhraseError
 from agent.nlp.intents import (
@@ -29,6 +30,7 @@ from agent.nlp.intents import (
     Unknown,
     UpdateTask,
 )
+from agent.nlp.lists import LIST_HINT, NOT_A_LIST, list_target, named_list
 from agent.nlp.priority import extract_priority, priority_word
 from agent.nlp.recurrence import checked_rule, find_recurrence, first_occurrence
 from agent.nlp.refs import clean_ref
@@ -189,36 +191,9 @@ def _list_filters(s: str) -> ListTasks:
     return out
 
 
-# which list: "on my work list", "the groceries project", "what's in groceries"
-_LIST_NAMED = _rx(
-    r"\b(?:on|in|from|of|for|under)\s+(?:my\s+|the\s+|our\s+)?(?P<l>[\w'&-]+(?:\s+[\w'&-]+)?)"
-    r"\s+(?:list|project)\b|\b(?:my|the|our)\s+(?P<l2>[\w'&-]+)\s+(?:list|project)\b"
-    r"|\b(?:list|project)\s+(?:called|named)\s+(?P<l3>[\w'&-]+(?:\s+[\w'&-]+)?)$"
-)
-_LIST_BARE = _rx(r"\b(?:in|on|from)\s+(?:my\s+|the\s+|our\s+)?(?P<l>[\w'&-]+)[?\s]*$")
-_LIST_VERB_NAME = _rx(
-    r"^(?:list|show|open|view|display)\s+(?:me\s+)?(?:my\s+|the\s+)?(?P<l>[\w'&-]+)$"
-)
-_NOT_A_LIST = _rx(
-    r"^(?:my|the|our|a|to-?do|to\s+do|todo|task|tasks|whole|entire|full|plate|agenda|schedule"
-    r"|calendar|radar|mind|hold|it|this|that|them|list|time|track|deck)$"
-)
-
-
-def _named_list(s: str, now: datetime, *, bare: bool) -> str | None:
-    m = _LIST_NAMED.search(s)
-    name = (m.group("l") or m.group("l2") or m.group("l3")) if m else None
-    if name is None and bare and (mb := _LIST_BARE.search(s)):
-        name = mb.group("l")
-    mv = _LIST_VERB_NAME.match(s) if name is None and bare else None
-    if mv and not _LIST_NOUN.search(mv["l"]) and _list_filters(s) == ListTasks():
-        name = mv["l"]  # "list groceries", "show work"; not "show urgent", "list all"
-    if name is None:
-        return None
-    name = tidy(name)
-    if not name or _NOT_A_LIST.match(name) or extract_datetime(name, now).found:
-        return None
-    return name
+def _no_filters(s: str) -> bool:
+    """Nothing in the message but a name: "list groceries", not "show urgent"."""
+    return not _LIST_NOUN.search(s.split()[-1]) and _list_filters(s) == ListTasks()
 
 
 def _list(s: str, now: datetime) -> Intent | None:
@@ -228,7 +203,7 @@ def _list(s: str, now: datetime) -> Intent | None:
         return _list_filters(s)
     if _LIST_START.match(s) and re.match(r"^(?:what|which)\s+(?:time|day|date)\b", s, _I):
         return None
-    if _LIST_START.match(s) and (name := _named_list(s, now, bare=True)):
+    if _LIST_START.match(s) and (name := named_list(s, now, bare=True, plain=_no_filters(s))):
         found = _list_filters(s)
         found.list_name = name
         if found.search and name.lower() in found.search.lower():
@@ -519,7 +494,7 @@ def _update(s: str, now: datetime) -> Intent | None:
     if m and not extract_datetime(m.group("l"), now).found:
         name = re.sub(r"\s+(?:list|project)$", "", tidy(m.group("l")), flags=_I)
         ref = clean_ref(m.group("ref"))
-        if ref and name and not _NOT_A_LIST.match(name):
+        if ref and name and not NOT_A_LIST.match(name):
             return UpdateTask(ref=ref, list_name=name)
     m = None if _starts_add(s) else _UPD_DUE.match(s)  # "make sure I ...", "set a reminder to"
     if m:
@@ -704,11 +679,11 @@ def _build_add(rest: str, now: datetime, *, reminder: bool) -> Intent | None:
     title = _TITLE_TRAIL.sub("", _TITLE_LEAD.sub("", title))
     title = re.sub(r"^(?:to|that)\s+", "", tidy(title), flags=_I)
     title = tidy(title)
-    list_name, title = _list_target(title)
+    list_name, title = list_target(title)
     hint: str | None = None
-    if list_name is None and not quoted and (m := _LIST_HINT.search(title)):
+    if list_name is None and not quoted and (m := LIST_HINT.search(title)):
         hint, hinted_title = tidy(m.group("l")), tidy(title[: m.start()])
-        if hint.lower() == "inbox" or _conjoined_items(hinted_title, hint):
+        if hint.lower() == "inbox" or conjoined_items(hinted_title, hint):
             list_name, title, hint = hint, hinted_title, None  # "add milk and eggs to groceries"
     if quoted:
         title = quoted[0]
@@ -738,62 +713,10 @@ def _build_add(rest: str, now: datetime, *, reminder: bool) -> Intent | None:
         reminder_at=reminder_at,
         reminder_before_minutes=before,
     )
-    items = [] if quoted or reminder or description else _conjoined_items(title, list_name)
+    items = [] if quoted or reminder or description else conjoined_items(title, list_name)
     if len(items) > 1:
         return AddTasks(tasks=[task.model_copy(update={"title": item}) for item in items])
     return task
-
-
-# "milk and eggs", "milk, eggs and bread", "pick up the kids and walk the dog": several tasks.
-# One-word items, a comma list of three or more, or two items of several words each; not
-# "call mom and dad" (the second item only completes the first) nor long titles.
-_CONJ = re.compile(r"\s*,\s*(?:and\s+|&\s+)?|\s+(?:and|&|\+|plus)\s+", _I)
-_MAX_ITEM_WORDS = 4
-
-
-def _conjoined_items(title: str, list_name: str | None) -> list[str]:
-    items = [tidy(i) for i in _CONJ.split(title)]
-    if len(items) < 2 or any(not i for i in items):
-        return []
-    sizes = [len(i.split()) for i in items]
-    if max(sizes) > _MAX_ITEM_WORDS:
-        return []
-    several_words = len(items) == 2 and min(sizes) >= 2
-    comma_list = len(items) >= 3 and "," in title
-    if all(n == 1 for n in sizes) or comma_list or several_words or list_name is not None:
-        return items
-    return []
-
-
-# where a new task goes: "to my groceries list", "on the work list", "in list personal",
-# "to groceries" (a bare name only for "to/in/on <one or two words>" after a short title)
-_LIST_EXPLICIT = _rx(
-    r"\s+(?:to|on|in|into|onto|under|for)\s+(?:my\s+|the\s+|our\s+)?(?P<l>[\w'&-]+(?:\s+[\w'&-]+)?)"
-    r"\s+(?:list|project)$"
-    r"|\s+(?:to|on|in|into|under)\s+(?:the\s+)?(?:list|project)\s+(?:called\s+|named\s+)?"
-    r"(?P<l2>[\w'&-]+(?:\s+[\w'&-]+)?)$"
-)
-# "add eggs to groceries" or "add talk to mom"? Only the user's existing lists can tell: the
-# offline runner checks the hint (agent.offline.resolve_list_hint)
-_LIST_HINT = _rx(r"\s+(?:to|in|into|on|onto)\s+(?:my\s+|the\s+)?(?P<l>[\w'&-]+)$")
-_NOT_LIST_NAMES = _rx(r"^(?:to-?do|to\s+do|todo|task|tasks|the|my|a|shopping\s+and)$")
-
-
-def drop_list_hint(title: str) -> str:
-    """The title without its trailing "to/in/on <name>" (once that name is a known list)."""
-    m = _LIST_HINT.search(title)
-    return tidy(title[: m.start()]) if m else title
-
-
-def _list_target(title: str) -> tuple[str | None, str]:
-    """(list name, the title without it) for an explicit list phrase at the end."""
-    m = _LIST_EXPLICIT.search(title)
-    if m is None:
-        return None, title
-    name = tidy(m.group("l") or m.group("l2") or "")
-    if not name or _NOT_LIST_NAMES.match(name):
-        return None, title
-    return name, tidy(title[: m.start()])
 
 
 _REMIND_LIKE = _rx(
@@ -842,7 +765,7 @@ def _fallback(s: str, now: datetime) -> Intent | None:
         or extract_datetime(s, now).found
         or extract_tags(s)[0]
         or extract_priority(s)[0] is not None
-        or _list_target(s)[0] is not None
+        or list_target(s)[0] is not None
     )
     return _build_add(s, now, reminder=False) if marked else None
 
@@ -868,16 +791,12 @@ def parse_message(text: str, now: datetime) -> Intent:
     """Parse one chat message into an intent; ``now`` must be aware (user's zone)."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
-    parts = [p for p in _PARTS.split(text) if p.strip()]
+    parts = [p for p in PARTS.split(text) if p.strip()]
     if len(parts) > 1:
         several = _several_adds(parts, now)
         if several is not None:
             return several
     return _parse_one(text, now)
-
-
-# "buy bread; call mom tomorrow", one task a line: each part is a message of its own
-_PARTS = re.compile(r"\s*(?:;|\n|\r)+\s*(?:-\s+|\*\s+|\d+[.)]\s+)?")
 
 
 def _several_adds(parts: list[str], now: datetime) -> AddTasks | None:
@@ -908,7 +827,7 @@ def _parse_one(text: str, now: datetime) -> Intent:
     if not s:
         return Unknown(text=text)
     try:
-        s = _time_phrase_last(s, now)
+        s = time_phrase_last(s, now)
         for handler in _HANDLERS:
             result = handler(s, now)
             if result is not None:
@@ -918,26 +837,3 @@ def _parse_one(text: str, now: datetime) -> Intent:
     return Unknown(text=text)
 
 
-_LEAD_GAP = re.compile(r"^(?:[\s,:;\-\u2013]|\b(?:on|at|by|from|starting|and|then)\b)*$", _I)
-
-
-def _time_phrase_last(s: str, now: datetime) -> str:
-    """"tomorrow at 5pm remind me to call mom" -> "remind me to call mom tomorrow at 5pm": a
-    message that opens with its date, time or repeat is read with that phrase moved to the end,
-    so every handler sees the command first."""
-    spec = find_recurrence(s, now)
-    dp = extract_datetime(mask(s, spec.spans) if spec else s, now)
-    spans = sorted([*(spec.spans if spec else []), *dp.spans])
-    end = 0
-    for a, b in spans:
-        if not _LEAD_GAP.match(s[end:a]):
-            break
-        end = max(end, b)
-    if end == 0:
-        return s
-    rest = s[end:]
-    gap = re.match(r"^[\s,:;\-\u2013]*", rest)
-    tail = rest[gap.end() if gap else 0 :]
-    if not tail or not tail[0].isalpha() or (not rest[:1].isspace() and rest[:1] not in ",:;-"):
-        return s  # "tomorrow's agenda"
-    return f"{tail} {s[:end].strip()}"
