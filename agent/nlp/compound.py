@@ -21,12 +21,13 @@ PARTS = re.compile(r"\s*(?:;|\n|\r)+\s*(?:-\s+|\*\s+|\d+[.)]\s+)?")
 # "call mom and dad" (the second item only completes the first) nor long titles.
 _CONJ = re.compile(r"\s*,\s*(?:and\s+|&\s+)?|\s+(?:and|&|\+|plus)\s+", _I)
 _MAX_ITEM_WORDS = 4
+_LEFTOVER_TIME = re.compile(r"^(?:at\s+)?\d{1,2}(?::\d{2})?\s*(?:am|pm|h)?$", _I)
 
 
 def conjoined_items(title: str, list_name: str | None) -> list[str]:
     items = [tidy(i) for i in _CONJ.split(title)]
-    if len(items) < 2 or any(not i for i in items):
-        return []
+    if len(items) < 2 or any(not i or _LEFTOVER_TIME.match(i) for i in items):
+        return []  # "meds at 8am and 8pm": a second time, not a second task
     sizes = [len(i.split()) for i in items]
     if max(sizes) > _MAX_ITEM_WORDS:
         return []

@@ -429,7 +429,8 @@ def extract_datetime(
     return DateParse(
         when=when,
         spans=scan.spans,
-        date_part=spec.day if spec is not None else None,
+        # the resolved day of any date phrase, a weekday too ("starting on monday")
+        date_part=when.date() if spec is not None and spec.offset is None else None,
         time_part=t,
         soft_time=soft or (spec.soft_time if spec else None),
         exact=spec is not None and spec.offset is not None,

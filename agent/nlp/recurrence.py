@@ -373,9 +373,20 @@ _ONE = {
 }
 
 
+_EXCEPT_RE = _rx(rf"\s*,?\s*\b(?:except|but\s+not|excluding|not)\s+(?:on\s+)?(?P<days>{_DAYLIST})")
+
+
 def _series_end(spec: RecurrenceSpec, text: str, now: datetime) -> None:
     rest_from = spec.span[1]
     rest = text[rest_from:]
+    m = _EXCEPT_RE.search(rest)
+    if m and spec.freq in ("DAILY", "WEEKLY") and spec.interval == 1:
+        # "every weekday except friday", "every day except sunday"
+        days = spec.byday or list(_CODES)
+        kept = [d for d in days if d not in _days(m.group("days"))]
+        if kept and kept != days:
+            spec.freq, spec.byday = "WEEKLY", kept
+            spec.extra_spans.append((rest_from + m.start(), rest_from + m.end()))
     m = _FROM_COMPLETION.search(rest)
     if m:
         spec.from_completion = True

@@ -34,6 +34,12 @@ def add(text: str) -> AddTask:
         ("add journal every evening", "FREQ=DAILY", "11-26 18:00"),
         ("add pills every 12 hours starting at 7pm", "FREQ=HOURLY;INTERVAL=12", "11-26 19:00"),
         ("add dough every 8 hours starting at 6am", "FREQ=HOURLY;INTERVAL=8", "11-26 22:00"),
+        (
+            "add sync every weekday at 9am except friday",
+            "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH",
+            "11-30 09:00",
+        ),
+        ("add water every 2 days starting on monday", "FREQ=DAILY;INTERVAL=2", "11-30 09:00"),
         ("add standup Mon-Fri at 9am", "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "11-27 09:00"),
         ("add standup every weekday evening", "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "11-26 18:00"),
         (
@@ -121,7 +127,13 @@ def test_several_tasks(text: str, titles: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["add call mom and dad", 'add "salt and pepper"', "remind me to buy milk and eggs"]
+    "text",
+    [
+        "add call mom and dad",
+        'add "salt and pepper"',
+        "remind me to buy milk and eggs",
+        "add meds at 8am and 8pm every day",
+    ],
 )
 def test_one_task_stays_one(text: str) -> None:
     assert isinstance(parse_message(text, NOW), AddTask)
