@@ -573,8 +573,11 @@ _DELETE = [
         r"|ditch|bin)\s+(?P<ref>.+)$"
     ),
     _rx(
-        rf"^{_POLITE}(?:get\s+rid\s+of|forget\s+about|throw\s+away|throw\s+out|take)\s+(?P<ref>.+?)"
+        rf"^{_POLITE}(?:get\s+rid\s+of|forget\s+about|throw\s+away|throw\s+out)\s+(?P<ref>.+?)"
         r"(?:\s+off\s+(?:my\s+|the\s+)?list)?$"
+    ),
+    _rx(  # "take X off my list"; "take the antibiotic at 7pm" is no delete
+        rf"^{_POLITE}take\s+(?P<ref>.+?)\s+off\s+(?:my\s+|the\s+)?(?:list|tasks|to-?do\s+list)$"
     ),
     _rx(r"^(?:i\s+)?(?:no\s+longer|don'?t|do\s+not)\s+need\s+to\s+(?P<ref>.+?)(?:\s+anymore)?$"),
 ]
@@ -799,11 +802,20 @@ def parse_message(text: str, now: datetime) -> Intent:
     return _parse_one(text, now)
 
 
+_QUESTION = _rx(
+    r"^\s*(?:what|when|where|why|how|who|which|is|are|do|does|can|could|hi|hello|hey|thanks"
+    r"|thank)\b|.*\?\s*$"
+)
+
+
 def _several_adds(parts: list[str], now: datetime) -> AddTasks | None:
     """Every part an add (a bare part like "buy bread" too, once some part is an add);
     None when a part is anything else, so the message is read whole."""
     parsed = [_parse_one(p, now) for p in parts]
-    if not any(isinstance(p, AddTask | AddTasks) for p in parsed):
+    bare = all(isinstance(p, Unknown) for p in parsed) and not any(
+        _QUESTION.match(p) for p in parts
+    )  # "buy milk; buy eggs; buy bread"
+    if not bare and not any(isinstance(p, AddTask | AddTasks) for p in parsed):
         return None
     tasks: list[AddTask] = []
     for part, intent in zip(parts, parsed, strict=True):

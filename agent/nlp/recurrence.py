@@ -149,7 +149,7 @@ def _rx(p: str) -> re.Pattern[str]:
 
 
 _MONTHLY_DOM = [
-    _rx(rf"\b(?:on\s+)?(?:the\s+)?(?P<o>{_ORD})(?:\s+day)?\s+of\s+(?:every|each)\s+month\b"),
+    _rx(rf"\b(?:on\s+)?(?:the\s+)?(?P<o>{_ORD})(?:\s+day)?\s+(?:of\s+)?(?:every|each)\s+month\b"),
     _rx(rf"\b(?:every|each)\s+month\s+on\s+the\s+(?P<o>{_ORD})(?:\s+day)?\b"),
     _rx(rf"\bmonthly\s+on\s+the\s+(?P<o>{_ORD})(?:\s+day)?\b"),
     _rx(rf"\b(?:on\s+)?the\s+(?P<o>{_ORD})(?:\s+day)?\s+monthly\b"),
@@ -321,7 +321,8 @@ def _match_spec(text: str) -> tuple[RecurrenceSpec, re.Match[str]] | None:
 _EVERY_BANG = re.compile(r"\b(every|each)!", _I)  # Todoist's "every!": from completion
 _FROM_COMPLETION = _rx(
     r"\s*,?\s*\b(?:(?:counting|counted|starting)\s+)?(?:after|from|since|once)\s+(?:when\s+)?(?:"
-    r"(?:i|you|we)(?:'ve|\s+have)?\s+(?:finish|complete|do|did|done|check|tick|mark|close)\w*"
+    r"(?:i'?m|i\s+am|we'?re)\s+(?:done|finished|through)(?:\s+with\s+it)?"
+    r"|(?:i|you|we)(?:'ve|\s+have)?\s+(?:finish|complete|do|did|done|check|tick|mark|close)\w*"
     r"(?:\s+(?:it|them|this|each\s+one|the\s+last\s+one))?(?:\s+off)?(?:\s+(?:as\s+)?done)?"
     r"|(?:it|this|each\s+one|the\s+last\s+one|the\s+previous\s+one|last\s+time)"
     r"(?:'s|\s+is|\s+was|\s+gets|\s+got|\s+has\s+been)?\s+(?:done|completed|finished|complete)"
