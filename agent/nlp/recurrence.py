@@ -467,12 +467,14 @@ def first_occurrence(
     if spec.freq == "HOURLY":
         if at is None and not_before is None:
             return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-        # the grid starts at that time: "every 8 hours starting at 6am" asked at 9am is 2pm
+        # a grid through that time of day, its first point after now: "every 8 hours
+        # starting at 6am" asked at 9am is 2pm, at 3am it is 6am; a later start day given
+        # ("starting tomorrow at 7pm") is itself the first
         first = localize(datetime.combine(start_day, tod), now)
+        if not_before is not None and not_before > now.date():
+            return first
         step = timedelta(hours=spec.interval)
-        if first <= now:
-            first += step * ((now - first) // step + 1)
-        return first
+        return first + step * ((now - first) // step + 1)
     single = replace(spec, interval=1, count=None, until=None)
     if not (single.byday or single.bymonthday or single.bymonth):
         single = replace(single, freq="DAILY")

@@ -195,3 +195,13 @@ def test_a_time_zone_named_after_the_time() -> None:
     )
     # not a zone: the words stay in the title
     assert add("add meet at 3pm at the cafe").title == "meet at the cafe"
+
+
+def test_an_hourly_repeat_runs_on_the_grid_of_its_start_time() -> None:
+    early = datetime(2026, 11, 26, 3, 0, tzinfo=BERLIN)
+    pills = parse_message("add pills every 12 hours starting at 7pm", early)
+    assert isinstance(pills, AddTask)
+    assert pills.due_at == datetime(2026, 11, 26, 7, 0, tzinfo=BERLIN)  # 7am is on the grid
+    later = parse_message("add pills every 12 hours starting tomorrow at 7pm", early)
+    assert isinstance(later, AddTask)
+    assert later.due_at == datetime(2026, 11, 27, 19, 0, tzinfo=BERLIN)
