@@ -24,6 +24,7 @@ from backend_services.platform.runtime import Runtime
 from backend_services.platform.runtime_guard import RuntimeCallerGuard
 from backend_services.platform.secrets_file import AUTH_SIGNING_KEY
 from backend_services.platform.settings import Settings
+from backend_services.platform.telemetry.middleware import TelemetryMiddleware
 from backend_services.users.models import User
 from backend_services.users.tokens import PREFIX as PAT_PREFIX
 from backend_services.users.tokens import owner_of as pat_owner
@@ -103,6 +104,10 @@ def build_service_app(
     install_error_handlers(app)
     install_body_limit(app, settings.max_body_bytes)
     app.add_middleware(RuntimeCallerGuard, expected=lambda: runtime.app_token)
+    # outermost: refused requests are counted and traced too; routes that trace themselves
+    # (one span per delivered event, per job) are added to this set as they mount
+    app.state.untraced_paths = set()
+    app.add_middleware(TelemetryMiddleware, app_id=app_id, untraced=app.state.untraced_paths)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and readiness of this service")
     def healthz() -> dict[str, str]:
