@@ -99,7 +99,14 @@ def build_service_app(
                 await hook(ctx)
             await runtime.stop()
 
-    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        # ours instead (TelemetryMiddleware): same spans in every runtime, plus Prometheus
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
     app.state.ctx = ctx
     install_error_handlers(app)
     install_body_limit(app, settings.max_body_bytes)

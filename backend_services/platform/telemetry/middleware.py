@@ -29,6 +29,11 @@ class TelemetryMiddleware:
         self.untraced = untraced  # shared with mount_subscriptions, filled as routes mount
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            # FastAPI's own (native) telemetry stays out: a mounted FastAPI app (Chainlit's)
+            # would add a second server span, and a span per websocket connection would
+            # parent every chat turn of a session
+            scope["fastapi.telemetry"] = None
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

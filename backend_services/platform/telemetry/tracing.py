@@ -32,11 +32,16 @@ def configure_tracing(
     """Install the process's tracer provider when `endpoint` (or a test's `exporter`) is
     given. Once per process: OpenTelemetry refuses to replace a global provider."""
     global _provider
-    if _provider is not None or (not endpoint and exporter is None):
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+
+    if _provider is not None:  # a test adding its exporter to the process's provider
+        if exporter is not None:
+            _provider.add_span_processor(SimpleSpanProcessor(exporter))
+        return
+    if not endpoint and exporter is None:
         return
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
     from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
     provider = TracerProvider(
