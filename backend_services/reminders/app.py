@@ -153,8 +153,9 @@ def fire_reminder(ctx: AppContext, rid: str, now: datetime, path: str) -> bool:
         event = service.fire(session, rid, now)
     if event is None:
         return False
-    late = (event.fired_at - event.remind_at).total_seconds()
-    metrics.REMINDER_LATENESS.labels(path).observe(max(0.0, late))
+    late = max(0.0, (event.fired_at - event.remind_at).total_seconds())
+    metrics.REMINDER_LATENESS.labels(path).observe(late)
+    log.info("reminder %s fired by %s, %.1f s after its time", rid, path, late)
     return True
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from .paths import APP_IDS, default_stack_dir
 from .processes import tail
 from .stack import Stack, StackError, UpOptions, format_table, parse_replicas
+from .trace_logs import follow_trace, lines_of_trace
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,6 +56,16 @@ def _parser() -> argparse.ArgumentParser:
         metavar="APP_ID",
         help="start only these services (repeatable)",
     )
+    tracing = up.add_mutually_exclusive_group()
+    tracing.add_argument(
+        "--tracing",
+        dest="tracing",
+        action="store_true",
+        default=None,
+        help="run Jaeger (built once from the Go module proxy) and send every app's and"
+        " daprd's spans to it; its UI/API URL is printed. Without it: as the previous `up`",
+    )
+    tracing.add_argument("--no-tracing", dest="tracing", action="store_false")
     up.add_argument(
         "--replicas",
         action="append",
@@ -67,9 +78,18 @@ def _parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="processes, health, ports")
     status.add_argument("--json", action="store_true", help="machine-readable output")
 
-    logs = sub.add_parser("logs", help="show a process's log (<stack>/logs/NAME.log)")
+    logs = sub.add_parser(
+        "logs", help="show a process's log (<stack>/logs/NAME.log), or one trace's lines"
+    )
     logs.add_argument(
-        "name", help="e.g. kafka, postgres, scheduler, chat-ui, daprd-chat-ui, chat-ui#2"
+        "name",
+        nargs="?",
+        help="e.g. kafka, postgres, scheduler, chat-ui, daprd-chat-ui, chat-ui#2",
+    )
+    logs.add_argument(
+        "--trace",
+        metavar="TRACE_ID",
+        help="the lines of one trace (32 hex digits) from every process, in time order",
     )
     logs.add_argument("-n", "--lines", type=int, default=100)
     logs.add_argument("-f", "--follow", action="store_true")
@@ -99,6 +119,7 @@ def _cmd_up(stack: Stack, args: argparse.Namespace) -> int:
         build=not args.no_build,
         app_ids=tuple(args.only) if args.only else APP_IDS,
         replicas=replicas,
+        tracing=args.tracing,
     )
     started = time.monotonic()
     stack.say(f"stack dir: {stack.layout.root}")
@@ -116,6 +137,8 @@ def _cmd_up(stack: Stack, args: argparse.Namespace) -> int:
     ui = next((r.url for r in rows if r.url), None)
     if ui:
         stack.say(f"chat UI: {ui}")
+    if infra.get("trace_ui"):
+        stack.say(f"traces (Jaeger UI and API): {infra['trace_ui']}")
     stack.say(f"up in {time.monotonic() - started:.0f}s")
     return 0 if all(r.healthy for r in rows) else 1
 
@@ -152,6 +175,11 @@ def _cmd_status(stack: Stack, args: argparse.Namespace) -> int:
 
 
 def _cmd_logs(stack: Stack, args: argparse.Namespace) -> int:
+    if args.trace:
+        return _trace_logs(stack, args.trace.lower(), args.follow)
+    if not args.name:
+        print("todo stack logs: give a NAME or --trace TRACE_ID", file=sys.stderr)
+        return 2
     path = stack.layout.log(args.name)
     if not path.exists():
         known = sorted(p.stem for p in stack.layout.logs.glob("*.log"))
@@ -172,6 +200,23 @@ def _cmd_logs(stack: Stack, args: argparse.Namespace) -> int:
                         time.sleep(0.5)
             except KeyboardInterrupt:
                 return 0
+    return 0
+
+
+def _trace_logs(stack: Stack, trace_id: str, follow: bool) -> int:
+    if len(trace_id) != 32 or any(c not in "0123456789abcdef" for c in trace_id):
+        print("todo stack logs --trace: a trace id is 32 hex digits", file=sys.stderr)
+        return 2
+    lines = lines_of_trace(stack.layout.logs, trace_id)
+    for line in lines:
+        print(line)
+    if not follow:
+        return 0 if lines else 1
+    try:
+        for line in follow_trace(stack.layout.logs, trace_id):
+            print(line, flush=True)
+    except KeyboardInterrupt:
+        pass
     return 0
 
 

@@ -66,7 +66,8 @@ async def test_one_request_is_one_trace_across_outbox_pubsub_and_the_reminder_jo
 
     async def reached_reminder_service() -> list[ReadableSpan]:
         return [
-            s for s in in_trace("handle task-events")
+            s
+            for s in in_trace("handle task-events")
             if s.attributes and s.attributes.get("todo.app_id") == AppId.REMINDERS.value
         ]
 
@@ -78,8 +79,10 @@ async def test_one_request_is_one_trace_across_outbox_pubsub_and_the_reminder_jo
     assert publish, "the relay's publish continues the request's trace"
     consumers = {s.attributes.get("todo.app_id") for s in in_trace("handle task-events")}
     assert {AppId.REMINDERS.value, AppId.AUDIT.value} <= consumers
-    assert all(s.parent and s.parent.span_id in {p.context.span_id for p in publish}
-               for s in in_trace("handle task-events"))
+    assert all(
+        s.parent and s.parent.span_id in {p.context.span_id for p in publish}
+        for s in in_trace("handle task-events")
+    )
 
     # the reminder fires later in a trace of its own, linked back to this one
     async def fired() -> list[ReadableSpan]:
@@ -145,6 +148,7 @@ async def test_agent_turn_tool_and_invocation_spans(
 
 async def test_metrics_listener_is_separate_from_the_app() -> None:
     """serve --metrics-port: that listener answers the exposition, the app's do not."""
+
     async def app(scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 404, "headers": []})
         await send({"type": "http.response.body", "body": b""})
@@ -163,8 +167,15 @@ async def test_metrics_listener_is_separate_from_the_app() -> None:
 
 
 def test_json_log_lines_carry_trace_and_span_ids(spans: InMemorySpanExporter) -> None:
-    record = logging.makeLogRecord({"name": "todo.x", "levelname": "INFO", "msg": "hi %s",
-                                     "args": ("there",), "topic": "task-events"})
+    record = logging.makeLogRecord(
+        {
+            "name": "todo.x",
+            "levelname": "INFO",
+            "msg": "hi %s",
+            "args": ("there",),
+            "topic": "task-events",
+        }
+    )
     with tracing.tracer().start_as_current_span("logged") as span:
         line = json.loads(JsonFormatter("task-service").format(record))
     ctx = span.get_span_context()

@@ -32,22 +32,23 @@ def configure_tracing(
     """Install the process's tracer provider when `endpoint` (or a test's `exporter`) is
     given. Once per process: OpenTelemetry refuses to replace a global provider."""
     global _provider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
-
-    if _provider is not None:  # a test adding its exporter to the process's provider
-        if exporter is not None:
-            _provider.add_span_processor(SimpleSpanProcessor(exporter))
-        return
     if not endpoint and exporter is None:
         return
-    from opentelemetry.sdk.resources import Resource
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 
-    provider = TracerProvider(
-        resource=Resource.create({"service.name": service}),
-        sampler=ParentBased(TraceIdRatioBased(max(0.0, min(1.0, sampling)))),
-    )
+    provider = _provider
+    if provider is None:
+        from opentelemetry.sdk.resources import Resource
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+
+        provider = TracerProvider(
+            resource=Resource.create({"service.name": service}),
+            sampler=ParentBased(TraceIdRatioBased(max(0.0, min(1.0, sampling)))),
+        )
+        trace.set_tracer_provider(provider)
+        _provider = provider
+    # a second call (tests) adds its exporter to the process's provider
     if endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -56,8 +57,6 @@ def configure_tracing(
         log.info("tracing on: %s, sampling %.3g", url, sampling)
     if exporter is not None:
         provider.add_span_processor(SimpleSpanProcessor(exporter))
-    trace.set_tracer_provider(provider)
-    _provider = provider
 
 
 def tracing_enabled() -> bool:
