@@ -74,6 +74,7 @@ extensions:
     http:
       endpoint: {HOST}:{ports.health}
   jaeger_query:
+    enable_tracing: false  # on by default: it would trace itself to localhost:4317
     storage:
       traces: memstore
     http:
@@ -116,8 +117,6 @@ def start(directory: Path, ports: JaegerPorts, log: Path) -> processes.ProcessRe
             "metrics": ports.metrics,
         },
         url=ports.ui_url,
-        # Jaeger would trace itself to the default collector address (localhost:4317)
-        env={"OTEL_TRACES_EXPORTER": "none", "OTEL_SDK_DISABLED": "true"},
     )
 
 

@@ -13,7 +13,12 @@ from typing import Any
 from opentelemetry import trace
 
 # LogRecord's own attributes: anything else on a record came from `extra=` and is kept
-_RECORD_FIELDS = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+_RECORD_FIELDS = set(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",  # uvicorn's ANSI-coloured copy of the message
+}
 
 
 def trace_ids() -> tuple[str | None, str | None]:
