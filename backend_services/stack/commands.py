@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import trace_view
 from .paths import APP_IDS, default_stack_dir
 from .processes import tail
 from .stack import Stack, StackError, UpOptions, format_table, parse_replicas
@@ -93,6 +94,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     logs.add_argument("-n", "--lines", type=int, default=100)
     logs.add_argument("-f", "--follow", action="store_true")
+
+    trace = sub.add_parser(
+        "trace",
+        help="print a trace from the stack's Jaeger (up --tracing) as a tree, or find traces",
+    )
+    trace.add_argument("trace_id", nargs="?", help="32 hex digits (from a log line's trace_id)")
+    trace.add_argument("--service", default="reminder-service", help="for a search")
+    trace.add_argument("--operation", help="for a search, e.g. 'reminder job fired'")
+    trace.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="for a search, e.g. todo.reminder_id=<id>",
+    )
 
     down = sub.add_parser("down", help="stop everything")
     down.add_argument(
@@ -220,6 +236,26 @@ def _trace_logs(stack: Stack, trace_id: str, follow: bool) -> int:
     return 0
 
 
+def _cmd_trace(stack: Stack, args: argparse.Namespace) -> int:
+    _, infra = stack.status()
+    api = infra.get("trace_ui")
+    if not api:
+        print("no Jaeger in this stack: `todo stack up --tracing`", file=sys.stderr)
+        return 1
+    if args.trace_id:
+        found = trace_view.fetch(api, args.trace_id.lower())
+        if found is None:
+            print(f"no trace {args.trace_id} in {api}", file=sys.stderr)
+            return 1
+        print("\n".join(trace_view.render_tree(found)))
+        return 0
+    tags = dict(t.split("=", 1) for t in args.tag if "=" in t)
+    traces = trace_view.search(api, args.service, args.operation, tags)
+    for found in traces:
+        print(trace_view.summary(found))
+    return 0 if traces else 1
+
+
 def _cmd_down(stack: Stack, args: argparse.Namespace) -> int:
     stopped = stack.down(purge=args.purge)
     print(f"stopped: {', '.join(stopped) if stopped else 'nothing was running'}")
@@ -232,7 +268,13 @@ def main(argv: list[str]) -> int:
     """``todo stack ...`` (argv without the leading ``stack``)."""
     args = _parser().parse_args(argv)
     stack = Stack(args.stack_dir.resolve() if args.stack_dir else default_stack_dir())
-    handlers = {"up": _cmd_up, "status": _cmd_status, "logs": _cmd_logs, "down": _cmd_down}
+    handlers = {
+        "up": _cmd_up,
+        "status": _cmd_status,
+        "logs": _cmd_logs,
+        "trace": _cmd_trace,
+        "down": _cmd_down,
+    }
     return handlers[args.command](stack, args)
 
 
