@@ -205,7 +205,8 @@ class SidecarRuntime:
             "overwrite": overwrite,
             "failurePolicy": {"constant": {"interval": "1s", "maxRetries": 5}},
         }
-        resp = await self.http.post(f"/v1.0/jobs/{name}", json=body)
+        with tracing.client_span("schedule job", {"rpc.system": "dapr"}) as trace_headers:
+            resp = await self.http.post(f"/v1.0/jobs/{name}", json=body, headers=trace_headers)
         if resp.status_code >= 300:
             raise RuntimeUnavailable(f"schedule job {name}: {resp.status_code} {resp.text[:200]}")
 
@@ -219,7 +220,8 @@ class SidecarRuntime:
         return result
 
     async def delete_job(self, name: str) -> None:
-        resp = await self.http.delete(f"/v1.0/jobs/{name}")
+        with tracing.client_span("delete job", {"rpc.system": "dapr"}) as trace_headers:
+            resp = await self.http.delete(f"/v1.0/jobs/{name}", headers=trace_headers)
         if resp.status_code >= 300 and "not found" not in resp.text.lower():
             raise RuntimeUnavailable(f"delete job {name}: {resp.status_code} {resp.text[:200]}")
 
