@@ -6,8 +6,10 @@ served on its own listener (`serve --metrics-port`), never on the public one."""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram, make_asgi_app
+from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics, make_asgi_app
 from starlette.types import ASGIApp
+
+disable_created_metrics()  # no `_created` twin of every series: half the series to scrape
 
 HTTP_REQUESTS = Counter(
     "todo_http_requests",
