@@ -22,9 +22,10 @@ setup: $(STAMP)
 run: setup  ## the product, embedded, no API key needed
 	.venv/bin/todo up
 
-prepare: setup  ## system packages, daprd/scheduler and helm (built once), Kafka jars (fetched once)
+prepare: setup  ## system packages, daprd/scheduler, helm and Jaeger (built once), Kafka jars (fetched once)
 	deploy/system/install.sh
 	deploy/dapr/build.sh
+	deploy/jaeger/build.sh
 	deploy/kafka/fetch.sh
 	deploy/helm-tools/build.sh
 

@@ -13,6 +13,7 @@ import openai
 from openai import AsyncOpenAI
 
 from agent.events import AgentEvent, TextDelta, ToolFinished, ToolStarted, TurnDone
+from agent.telemetry import traced_llm_stream
 from agent.tools import ToolContext, openai_tools, run_tool
 
 log = logging.getLogger("todo.agent")
@@ -42,13 +43,16 @@ class LLMLoop:
             text_parts: list[str] = []
             calls: dict[int, _PendingCall] = {}
             try:
-                stream = await self.client.chat.completions.create(
-                    model=self.model,
-                    messages=messages,  # type: ignore[arg-type]
-                    tools=self.tools,
-                    stream=True,
+                stream = traced_llm_stream(
+                    self.model,
+                    self.client.chat.completions.create(
+                        model=self.model,
+                        messages=messages,  # type: ignore[arg-type]
+                        tools=self.tools,
+                        stream=True,
+                    ),
                 )
-                async for chunk in stream:  # type: ignore[union-attr]
+                async for chunk in stream:
                     if not chunk.choices:
                         continue
                     delta = chunk.choices[0].delta

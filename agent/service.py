@@ -15,6 +15,7 @@ from agent.memory import ConversationStore
 from agent.offline import run_offline
 from agent.prompts import system_prompt
 from agent.task_client import TaskClient, ToolError
+from agent.telemetry import traced_turn
 from agent.tools import ToolContext
 from backend_services.platform.inputs import scrub
 from backend_services.platform.ratelimit import RateLimiter
@@ -72,7 +73,12 @@ class Agent:
     def mode(self) -> str:
         return "llm" if self.loop else "offline"
 
-    async def turn(
+    def turn(
+        self, token: str, user_id: str, conversation_id: str, text: str
+    ) -> AsyncIterator[AgentEvent]:
+        return traced_turn(self.mode, self._turn(token, user_id, conversation_id, text))
+
+    async def _turn(
         self, token: str, user_id: str, conversation_id: str, text: str
     ) -> AsyncIterator[AgentEvent]:
         # chat is free text: what no field may hold (control characters, unpaired

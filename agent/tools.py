@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from agent import tool_args as a
 from agent.memory import Conversation, PendingAction
 from agent.task_client import TaskClient, ToolError
+from agent.telemetry import traced_tool
 from backend_services.tasks.recurrence import RecurrenceError, next_occurrence
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -90,6 +91,11 @@ def openai_tools() -> list[Any]:
 
 
 async def run_tool(ctx: ToolContext, name: str, raw_args: str | dict[str, Any]) -> ToolResult:
+    label = name if name in REGISTRY else "(unknown)"  # the model's output: never a label
+    return await traced_tool(label, lambda: _run_tool(ctx, name, raw_args), lambda r: r.ok)
+
+
+async def _run_tool(ctx: ToolContext, name: str, raw_args: str | dict[str, Any]) -> ToolResult:
     spec = REGISTRY.get(name)
     if spec is None:
         return ToolResult(False, f"unknown tool {name!r}")

@@ -88,13 +88,16 @@ def cmd_up(args: argparse.Namespace) -> int:
     import uvicorn
 
     from backend_services.embedded import create_embedded_app
+    from backend_services.platform.telemetry import setup_telemetry
 
     settings = _settings()
+    # tracing stays off unless OTEL_EXPORTER_OTLP_ENDPOINT is set; logs in TODO_LOG_FORMAT
+    setup_telemetry(settings, "todo-embedded")
     gateway = create_embedded_app(settings)
     _first_user(settings)
     url = f"http://{args.host}:{args.port}"
     print(f"To-do assistant (embedded mode) at {url}  — REST docs at {url}/docs", flush=True)
-    uvicorn.run(gateway, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(gateway, host=args.host, port=args.port, log_level="warning", log_config=None)
     return 0
 
 

@@ -164,6 +164,18 @@ class CloudEvent(BaseModel):
     topic: str | None = None
     pubsubname: str | None = None
     data: Any = None
+    # W3C trace context (CloudEvents distributed-tracing extension) of the span that
+    # published the event; `traceid` is Dapr's older name for the same value, and daprd
+    # keeps an event's own context only when both are set
+    traceparent: str | None = None
+    tracestate: str | None = None
+    traceid: str | None = None
+
+    def with_trace(self, traceparent: str | None) -> CloudEvent:
+        """A copy carrying `traceparent` (unchanged when None)."""
+        if traceparent is None:
+            return self
+        return self.model_copy(update={"traceparent": traceparent, "traceid": traceparent})
 
     @classmethod
     def wrap(cls, payload: EventPayload, *, source: str, event_id: str | None = None) -> CloudEvent:

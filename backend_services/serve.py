@@ -1,9 +1,12 @@
 """One service behind its own daprd (the real stack and Kubernetes):
-`python -m backend_services.serve <app-id> --host 127.0.0.1 --port N [--public-port M]`.
+`python -m backend_services.serve <app-id> --host 127.0.0.1 --port N [--public-port M]
+[--metrics-port P]`.
 
 `--port` is what daprd calls (its --app-port). With `--public-port`, that port listens on
 127.0.0.1 only (daprd shares the host or pod) and the public port, on `--host`, serves the
-same app minus every runtime-only path: what an Ingress or a Service may route to."""
+same app minus every runtime-only path: what an Ingress or a Service may route to.
+`--metrics-port` (or TODO_METRICS_PORT) serves only Prometheus metrics, on `--host`: for a
+scraper inside the cluster, never routed by an Ingress."""
 
 from __future__ import annotations
 
@@ -24,6 +27,8 @@ from backend_services.platform.sidecar_runtime import (
     read_secret_sync,
     wait_for_sidecar,
 )
+from backend_services.platform.telemetry import setup_telemetry
+from backend_services.platform.telemetry.metrics import metrics_app
 from backend_services.services import BACKEND_SERVICES
 
 DATABASE_URL_SECRET = "database-url"
@@ -37,11 +42,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--public-port", type=int, help="a second listener without the runtime-only routes"
     )
+    parser.add_argument("--metrics-port", type=int, help="a listener for Prometheus metrics")
     parser.add_argument("--no-migrate", action="store_true", help="migrations run elsewhere")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     settings = Settings(runtime="sidecar", app_id=args.app_id)
+    setup_telemetry(settings, args.app_id)
     wait_for_sidecar(settings.dapr_http_port)
     if not settings.database_url:
         settings.database_url = read_secret_sync(
@@ -64,28 +70,51 @@ def main(argv: list[str] | None = None) -> None:
         app = chat_app(settings, runtime, signing_key=key)
     else:
         app = BACKEND_SERVICES[args.app_id](settings, runtime)
-    if args.public_port is None:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
-        return
-    serve_split(app, sidecar_port=args.port, public=(args.host, args.public_port))
+    metrics_port = args.metrics_port or settings.metrics_port
+    public = None if args.public_port is None else (args.host, args.public_port)
+    metrics = None if metrics_port is None else (args.host, metrics_port)
+    sidecar_host = args.host if public is None else "127.0.0.1"
+    serve_split(app, sidecar=(sidecar_host, args.port), public=public, metrics=metrics)
 
 
-def serve_split(app: ASGIApp, *, sidecar_port: int, public: tuple[str, int]) -> None:
-    """One process, one app, two listeners: the sidecar's on loopback, the public one
-    filtered."""
-    sockets = [_listen("127.0.0.1", sidecar_port), _listen(*public)]
-    config = uvicorn.Config(by_listener(app, public[1]), log_level="info", access_log=False)
+def serve_split(
+    app: ASGIApp,
+    *,
+    sidecar: tuple[str, int],
+    public: tuple[str, int] | None = None,
+    metrics: tuple[str, int] | None = None,
+) -> None:
+    """One process, one app, up to three listeners: the sidecar's, the public one filtered,
+    and metrics only."""
+    sockets = [_listen(*sidecar)]
+    others: dict[int, ASGIApp] = {}
+    if public is not None:
+        sockets.append(_listen(*public))
+        others[public[1]] = PublicOnly(app)
+    if metrics is not None:
+        sockets.append(_listen(*metrics))
+        others[metrics[1]] = metrics_app()
+    config = uvicorn.Config(
+        dispatch_by_port(app, others), log_level="info", access_log=False, log_config=None
+    )
     uvicorn.Server(config).run(sockets=sockets)
 
 
 def by_listener(app: ASGIApp, public_port: int) -> ASGIApp:
     """Requests that arrived on `public_port` (the scope's server port) see `PublicOnly(app)`;
     the rest, and the lifespan, see `app`."""
-    public_app = PublicOnly(app)
+    return dispatch_by_port(app, {public_port: PublicOnly(app)})
+
+
+def dispatch_by_port(app: ASGIApp, others: dict[int, ASGIApp]) -> ASGIApp:
+    """Requests that arrived on a port of `others` (the scope's server port) see that app;
+    the rest, and the lifespan, see `app`."""
+    if not others:
+        return app
 
     async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
         server = scope.get("server") or ("", 0)
-        await (public_app if server[1] == public_port else app)(scope, receive, send)
+        await others.get(server[1], app)(scope, receive, send)
 
     return dispatch
 

@@ -21,6 +21,7 @@ TARGETS = """\
 | real stack CPU per create, all processes ≤ 15 ms (was 36.6 ms at 711c008); ≥ 150 creates/s through both sidecars (10) | issue 10's own profile |
 | embedded CPU per create incl. event delivery ≤ 4 ms, ≥ 300 creates/s; agent overhead p95 ≤ 25 ms (10) | — |
 | 10,000 reminders due in one minute: notification p99 ≤ 2 s (10) | — |
+| tracing at sampling 1.0 adds ≤ 10% CPU per create (15) | — |
 """
 
 
@@ -126,6 +127,31 @@ def render(r: dict[str, Any]) -> str:
             "once).\n"
         )
 
+    tracing = r.get("tracing")
+    if tracing:
+        add("## What tracing costs on a create\n")
+        add(
+            f"`bench.tracing_cost`: {tracing['creates']} sequential `POST /tasks` into "
+            "task-service on PostgreSQL with its outbox relay running, in a child process per "
+            "measurement, tracing off and at sampling 1.0 (server span, producer span per "
+            "published event, batched OTLP/HTTP export to a sink process) alternating "
+            f"{tracing['rounds']} times; CPU of the child (exporter thread included) until the "
+            "outbox is drained and the spans flushed; medians.\n"
+        )
+        add("| tracing | CPU-ms per create | creates/s (one client) |")
+        add("|---|---|---|")
+        for row in tracing["runs"]:
+            add(
+                f"| {'on (1.0)' if row['tracing'] else 'off'} | {row['cpu_ms_per_create']:.2f} "
+                f"| {row['creates_per_s']:.0f} |"
+            )
+        overhead = tracing["overhead_pct"]
+        add(
+            f"\n| target | measured | target | verdict |\n|---|---|---|---|\n"
+            f"| tracing overhead per create (median on {tracing['cpu_ms_per_create_on']:.2f} vs "
+            f"off {tracing['cpu_ms_per_create_off']:.2f} ms) | {overhead}% | ≤ 10% | "
+            f"{_verdict(None if overhead is None else overhead <= 10)} |\n"
+        )
     create = r.get("create")
     if create:
         base, now = create["baseline"], create["current"]

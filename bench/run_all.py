@@ -35,6 +35,7 @@ from bench import (
     pubsub,
     reminders,
     stack_cost,
+    tracing_cost,
 )
 from bench.report import render
 from tests.integration.harness import RealStack
@@ -43,7 +44,7 @@ from tests.integration.harness import RealStack
 BASELINE_REF = "711c008"
 TWO = {app_id: 2 for app_id in APP_IDS}
 STEPS = [
-    *("cli", "create", "embedded", "cost", "memory", "invoke", "pubsub", "relay"),
+    *("cli", "create", "tracing", "embedded", "cost", "memory", "invoke", "pubsub", "relay"),
     *("recurring", "lateness", "jobs", "replicas"),
 ]
 
@@ -127,6 +128,14 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:
             traceback.print_exc()
             results["errors"]["create"] = f"{type(exc).__name__}: {exc}"
+    if "tracing" in only:  # in-process, off and on alternating, before the stack
+        print("[tracing]", flush=True)
+        try:
+            creates, rounds = (100, 2) if args.quick else (300, 3)
+            results["tracing"] = tracing_cost.run(creates, rounds)
+        except Exception as exc:
+            traceback.print_exc()
+            results["errors"]["tracing"] = f"{type(exc).__name__}: {exc}"
     if "embedded" in only:  # `todo up` on its own, before the stack loads the machine
         print("[embedded]", flush=True)
         try:

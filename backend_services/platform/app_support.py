@@ -24,6 +24,7 @@ from backend_services.platform.runtime import Runtime
 from backend_services.platform.runtime_guard import RuntimeCallerGuard
 from backend_services.platform.secrets_file import AUTH_SIGNING_KEY
 from backend_services.platform.settings import Settings
+from backend_services.platform.telemetry.middleware import TelemetryMiddleware
 from backend_services.users.models import User
 from backend_services.users.tokens import PREFIX as PAT_PREFIX
 from backend_services.users.tokens import owner_of as pat_owner
@@ -98,11 +99,22 @@ def build_service_app(
                 await hook(ctx)
             await runtime.stop()
 
-    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        # ours instead (TelemetryMiddleware): same spans in every runtime, plus Prometheus
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
     app.state.ctx = ctx
     install_error_handlers(app)
     install_body_limit(app, settings.max_body_bytes)
     app.add_middleware(RuntimeCallerGuard, expected=lambda: runtime.app_token)
+    # outermost: refused requests are counted and traced too; routes that trace themselves
+    # (one span per delivered event, per job) are added to this set as they mount
+    app.state.untraced_paths = set()
+    app.add_middleware(TelemetryMiddleware, app_id=app_id, untraced=app.state.untraced_paths)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and readiness of this service")
     def healthz() -> dict[str, str]:

@@ -39,6 +39,7 @@ from backend_services.platform.runtime import (
 )
 from backend_services.platform.runtime_guard import APP_TOKEN_HEADER
 from backend_services.platform.secrets_file import read_local_secret
+from backend_services.platform.telemetry import tracing
 from backend_services.platform.timeutil import utcnow
 from backend_services.platform.waiting import wait_for_wake
 
@@ -162,9 +163,16 @@ class EmbeddedRuntime:
         client = self._clients.get(app_id)
         if client is None:
             raise RuntimeUnavailable(f"no app registered as {app_id!r}")
-        resp = await client.request(
-            http_method, "/" + method.lstrip("/"), json=json, params=params, headers=headers
-        )
+        with tracing.client_span(
+            f"invoke {app_id}", {"rpc.system": "embedded", "rpc.service": app_id}
+        ) as trace_headers:
+            resp = await client.request(
+                http_method,
+                "/" + method.lstrip("/"),
+                json=json,
+                params=params,
+                headers={**(headers or {}), **trace_headers},
+            )
         body: Any = resp.json() if resp.content and _is_json(resp) else resp.text
         return InvokeResult(resp.status_code, body, dict(resp.headers))
 

@@ -10,11 +10,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
+from opentelemetry.trace import Span, SpanKind
 from sqlalchemy import JSON, Column, Engine, delete, event, text
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from backend_services.contracts import CloudEvent, EventPayload
 from backend_services.platform.runtime import Runtime, RuntimeUnavailable
+from backend_services.platform.telemetry import metrics, tracing
 from backend_services.platform.timeutil import UTCDateTime, utcnow
 from backend_services.platform.waiting import wait_for_wake
 
@@ -34,6 +36,8 @@ class OutboxEvent(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
     )
+    # the staging request's W3C trace context: the relay's publish continues that trace
+    traceparent: str | None = Field(default=None, max_length=64)
 
 
 def add_event(session: Session, payload: EventPayload, *, source: str) -> CloudEvent:
@@ -47,6 +51,7 @@ def add_event(session: Session, payload: EventPayload, *, source: str) -> CloudE
             topic=payload.topic.value,
             partition_key=payload.partition_key,
             event=cloud_event.model_dump(mode="json"),
+            traceparent=tracing.traceparent_of(),
         )
     )
     session.info["outbox_sources"] = {*session.info.get("outbox_sources", set()), source}
@@ -177,6 +182,7 @@ class OutboxRelay:
             if done:
                 await _in_thread(self._forget, session, done)
                 self.published += len(done)
+                metrics.OUTBOX_PUBLISHED.labels(self.source).inc(len(done))
             if error is not None:
                 raise error
             return len(done)
@@ -194,7 +200,10 @@ class OutboxRelay:
             .order_by(OutboxEvent.seq)  # type: ignore[arg-type]
             .limit(limit)
         )
-        return list(session.exec(stmt))
+        rows = list(session.exec(stmt))
+        lag = (utcnow() - rows[0].created_at).total_seconds() if rows else 0.0
+        metrics.OUTBOX_LAG.labels(self.source).set(max(0.0, lag))
+        return rows
 
     def _forget(self, session: Session, seqs: list[int]) -> None:
         session.execute(delete(OutboxEvent).where(col(OutboxEvent.seq).in_(seqs)))
@@ -204,15 +213,16 @@ class OutboxRelay:
         """The former path: one publish per row, stop at the first failure."""
         done: list[int] = []
         for row in rows:
+            span = _producer_span(row)
             try:
                 await self.runtime.publish(
-                    row.pubsub,
-                    row.topic,
-                    CloudEvent.model_validate(row.event),
-                    partition_key=row.partition_key,
+                    row.pubsub, row.topic, _traced_event(row, span), partition_key=row.partition_key
                 )
             except Exception as exc:
+                tracing.mark_error(span, str(exc))
+                span.end()
                 return done, exc
+            span.end()
             done.append(row.seq or 0)
         return done, None
 
@@ -220,12 +230,13 @@ class OutboxRelay:
         groups: dict[tuple[str, str], list[OutboxEvent]] = {}
         for row in rows:
             groups.setdefault((row.pubsub, row.topic), []).append(row)
+        spans = {row.event_id: _producer_span(row) for row in rows}
         results = await asyncio.gather(
             *(
                 self.runtime.publish_bulk(
                     pubsub,
                     topic,
-                    [(CloudEvent.model_validate(r.event), r.partition_key) for r in group],
+                    [(_traced_event(r, spans[r.event_id]), r.partition_key) for r in group],
                 )
                 for (pubsub, topic), group in groups.items()
             ),
@@ -247,6 +258,9 @@ class OutboxRelay:
             stopped: set[str] = set()
             for row in group:
                 key = row.partition_key
+                if row.event_id in failed:
+                    tracing.mark_error(spans[row.event_id], "not published")
+                spans[row.event_id].end()
                 if row.event_id in failed or (key is not None and key in stopped):
                     not_sent += 1
                     if key is not None:
@@ -258,3 +272,22 @@ class OutboxRelay:
                 f"{not_sent} of {len(rows)} events of {self.source} kept for a retry"
             )
         return done, error
+
+
+def _producer_span(row: OutboxEvent) -> Span:
+    """The publish of one row, a child of the request that staged it (a root without one)."""
+    return tracing.tracer().start_span(
+        f"publish {row.topic}",
+        context=tracing.context_from(row.traceparent),
+        kind=SpanKind.PRODUCER,
+        attributes={
+            "messaging.destination.name": row.topic,
+            "messaging.message.id": row.event_id,
+            "todo.outbox.source": row.source,
+        },
+    )
+
+
+def _traced_event(row: OutboxEvent, span: Span) -> CloudEvent:
+    """The stored event carrying the publish span's context (consumers continue from it)."""
+    return CloudEvent.model_validate(row.event).with_trace(tracing.traceparent_of(span))

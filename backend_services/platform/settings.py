@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +41,21 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(default_factory=list)
     admin_username: str | None = None
     admin_password: str | None = None
+    # telemetry: JSON (or text) log lines at this level; traces exported over OTLP/HTTP only
+    # when an endpoint is set (else off: no span is recorded); metrics on their own port
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    otlp_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "TODO_OTLP_ENDPOINT"),
+    )
+    trace_sampling: float = Field(default=1.0, ge=0.0, le=1.0)
+    metrics_port: int | None = None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     def resolved_database_url(self) -> str:
         if self.database_url:

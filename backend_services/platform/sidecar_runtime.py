@@ -27,6 +27,7 @@ from backend_services.platform.runtime import (
     RuntimeUnavailable,
     StateConflict,
 )
+from backend_services.platform.telemetry import tracing
 
 log = logging.getLogger("todo.sidecar")
 
@@ -99,16 +100,18 @@ class SidecarRuntime:
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> InvokeResult:
-        try:
-            resp = await self.http.request(
-                http_method,
-                f"/v1.0/invoke/{app_id}/method/{method.lstrip('/')}",
-                json=json,
-                params=params,
-                headers=headers,
-            )
-        except httpx.HTTPError as exc:
-            raise RuntimeUnavailable(f"invoke {app_id}/{method}: {exc}") from exc
+        # daprd continues the trace from `traceparent` and forwards it to the callee
+        with tracing.client_span(f"invoke {app_id}", _invoke_attributes(app_id)) as trace_headers:
+            try:
+                resp = await self.http.request(
+                    http_method,
+                    f"/v1.0/invoke/{app_id}/method/{method.lstrip('/')}",
+                    json=json,
+                    params=params,
+                    headers={**(headers or {}), **trace_headers},
+                )
+            except httpx.HTTPError as exc:
+                raise RuntimeUnavailable(f"invoke {app_id}/{method}: {exc}") from exc
         is_json = "json" in resp.headers.get("content-type", "")
         body: Any = resp.json() if resp.content and is_json else resp.text
         return InvokeResult(resp.status_code, body, dict(resp.headers))
@@ -202,7 +205,8 @@ class SidecarRuntime:
             "overwrite": overwrite,
             "failurePolicy": {"constant": {"interval": "1s", "maxRetries": 5}},
         }
-        resp = await self.http.post(f"/v1.0/jobs/{name}", json=body)
+        with tracing.client_span("schedule job", {"rpc.system": "dapr"}) as trace_headers:
+            resp = await self.http.post(f"/v1.0/jobs/{name}", json=body, headers=trace_headers)
         if resp.status_code >= 300:
             raise RuntimeUnavailable(f"schedule job {name}: {resp.status_code} {resp.text[:200]}")
 
@@ -216,9 +220,15 @@ class SidecarRuntime:
         return result
 
     async def delete_job(self, name: str) -> None:
-        resp = await self.http.delete(f"/v1.0/jobs/{name}")
+        with tracing.client_span("delete job", {"rpc.system": "dapr"}) as trace_headers:
+            resp = await self.http.delete(f"/v1.0/jobs/{name}", headers=trace_headers)
         if resp.status_code >= 300 and "not found" not in resp.text.lower():
             raise RuntimeUnavailable(f"delete job {name}: {resp.status_code} {resp.text[:200]}")
+
+
+def _invoke_attributes(app_id: str) -> dict[str, str]:
+    # the callee's route would name the span better, but `method` holds ids: the app-id only
+    return {"rpc.system": "dapr", "rpc.service": app_id}
 
 
 def _grpc_detail(exc: grpc.RpcError) -> str:

@@ -13,18 +13,23 @@ from __future__ import annotations
 import inspect
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind
 from pydantic import ValidationError
 from pydantic_core import from_json
 from sqlalchemy.exc import IntegrityError
 
 from backend_services.contracts import CloudEvent, EventPayload
 from backend_services.platform.inputs import json_safe
+from backend_services.platform.telemetry import metrics, tracing
 
 log = logging.getLogger("todo.subscriptions")
 
@@ -76,15 +81,20 @@ def mount_subscriptions(app: FastAPI, subs: list[Subscribed]) -> None:
             for s in subs
         ]
 
+    app_id = str(getattr(getattr(app.state, "ctx", None), "app_id", "app"))
+    untraced: set[str] = getattr(app.state, "untraced_paths", set())
     for sub in subs:
-        app.add_api_route(sub.route, _endpoint(sub), methods=["POST"], include_in_schema=False)
+        app.add_api_route(
+            sub.route, _endpoint(sub, app_id), methods=["POST"], include_in_schema=False
+        )
+        untraced.add(sub.route)  # each event gets its own span instead (below)
 
 
-def _endpoint(sub: Subscribed) -> Callable[[Request], Any]:
+def _endpoint(sub: Subscribed, app_id: str) -> Callable[[Request], Any]:
     async def receive(request: Request) -> dict[str, Any]:
         raw = await request.body()
         if sub.raw_handler is not None:
-            return await _receive_raw(sub, sub.raw_handler, raw)
+            return await _receive_raw(sub, sub.raw_handler, raw, app_id)
         strict = True
         try:  # pydantic's parser refuses what cannot be text (an unpaired surrogate escape)
             body = from_json(raw)
@@ -101,16 +111,16 @@ def _endpoint(sub: Subscribed) -> Callable[[Request], Any]:
                 event = entry.get("event")
                 entries.append((str(entry.get("entryId", "")), event if strict else _strict(event)))
             if sub.batch_handler is not None:
-                statuses = await _handle_batch(sub, sub.batch_handler, entries)
+                statuses = await _handle_batch(sub, sub.batch_handler, entries, app_id)
             else:
-                statuses = [await _handle(sub, event) for _, event in entries]
+                statuses = [await _handle(sub, event, app_id) for _, event in entries]
             return {
                 "statuses": [
                     {"entryId": entry_id, "status": status}
                     for (entry_id, _), status in zip(entries, statuses, strict=True)
                 ]
             }
-        return {"status": await _handle(sub, body if strict else None)}
+        return {"status": await _handle(sub, body if strict else None, app_id)}
 
     return receive
 
@@ -128,32 +138,87 @@ def _parse(sub: Subscribed, data: Any) -> tuple[CloudEvent, EventPayload] | None
 
 
 async def _handle_batch(
-    sub: Subscribed, batch: BatchHandler, entries: list[tuple[str, Any]]
+    sub: Subscribed, batch: BatchHandler, entries: list[tuple[str, Any]], app_id: str
 ) -> list[str]:
     """Statuses for a bulk delivery: the well-formed events go to `batch` together; if that
     fails, each is handled on its own (its own status: a retry, a drop, or success)."""
     parsed = [_parse(sub, data) for _, data in entries]
     good = [item for item in parsed if item is not None]
+    for _ in range(len(parsed) - len(good)):
+        metrics.EVENTS_HANDLED.labels(app_id, sub.topic, "DROP").inc()
+    results: list[str] = []
     if good:
-        try:
-            await run_in_threadpool(batch, good)
-        except Exception as exc:
-            log.info(
-                "batch of %d on %s failed (%s); handling them one by one",
-                len(good),
-                sub.topic,
-                _one_line(exc),
-            )
-            return ["DROP" if item is None else await _dispatch(sub, *item) for item in parsed]
-    return ["DROP" if item is None else "SUCCESS" for item in parsed]
+        with _consumer_spans(sub, app_id, [event for event, _ in good]) as spans:
+            try:
+                await run_in_threadpool(batch, good)
+                results = ["SUCCESS"] * len(good)
+            except Exception as exc:
+                log.info(
+                    "batch of %d on %s failed (%s); handling them one by one",
+                    len(good),
+                    sub.topic,
+                    _one_line(exc),
+                )
+                for span, item in zip(spans, good, strict=True):
+                    with trace.use_span(span, end_on_exit=False):
+                        results.append(await _dispatch(sub, *item))
+        _finish(sub, app_id, [event for event, _ in good], spans, results)
+    done = iter(results)
+    return ["DROP" if item is None else next(done) for item in parsed]
 
 
-async def _handle(sub: Subscribed, data: Any) -> str:
-    """One event: SUCCESS, RETRY or DROP."""
+async def _handle(sub: Subscribed, data: Any, app_id: str) -> str:
+    """One event: SUCCESS, RETRY or DROP, counted by answer."""
     parsed = _parse(sub, data)
     if parsed is None:
+        metrics.EVENTS_HANDLED.labels(app_id, sub.topic, "DROP").inc()
         return "DROP"
-    return await _dispatch(sub, *parsed)
+    with _consumer_spans(sub, app_id, [parsed[0]]) as spans:
+        status = await _dispatch(sub, *parsed)
+    _finish(sub, app_id, [parsed[0]], spans, [status])
+    return status
+
+
+@contextmanager
+def _consumer_spans(sub: Subscribed, app_id: str, events: list[CloudEvent]) -> Iterator[list[Span]]:
+    """A consumer span per event, child of the span that published it (the context travels
+    in the CloudEvent's `traceparent`, per event even in a bulk delivery). The first is the
+    current span while the handler runs: what a batch stages continues that event's trace
+    (a lone event, the usual case at low volume, is exact)."""
+    spans = [
+        tracing.tracer().start_span(
+            f"handle {sub.topic}",
+            context=tracing.context_from(event.traceparent, event.tracestate),
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.destination.name": sub.topic,
+                "messaging.message.id": event.id,
+                "cloudevents.event_type": event.type,
+                "messaging.batch.message_count": len(events),
+                "todo.app_id": app_id,
+            },
+        )
+        for event in events
+    ]
+    token = otel_context.attach(trace.set_span_in_context(spans[0]))
+    try:
+        yield spans
+    finally:
+        otel_context.detach(token)
+
+
+def _finish(
+    sub: Subscribed, app_id: str, events: list[CloudEvent], spans: list[Span], statuses: list[str]
+) -> None:
+    """End each event's span with its answer; count it; one log line per event and consumer
+    carrying its trace id (`todo stack logs --trace`)."""
+    for event, span, status in zip(events, spans, statuses, strict=True):
+        with trace.use_span(span, end_on_exit=True):
+            span.set_attribute("todo.delivery_status", status)
+            if status != "SUCCESS":
+                tracing.mark_error(span, status)
+            log.info("%s %s on %s: %s", event.type, event.id, sub.topic, status)
+        metrics.EVENTS_HANDLED.labels(app_id, sub.topic, status).inc()
 
 
 async def _dispatch(sub: Subscribed, event: CloudEvent, payload: EventPayload) -> str:
@@ -178,8 +243,11 @@ async def _dispatch(sub: Subscribed, event: CloudEvent, payload: EventPayload) -
     return "SUCCESS"
 
 
-async def _receive_raw(sub: Subscribed, handler: RawHandler, raw: bytes) -> dict[str, str]:
+async def _receive_raw(
+    sub: Subscribed, handler: RawHandler, raw: bytes, app_id: str
+) -> dict[str, str]:
     """Dead-letter topics: keep whatever arrived, parseable or not, encodable or not."""
+    metrics.DEAD_LETTERS.labels(app_id, sub.topic).inc()
     try:
         body = json_safe(json.loads(raw))
     except (ValueError, RecursionError):  # not JSON, not UTF-8, nested beyond reason

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
@@ -29,6 +30,7 @@ from backend_services.platform.idempotency import claim
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
 from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
+from backend_services.platform.telemetry import metrics, tracing
 from backend_services.platform.timeutil import utcnow
 from backend_services.reminders import service
 from backend_services.reminders.models import job_name, reminder_id_from_job
@@ -71,11 +73,14 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         # Jobs are idempotent (overwrite / delete); the rows commit first so a job that
         # fires straight away finds its reminder. A lost job is caught by the sweep.
         job_plan = await run_in_threadpool(plan)
+        # the job carries this event's trace context: its firing, later and in a trace of
+        # its own, links back to the request that set the reminder
+        cause = tracing.traceparent_of()
         for row in job_plan.schedule:
             await ctx.runtime.schedule_job(
                 job_name(row.reminder_id),
                 row.remind_at,
-                {"reminder_id": row.reminder_id},
+                {"reminder_id": row.reminder_id, **({"traceparent": cause} if cause else {})},
                 overwrite=True,
             )
         for rid in job_plan.cancel:
@@ -89,14 +94,20 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
     )
 
     @app.post("/job/{name}", include_in_schema=False)
-    def job_triggered(name: str) -> dict[str, str]:
+    async def job_triggered(name: str, request: Request) -> dict[str, str]:
         rid = reminder_id_from_job(name)
         if rid is None:
             log.warning("job %s is not a reminder; ignored", name)
             return {"status": "ignored"}
-        with session_scope(ctx.engine) as session:
-            fired = service.fire(session, rid, utcnow())
+        with tracing.tracer().start_as_current_span(
+            "reminder job fired",
+            links=tracing.link_to(_job_traceparent(await request.body())),
+            attributes={"todo.reminder_id": rid},
+        ):
+            fired = await run_in_threadpool(fire_reminder, ctx, rid, utcnow(), "job")
         return {"status": "fired" if fired else "skipped"}
+
+    app.state.untraced_paths.add(f"/{REMINDER_SWEEP_BINDING}")  # a span only when it fires
 
     @app.post(f"/{REMINDER_SWEEP_BINDING}", include_in_schema=False)
     def sweep() -> dict[str, int]:
@@ -125,13 +136,34 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
 
 def sweep_due(ctx: AppContext) -> int:
     now = utcnow()
-    fired = 0
     with session_scope(ctx.engine) as session:
         due = service.due_unfired(session, now)
-    for rid in due:
-        with session_scope(ctx.engine) as session:
-            if service.fire(session, rid, now):
-                fired += 1
+    if not due:
+        return 0
+    with tracing.tracer().start_as_current_span("reminder sweep", attributes={"due": len(due)}):
+        fired = sum(fire_reminder(ctx, rid, now, "sweep") for rid in due)
     if fired:
         log.info("sweep fired %d reminder(s) whose job did not", fired)
     return fired
+
+
+def fire_reminder(ctx: AppContext, rid: str, now: datetime, path: str) -> bool:
+    """Fire one reminder (see service.fire); its lateness is observed when it does."""
+    with session_scope(ctx.engine) as session:
+        event = service.fire(session, rid, now)
+    if event is None:
+        return False
+    late = max(0.0, (event.fired_at - event.remind_at).total_seconds())
+    metrics.REMINDER_LATENESS.labels(path).observe(late)
+    log.info("reminder %s fired by %s, %.1f s after its time", rid, path, late)
+    return True
+
+
+def _job_traceparent(body: bytes) -> str | None:
+    """The trace context stored in a job's data when it was scheduled (None if absent)."""
+    try:
+        data = json.loads(body) if body else None
+    except ValueError:
+        return None
+    value = data.get("traceparent") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None

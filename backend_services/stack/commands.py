@@ -8,9 +8,11 @@ import sys
 import time
 from pathlib import Path
 
+from . import trace_view
 from .paths import APP_IDS, default_stack_dir
 from .processes import tail
 from .stack import Stack, StackError, UpOptions, format_table, parse_replicas
+from .trace_logs import follow_trace, lines_of_trace
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,6 +57,16 @@ def _parser() -> argparse.ArgumentParser:
         metavar="APP_ID",
         help="start only these services (repeatable)",
     )
+    tracing = up.add_mutually_exclusive_group()
+    tracing.add_argument(
+        "--tracing",
+        dest="tracing",
+        action="store_true",
+        default=None,
+        help="run Jaeger (built once from the Go module proxy) and send every app's and"
+        " daprd's spans to it; its UI/API URL is printed. Without it: as the previous `up`",
+    )
+    tracing.add_argument("--no-tracing", dest="tracing", action="store_false")
     up.add_argument(
         "--replicas",
         action="append",
@@ -67,12 +79,36 @@ def _parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="processes, health, ports")
     status.add_argument("--json", action="store_true", help="machine-readable output")
 
-    logs = sub.add_parser("logs", help="show a process's log (<stack>/logs/NAME.log)")
+    logs = sub.add_parser(
+        "logs", help="show a process's log (<stack>/logs/NAME.log), or one trace's lines"
+    )
     logs.add_argument(
-        "name", help="e.g. kafka, postgres, scheduler, chat-ui, daprd-chat-ui, chat-ui#2"
+        "name",
+        nargs="?",
+        help="e.g. kafka, postgres, scheduler, chat-ui, daprd-chat-ui, chat-ui#2",
+    )
+    logs.add_argument(
+        "--trace",
+        metavar="TRACE_ID",
+        help="the lines of one trace (32 hex digits) from every process, in time order",
     )
     logs.add_argument("-n", "--lines", type=int, default=100)
     logs.add_argument("-f", "--follow", action="store_true")
+
+    trace = sub.add_parser(
+        "trace",
+        help="print a trace from the stack's Jaeger (up --tracing) as a tree, or find traces",
+    )
+    trace.add_argument("trace_id", nargs="?", help="32 hex digits (from a log line's trace_id)")
+    trace.add_argument("--service", default="reminder-service", help="for a search")
+    trace.add_argument("--operation", help="for a search, e.g. 'reminder job fired'")
+    trace.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="for a search, e.g. todo.reminder_id=<id>",
+    )
 
     down = sub.add_parser("down", help="stop everything")
     down.add_argument(
@@ -99,6 +135,7 @@ def _cmd_up(stack: Stack, args: argparse.Namespace) -> int:
         build=not args.no_build,
         app_ids=tuple(args.only) if args.only else APP_IDS,
         replicas=replicas,
+        tracing=args.tracing,
     )
     started = time.monotonic()
     stack.say(f"stack dir: {stack.layout.root}")
@@ -116,6 +153,8 @@ def _cmd_up(stack: Stack, args: argparse.Namespace) -> int:
     ui = next((r.url for r in rows if r.url), None)
     if ui:
         stack.say(f"chat UI: {ui}")
+    if infra.get("trace_ui"):
+        stack.say(f"traces (Jaeger UI and API): {infra['trace_ui']}")
     stack.say(f"up in {time.monotonic() - started:.0f}s")
     return 0 if all(r.healthy for r in rows) else 1
 
@@ -152,6 +191,11 @@ def _cmd_status(stack: Stack, args: argparse.Namespace) -> int:
 
 
 def _cmd_logs(stack: Stack, args: argparse.Namespace) -> int:
+    if args.trace:
+        return _trace_logs(stack, args.trace.lower(), args.follow)
+    if not args.name:
+        print("todo stack logs: give a NAME or --trace TRACE_ID", file=sys.stderr)
+        return 2
     path = stack.layout.log(args.name)
     if not path.exists():
         known = sorted(p.stem for p in stack.layout.logs.glob("*.log"))
@@ -175,6 +219,43 @@ def _cmd_logs(stack: Stack, args: argparse.Namespace) -> int:
     return 0
 
 
+def _trace_logs(stack: Stack, trace_id: str, follow: bool) -> int:
+    if len(trace_id) != 32 or any(c not in "0123456789abcdef" for c in trace_id):
+        print("todo stack logs --trace: a trace id is 32 hex digits", file=sys.stderr)
+        return 2
+    lines = lines_of_trace(stack.layout.logs, trace_id)
+    for line in lines:
+        print(line)
+    if not follow:
+        return 0 if lines else 1
+    try:
+        for line in follow_trace(stack.layout.logs, trace_id):
+            print(line, flush=True)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _cmd_trace(stack: Stack, args: argparse.Namespace) -> int:
+    _, infra = stack.status()
+    api = infra.get("trace_ui")
+    if not api:
+        print("no Jaeger in this stack: `todo stack up --tracing`", file=sys.stderr)
+        return 1
+    if args.trace_id:
+        found = trace_view.fetch(api, args.trace_id.lower())
+        if found is None:
+            print(f"no trace {args.trace_id} in {api}", file=sys.stderr)
+            return 1
+        print("\n".join(trace_view.render_tree(found)))
+        return 0
+    tags = dict(t.split("=", 1) for t in args.tag if "=" in t)
+    traces = trace_view.search(api, args.service, args.operation, tags)
+    for found in traces:
+        print(trace_view.summary(found))
+    return 0 if traces else 1
+
+
 def _cmd_down(stack: Stack, args: argparse.Namespace) -> int:
     stopped = stack.down(purge=args.purge)
     print(f"stopped: {', '.join(stopped) if stopped else 'nothing was running'}")
@@ -187,7 +268,13 @@ def main(argv: list[str]) -> int:
     """``todo stack ...`` (argv without the leading ``stack``)."""
     args = _parser().parse_args(argv)
     stack = Stack(args.stack_dir.resolve() if args.stack_dir else default_stack_dir())
-    handlers = {"up": _cmd_up, "status": _cmd_status, "logs": _cmd_logs, "down": _cmd_down}
+    handlers = {
+        "up": _cmd_up,
+        "status": _cmd_status,
+        "logs": _cmd_logs,
+        "trace": _cmd_trace,
+        "down": _cmd_down,
+    }
     return handlers[args.command](stack, args)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import dapr, kafka, postgres, processes
+from . import dapr, jaeger, kafka, postgres, processes
 from .paths import (
     APP_IDS,
     REPO_ROOT,
@@ -38,11 +38,12 @@ class StackError(RuntimeError):
     pass
 
 
-def app_command(app_id: str, port: int) -> list[str]:
+def app_command(app_id: str, port: int, metrics_port: int | None = None) -> list[str]:
     """The app process contract (backend_services/serve.py)."""
     python = REPO_ROOT / ".venv" / "bin" / "python"
     exe = str(python) if python.exists() else sys.executable
-    return [exe, "-m", "backend_services.serve", app_id, "--host", HOST, "--port", str(port)]
+    argv = [exe, "-m", "backend_services.serve", app_id, "--host", HOST, "--port", str(port)]
+    return argv + (["--metrics-port", str(metrics_port)] if metrics_port else [])
 
 
 def apps_available() -> bool:
@@ -62,6 +63,9 @@ class UpOptions:
     # instances per app-id (each with its own daprd, same app-id); an app-id not named
     # keeps the count of the previous ``up`` (state.json), else 1
     replicas: Mapping[str, int] | None = None
+    # Jaeger (built once, ~10 min) as trace backend: apps and daprd export to it. None:
+    # as the previous ``up`` (off at first)
+    tracing: bool | None = None
 
 
 def parse_replicas(specs: Iterable[str], app_ids: Iterable[str] = APP_IDS) -> dict[str, int]:
@@ -161,6 +165,8 @@ class Stack:
             return postgres.is_running(self.layout.postgres) and is_listening(rec.ports["postgres"])
         if rec.name == "kafka":
             return kafka.is_ready(f"{HOST}:{rec.ports['broker']}")
+        if rec.name == "jaeger":
+            return jaeger.healthy(rec.ports["query"])
         if rec.name in ("scheduler", "placement"):
             return dapr.control_plane_healthy(rec.ports["healthz"])
         if rec.kind == "daprd":
@@ -206,6 +212,11 @@ class Stack:
             self._up_scheduler(state, port)
             if opts.placement:
                 self._up_placement(state, port)
+            tracing = "jaeger" in state.processes if opts.tracing is None else opts.tracing
+            endpoint = self._up_jaeger(state, port, tracing, build=opts.build)
+            if endpoint != state.infra.get("otlp_endpoint", ""):
+                self._restart_services(state, "tracing " + ("on" if endpoint else "off"))
+            state.infra["otlp_endpoint"] = endpoint
             state.ports = {**state.ports, **alloc.assigned}
             state.save(layout.state_file)
 
@@ -222,6 +233,8 @@ class Stack:
                     "KAFKA_BROKERS": state.infra["kafka_bootstrap"],
                     "SECRETS_FILE": str(layout.secrets_file),
                     "NAME_RESOLUTION_DB": str(layout.name_resolution_db),
+                    # daprd's OTLP/HTTP exporter wants host:port; empty: export nowhere
+                    "OTLP_ENDPOINT": endpoint.removeprefix("http://"),
                 },
                 layout.components,
                 layout.config_file,
@@ -232,7 +245,9 @@ class Stack:
                 raise StackError("backend_services/serve.py does not exist yet")
             if not with_apps:
                 self.say("  apps: not started (sidecars run without --app-port)")
-            self._up_services(state, port, counts, with_apps, stack_secrets[APP_API_TOKEN_KEY])
+            self._up_services(
+                state, port, counts, with_apps, stack_secrets[APP_API_TOKEN_KEY], endpoint
+            )
         finally:
             state.ports.update(alloc.assigned)
             state.save(layout.state_file)
@@ -330,6 +345,51 @@ class Stack:
         state.infra["scheduler_address"] = ports.address
         self.say(f"  scheduler: started on {ports.address} in {time.monotonic() - started:.1f}s")
 
+    def _up_jaeger(
+        self, state: StackState, port: Callable[[str, str], int], wanted: bool, *, build: bool
+    ) -> str:
+        """Start (or keep, or stop) Jaeger; returns the OTLP endpoint ('' when off)."""
+        rec = state.processes.get("jaeger")
+        if not wanted:
+            if rec is not None:
+                processes.stop(rec)
+                del state.processes["jaeger"]
+                state.infra.pop("trace_ui", None)
+                self.say("  jaeger: stopped (tracing off)")
+            return ""
+        if rec is not None and jaeger.healthy(rec.ports["query"]):
+            self.say(f"  jaeger: kept, UI {rec.url}")
+            return jaeger.ports_of(rec).otlp_endpoint
+        if rec is not None:
+            processes.stop(rec)
+        if build:
+            self._run_script(jaeger.BUILD_SCRIPT)
+        if not jaeger.binary().exists():
+            raise StackError(f"no Jaeger binary at {jaeger.binary()}: run deploy/jaeger/build.sh")
+        ports = jaeger.JaegerPorts(
+            otlp_http=port("jaeger.otlp_http", "jaeger"),
+            query=port("jaeger.query", "jaeger"),
+            query_grpc=port("jaeger.query_grpc", "jaeger"),
+            health=port("jaeger.health", "jaeger"),
+            metrics=port("jaeger.metrics", "jaeger"),
+        )
+        started = time.monotonic()
+        rec = jaeger.start(self.layout.root / "jaeger", ports, self.layout.log("jaeger"))
+        state.processes["jaeger"] = rec
+        state.save(self.layout.state_file)
+        dapr.wait_until(lambda: jaeger.healthy(ports.query), "jaeger", timeout=60, rec=rec)
+        state.infra["trace_ui"] = ports.ui_url
+        self.say(f"  jaeger: started in {time.monotonic() - started:.1f}s, UI {ports.ui_url}")
+        return ports.otlp_endpoint
+
+    def _restart_services(self, state: StackState, why: str) -> None:
+        """Stop every app and sidecar (they read the tracing setup only at start)."""
+        for name, rec in list(state.processes.items()):
+            if rec.kind in ("app", "daprd"):
+                processes.stop(rec)
+                del state.processes[name]
+                self.say(f"  {name}: stopped ({why}), starts again")
+
     def _up_placement(self, state: StackState, port: Callable[[str, str], int]) -> None:
         rec = state.processes.get("placement")
         if rec is not None and dapr.control_plane_healthy(rec.ports["healthz"]):
@@ -359,6 +419,7 @@ class Stack:
         counts: Mapping[str, int],
         with_apps: bool,
         app_token: str,
+        otlp_endpoint: str = "",
     ) -> None:
         """Every replica of every app-id in ``counts``: replica ``i`` of ``task-service`` is
         the process ``task-service#i`` (``task-service`` for the first) with its sidecar
@@ -373,6 +434,7 @@ class Stack:
         ]
         sidecars: dict[str, dapr.SidecarPorts] = {}
         app_ports: dict[str, int] = {}
+        metrics_ports: dict[str, int] = {}
         for _app_id, name in instances:
             owner = f"daprd-{name}"
             sidecars[name] = dapr.SidecarPorts(
@@ -383,6 +445,7 @@ class Stack:
             )
             if with_apps:
                 app_ports[name] = port(f"{name}.app", name)
+                metrics_ports[name] = port(f"{name}.metrics", name)
 
         # 1. apps first (daprd probes the app port and reads /dapr/subscribe at
         # start); they are not waited for here: an app waits for its sidecar's
@@ -391,9 +454,10 @@ class Stack:
         for app_id, name in instances:
             if name not in app_ports:
                 continue
+            command = app_command(app_id, app_ports[name], metrics_ports[name])
             rec = state.processes.get(name)
             if rec is not None:
-                if rec.argv == app_command(app_id, app_ports[name]):
+                if rec.argv == command:
                     continue
                 self.say(f"  {name}: command changed, restarting")
                 processes.stop(rec)
@@ -401,7 +465,7 @@ class Stack:
             url = f"http://{HOST}:{app_ports[name]}" if app_id == UI_APP_ID else None
             rec = processes.start(
                 name,
-                app_command(app_id, app_ports[name]),
+                command,
                 log=layout.log(name),
                 kind="app",
                 cwd=REPO_ROOT,
@@ -413,9 +477,16 @@ class Stack:
                     "TODO_DATA_DIR": str(layout.data),
                     "PYTHONUNBUFFERED": "1",
                     "APP_API_TOKEN": app_token,
+                    **({"OTEL_EXPORTER_OTLP_ENDPOINT": otlp_endpoint} if otlp_endpoint else {}),
                 },
-                unset_env=("TODO_SECRETS_FILE",),
-                ports={"app": app_ports[name], "dapr_http": side.http, "dapr_grpc": side.grpc},
+                unset_env=("TODO_SECRETS_FILE",)
+                + (() if otlp_endpoint else ("OTEL_EXPORTER_OTLP_ENDPOINT",)),
+                ports={
+                    "app": app_ports[name],
+                    "dapr_http": side.http,
+                    "dapr_grpc": side.grpc,
+                    "metrics": metrics_ports[name],
+                },
                 url=url,
             )
             state.processes[name] = rec
@@ -532,7 +603,7 @@ class Stack:
         state = self.load()
         stopped: list[str] = []
         order = {"daprd": 0, "app": 1, "infra": 2}
-        infra_order = {"placement": 0, "scheduler": 1, "kafka": 2, "postgres": 3}
+        infra_order = {"placement": 0, "scheduler": 1, "kafka": 2, "postgres": 3, "jaeger": 4}
         recs = sorted(
             state.processes.values(),
             key=lambda r: (order.get(r.kind, 3), infra_order.get(r.name, 0), r.name),
@@ -559,7 +630,7 @@ class Stack:
 
 
 def _display_order(rec: ProcessRecord) -> tuple[int, int, int, int, str]:
-    infra = ("postgres", "kafka", "scheduler", "placement")
+    infra = ("postgres", "kafka", "scheduler", "placement", "jaeger")
     if rec.name in infra:
         return (0, infra.index(rec.name), 0, 0, rec.name)
     app_id, replica = split_instance(rec.name)

@@ -74,9 +74,11 @@ def test_deployments_run_the_image_command_behind_a_sidecar(
         (app_c,) = pod["spec"]["containers"]
         assert app_c["command"] == ["python", "-m", "backend_services.serve"]
         assert app_c["args"] == [
-            app, "--host", "0.0.0.0", "--port", "8001", "--public-port", "8000", "--no-migrate"
+            app, "--host", "0.0.0.0", "--port", "8001", "--public-port", "8000",
+            "--metrics-port", "9464", "--no-migrate",
         ]  # fmt: skip
-        assert [p["containerPort"] for p in app_c["ports"]] == [8000]  # the public listener
+        # the public listener and the metrics one (on no Service: test_chart_monitoring)
+        assert [p["containerPort"] for p in app_c["ports"]] == [8000, 9464]
         env = {e["name"]: e for e in app_c["env"]}
         assert env["TODO_RUNTIME"]["value"] == "sidecar"
         assert env["APP_ID"]["value"] == app

@@ -16,7 +16,8 @@ from tests.integration.harness import RealStack, session_stack
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[RealStack]:
-    with session_stack("TODO_IT_STACK_DIR", "todo-it-stack-") as running:
+    # with Jaeger: every test runs with tracing on, as an operator would (test_observability)
+    with session_stack("TODO_IT_STACK_DIR", "todo-it-stack-", tracing=True) as running:
         yield running
 
 

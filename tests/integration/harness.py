@@ -74,14 +74,20 @@ class RealStack:
 
     @classmethod
     def start(
-        cls, root: Path, *, build: bool = True, replicas: Mapping[str, int] | None = None
+        cls,
+        root: Path,
+        *,
+        build: bool = True,
+        replicas: Mapping[str, int] | None = None,
+        tracing: bool = False,
     ) -> RealStack:
-        """``replicas``: instances per app-id (``todo stack up --replicas``), 1 when absent."""
+        """``replicas``: instances per app-id (``todo stack up --replicas``), 1 when absent;
+        ``tracing``: with Jaeger, every app and daprd exporting to it (``--tracing``)."""
         out = io.StringIO()
         stack = Stack(Path(root), out=out)
         running = cls(stack, out)
         try:
-            stack.up(UpOptions(apps=True, build=build, replicas=replicas))
+            stack.up(UpOptions(apps=True, build=build, replicas=replicas, tracing=tracing))
         except Exception as exc:
             report = running.failure_report()
             stack.down(purge=False)
@@ -123,6 +129,20 @@ class RealStack:
         """The Prometheus text of the sidecar of ``instance`` (e.g. ``audit-service#2``)."""
         port = self.record(f"daprd-{instance}").ports["metrics"]
         return httpx.get(f"http://{HOST}:{port}/metrics", timeout=10).text
+
+    def metrics_text(self, app_id: str) -> str:
+        """The app's Prometheus exposition (its `serve --metrics-port` listener)."""
+        port = self.record(app_id).ports["metrics"]
+        return httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+
+    @property
+    def trace_api(self) -> str:
+        """Jaeger's query API/UI base URL (the stack runs with tracing)."""
+        return self.record("jaeger").url or ""
+
+    @property
+    def otlp_endpoint(self) -> str:
+        return self.state.infra["otlp_endpoint"]
 
     def app_port(self, app_id: str) -> int:
         return self.record(app_id).ports["app"]
@@ -214,7 +234,7 @@ class RealStack:
 
 @contextmanager
 def session_stack(
-    keep_env: str, prefix: str, replicas: Mapping[str, int] | None = None
+    keep_env: str, prefix: str, replicas: Mapping[str, int] | None = None, tracing: bool = False
 ) -> Iterator[RealStack]:
     """A stack for a test session: started in a fresh directory and purged at the end, or
     kept running in `$keep_env` when that is set (handy while writing tests). The directory
@@ -222,7 +242,7 @@ def session_stack(
     PostgreSQL (user postgres) could then no longer reach its data."""
     keep = os.environ.get(keep_env)
     root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix=prefix))
-    running = RealStack.start(root, replicas=replicas)
+    running = RealStack.start(root, replicas=replicas, tracing=tracing)
     try:
         yield running
     finally:

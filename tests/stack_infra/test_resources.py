@@ -20,6 +20,7 @@ VALUES = {
     "KAFKA_BROKERS": "127.0.0.1:9092",
     "SECRETS_FILE": "/tmp/x/secrets.json",
     "NAME_RESOLUTION_DB": "/tmp/x/nr.db",
+    "OTLP_ENDPOINT": "127.0.0.1:4318",
 }
 
 
@@ -36,6 +37,11 @@ def test_render_all(tmp_path: Path) -> None:
     cfg = yaml.safe_load(config.read_text())
     assert cfg["kind"] == "Configuration"
     assert cfg["spec"]["nameResolution"]["configuration"]["connectionString"] == "/tmp/x/nr.db"
+    assert cfg["spec"]["tracing"]["otel"] == {
+        "endpointAddress": "127.0.0.1:4318",
+        "protocol": "http",
+        "isSecure": False,
+    }
     names = {r.name for a in APP_IDS for r in components_for(a, comps)}
     assert names == {
         "pubsub",
