@@ -172,6 +172,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
         with session_scope(engine) as session:
             user = users.ensure_user(session, args.user)  # as `todo token` does
             users.get_active_user(session, user.id)  # a disabled user is refused, as by the API
+            timezone = user.timezone
             while True:
                 page = task_service.list_tasks(
                     session, user.id, TaskQuery(limit=200, offset=len(tasks))
@@ -183,11 +184,16 @@ def cmd_tasks(args: argparse.Namespace) -> int:
         engine.dispose()
     if args.json:
         print(json.dumps(tasks, indent=2))
+    elif tasks:
+        from datetime import datetime
+
+        from backend_services.tasks import wording
+
+        zone = wording.zone_of(timezone)
+        print(f"{args.user.lower()}'s tasks (times in {timezone}):")
+        print(wording.plain_table(tasks, zone, datetime.now(zone)))
     else:
-        for task in tasks:
-            mark = "x" if task["status"] == "completed" else " "
-            due = f"  due {task['due_at']}" if task["due_at"] else ""
-            print(f"[{mark}] {task['title']}{due}  ({task['id']})")
+        print(f"{args.user.lower()} has no tasks.")
     return 0
 
 
