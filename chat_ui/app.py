@@ -125,7 +125,10 @@ async def on_message(message: cl.Message) -> None:
     if held := stream.flush():
         await reply.stream_token(held)
     await reply.send()
-    await panel.show(user.identifier, _role(user))
+    if not cl.user_session.get("panel_in_thread"):
+        # the UI closes the sidebar when the first message turns a new chat into a thread
+        cl.user_session.set("panel_in_thread", True)
+        await panel.show(user.identifier, _role(user))
 
 
 async def _act(action: cl.Action, verb: str) -> dict[str, Any] | None:

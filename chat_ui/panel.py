@@ -1,4 +1,4 @@
-"""The live task panel beside the chat: a Chainlit custom element (public/elements/TaskPanel.jsx)
+"""The live task panel beside the chat: a Chainlit custom element (public/elements/Tasks.jsx)
 in the element sidebar.
 
 Its content is built here, worded by `backend_services.tasks.wording` (the formatter chat
@@ -29,8 +29,8 @@ from chat_ui.context import current
 
 log = logging.getLogger("todo.chat.panel")
 
-ELEMENT = "TaskPanel"
-MESSAGE_KIND = "todo-task-panel"  # what TaskPanel.jsx listens for
+ELEMENT = "Tasks"  # the JSX file's name, and the sidebar's title
+MESSAGE_KIND = "todo-task-panel"  # what Tasks.jsx listens for
 SHOWN_SECTIONS: tuple[wording.Section, ...] = ("overdue", "today", "upcoming", "someday")
 MAX_TASKS = 200
 
@@ -41,7 +41,7 @@ def panel_props(
     zone: ZoneInfo,
     now: datetime,
 ) -> dict[str, Any]:
-    """What TaskPanel.jsx shows: open tasks by section, every tag, and reminders that rang and
+    """What Tasks.jsx shows: open tasks by section, every tag, and reminders that rang and
     wait for an answer (`alerts`: unacknowledged notifications)."""
     ringing = {a["task_id"] for a in alerts if a.get("task_id")}
     sections: dict[str, list[dict[str, Any]]] = {key: [] for key in SHOWN_SECTIONS}
@@ -105,18 +105,23 @@ async def load(user_id: str, role: str) -> dict[str, Any]:
 
 
 async def show(user_id: str, role: str) -> None:
-    """Open the panel in the current session: on chat start and resume, and after each chat
-    turn (the UI closes the sidebar when a new chat becomes a thread, and the user may have
-    closed it). Under the same key an open panel is left as it is: it is kept current by
-    `push`."""
+    """Open the panel in the current session: on chat start and resume, and after the first
+    turn of a new chat (the UI closes the sidebar when the chat becomes a thread).
+
+    A "side" element is one the UI keeps in the sidebar it builds from every side element it
+    was sent (titled with the element's name); one id per session makes each show replace
+    the panel instead of adding a copy. Between shows, `push` keeps it current."""
     try:
         props = await load(user_id, role)
     except ToolError as exc:
         log.warning("task panel not shown: %s", exc)
         return
+    element_id = cl.user_session.get("task_panel_id")
     element = cl.CustomElement(name=ELEMENT, props=props, display="side")
+    if element_id:
+        element.id = str(element_id)
+    cl.user_session.set("task_panel_id", element.id)
     await cl.ElementSidebar.set_elements([element], key=ELEMENT)
-    await cl.ElementSidebar.set_title("Your tasks")
 
 
 async def push(user_id: str) -> int:

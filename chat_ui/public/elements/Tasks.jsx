@@ -16,7 +16,7 @@ const SNOOZES = [
   ["tomorrow", "Tomorrow"],
 ];
 
-export default function TaskPanel() {
+export default function Tasks() {
   const [data, setData] = useState(props);
   const [tag, setTag] = useState(null);
   const [busy, setBusy] = useState({});
@@ -127,7 +127,7 @@ export default function TaskPanel() {
                 }
               >
                 <Checkbox
-                  className="mt-0.5"
+                  className="mt-0.5 shrink-0"
                   aria-label={"Complete " + task.title}
                   checked={!!busy[task.id]}
                   disabled={!!busy[task.id]}
