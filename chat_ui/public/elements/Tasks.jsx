@@ -13,7 +13,7 @@ const PRIORITY = { high: "text-red-600", medium: "text-amber-600", low: "text-sk
 const SNOOZES = [
   ["10m", "10 min"],
   ["1h", "1 h"],
-  ["tomorrow", "Tomorrow"],
+  ["tomorrow", "until tomorrow"],
 ];
 
 export default function Tasks() {
