@@ -62,6 +62,8 @@ UI_TIMEOUT_MS = 15_000
 PROXY_HEADER = "X-Forwarded-User"
 START_TIMEOUT = 90  # `todo up` starts in ~5 s, but the CI machine may be busy
 REMINDER_TIMEOUT_MS = 20_000
+# assertions wait on conditions (a reply, a live panel refresh) up to this long on a busy machine
+expect.set_options(timeout=UI_TIMEOUT_MS)
 
 # no skip when chromium is missing: `make prepare` installs it, and a missing browser must fail
 

@@ -23,6 +23,7 @@ pytestmark = [pytest.mark.stack, pytest.mark.browser, pytest.mark.timeout(300)]
 
 PASSWORD = "panel-pw-3141"
 UI_TIMEOUT_MS = 30_000  # six services and Kafka on a busy 2-core machine
+expect.set_options(timeout=UI_TIMEOUT_MS)  # assertions wait on conditions this long
 
 
 @pytest.fixture(scope="module")
