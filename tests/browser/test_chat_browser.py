@@ -462,6 +462,9 @@ def test_three_sentences_fill_the_live_panel_and_a_click_completes(
     say(page, "remind me to call mom tomorrow at 5pm")
     expect(last_reply(page)).to_contain_text("Added: call mom, due tomorrow 17:00.")
     expect(last_reply(page)).to_contain_text("I'll remind you at 17:00.")
+    # the first message turns the new chat into a thread and the UI redraws the composer:
+    # typing before that would be lost
+    page.wait_for_url("**/thread/*")
     say(page, "add stand-up every weekday at 9:30 #work")
     expect(last_reply(page)).to_contain_text("every weekday at 9:30")
     say(page, "add pay rent monthly on the last day #home high priority")
