@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import httpx
@@ -62,14 +63,15 @@ def test_first_account_is_made_once_and_signs_in(stack: RealStack) -> None:
 
 
 def test_todo_users_and_token_reach_the_running_stack(stack: RealStack) -> None:
-    added = _todo(stack, "users", "add", "stackbob", "--password-stdin", stdin="bob-secret-42\n")
+    name = f"stackbob{uuid.uuid4().hex[:6]}"
+    added = _todo(stack, "users", "add", name, "--password-stdin", stdin="bob-secret-42\n")
     assert added.returncode == 0, added.stderr
     assert "using the local stack" in added.stderr  # found on its own, and says so
     listed = _todo(stack, "users", "list", "--stack")
-    assert "stackbob" in listed.stdout, listed
-    assert _login(stack, "stackbob", "bob-secret-42").status_code == 200
+    assert name in listed.stdout, listed
+    assert _login(stack, name, "bob-secret-42").status_code == 200
 
-    token = _todo(stack, "token", "--user", "stackbob")
+    token = _todo(stack, "token", "--user", name)
     assert token.returncode == 0, token.stderr
     created = httpx.post(
         f"{stack.app_url('task-service')}/tasks",
@@ -82,7 +84,7 @@ def test_todo_users_and_token_reach_the_running_stack(stack: RealStack) -> None:
         timeout=30,
     )
     assert created.status_code == 201, created.text
-    shown = _todo(stack, "tasks", "--user", "stackbob")
+    shown = _todo(stack, "tasks", "--user", name)
     assert "made with a stack token" in shown.stdout and "every Tuesday at 9:30" in shown.stdout
 
 
