@@ -3,7 +3,7 @@ PY      := .venv/bin/python
 UV      := .venv/bin/uv
 STAMP   := .venv/.synced
 
-.PHONY: setup run test test-fast lint prepare stack-up stack-down bench clean
+.PHONY: setup run test test-fast lint prepare stack-up stack-down bench screenshots clean
 
 # --compile-bytecode: this machine sets PYTHONDONTWRITEBYTECODE=1, so without installed .pyc
 # files every `todo` process compiles ~700 modules again (seconds). The stamp depends on this
@@ -47,6 +47,10 @@ stack-down: setup
 
 bench: prepare
 	$(PY) -m bench.run_all
+
+screenshots: prepare  ## docs/images/*.png (README): taken by the browser tests of issue 12
+	TODO_SCREENSHOTS_DIR=docs/images .venv/bin/pytest -q -p no:cacheprovider \
+		tests/browser/test_chat_browser.py -k "login_page or three_sentences or reminder_cards"
 
 clean:
 	rm -rf .data var .pytest_cache .mypy_cache .ruff_cache

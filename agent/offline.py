@@ -149,7 +149,8 @@ async def _run_intent(ctx: ToolContext, intent: nlp.Intent) -> AsyncIterator[Age
     yield ToolFinished(call_id, name, result.ok, result.message, result.needs_confirmation)
     if name == "list_tasks" and result.ok:
         heading = "Your completed tasks:" if args.get("status") == "completed" else "Your tasks:"
-        yield TurnDone(result.message if not result.data else f"{heading}\n{result.message}")
+        # a blank line before the markdown table, or it is read as paragraph text
+        yield TurnDone(result.message if not result.data else f"{heading}\n\n{result.message}")
         return
     yield TurnDone(result.message if result.ok else f"Sorry: {result.message}.")
 

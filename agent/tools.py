@@ -19,6 +19,7 @@ from agent import tool_args as a
 from agent.memory import Conversation, PendingAction
 from agent.task_client import TaskClient, ToolError
 from agent.telemetry import traced_tool
+from backend_services.tasks import wording
 from backend_services.tasks.recurrence import RecurrenceError, next_occurrence
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -157,25 +158,11 @@ async def resolve_task(ctx: ToolContext, ref: str, *, prefer: str | None = None)
 
 
 def brief(task: dict[str, Any], zone: ZoneInfo) -> str:
-    parts = [task["title"]]
-    if task.get("due_at"):
-        due = datetime.fromisoformat(task["due_at"]).astimezone(zone)
-        parts.append(f"due {due:%a %d %b %Y %H:%M}")
-    if task.get("priority") not in (None, "none"):
-        parts.append(f"{task['priority']} priority")
-    if task.get("tags"):
-        parts.append(" ".join("#" + t for t in task["tags"]))
-    if task.get("recurrence"):
-        counted = " after each completion" if task.get("repeat_from_completion") else ""
-        parts.append(f"repeats {task['recurrence']}{counted}")
-    if task.get("list_name") not in (None, "Inbox"):
-        parts.append(f"in {task['list_name']}")
-    if task.get("status") == "completed":
-        parts.append("done")
-    return ", ".join(parts)
+    """One task in the user's words (backend_services.tasks.wording, shared by every reader)."""
+    return wording.one_line(task, zone, datetime.now(zone))
 
 
-def _task_data(task: dict[str, Any]) -> dict[str, Any]:
+def _task_data(task: dict[str, Any], zone: ZoneInfo | None = None) -> dict[str, Any]:
     keep = (
         "id",
         "title",
@@ -188,7 +175,13 @@ def _task_data(task: dict[str, Any]) -> dict[str, Any]:
         "list_name",
         "reminders",
     )
-    return {k: task.get(k) for k in keep}
+    data = {k: task.get(k) for k in keep}
+    if zone is not None and task.get("recurrence"):
+        # the model quotes this rather than the RRULE
+        data["repeats"] = wording.rule_in_words(
+            task["recurrence"], task.get("due_at"), zone, datetime.now(zone)
+        )
+    return data
 
 
 # ---------------------------------------------------------------------------------------
@@ -219,7 +212,8 @@ async def add_task(ctx: ToolContext, args: a.AddTask) -> ToolResult:
     task = await ctx.client.create(body)
     ctx.conversation.last_task_id = task["id"]
     ctx.changed.append(task["id"])
-    return ToolResult(True, f"Added: {brief(task, ctx.zone)}", _task_data(task))
+    added = wording.added(task, ctx.zone, datetime.now(ctx.zone))
+    return ToolResult(True, added, _task_data(task, ctx.zone))
 
 
 @tool("list_tasks", a.ListTasks)
@@ -238,9 +232,9 @@ async def list_tasks(ctx: ToolContext, args: a.ListTasks) -> ToolResult:
     items = page["items"]
     if not items:
         return ToolResult(True, "No matching tasks.", [])
-    lines = [f"{i}. {brief(t, ctx.zone)}" for i, t in enumerate(items, 1)]
-    more = f"\n(and {page['total'] - len(items)} more)" if page["total"] > len(items) else ""
-    return ToolResult(True, "\n".join(lines) + more, [_task_data(t) for t in items])
+    shown = wording.table(items, ctx.zone, datetime.now(ctx.zone))
+    more = f"\n\n(and {page['total'] - len(items)} more)" if page["total"] > len(items) else ""
+    return ToolResult(True, shown + more, [_task_data(t, ctx.zone) for t in items])
 
 
 @tool("update_task", a.UpdateTask)
@@ -316,7 +310,8 @@ async def add_reminder(ctx: ToolContext, args: a.AddReminder) -> ToolResult:
     updated = await ctx.client.add_reminder(task["id"], body)
     newest = max(updated["reminders"], key=lambda r: r["at"]) if at is None else None
     when = at or (datetime.fromisoformat(newest["at"]) if newest else None)
-    shown = f" at {when.astimezone(ctx.zone):%a %d %b %H:%M}" if when else ""
+    now = datetime.now(ctx.zone)
+    shown = f" {wording.reminder_phrase(when, updated, ctx.zone, now)}" if when else ""
     ctx.changed.append(updated["id"])
     return ToolResult(
         True, f"I'll remind you about '{updated['title']}'{shown}.", _task_data(updated)
@@ -351,8 +346,14 @@ async def set_recurrence(ctx: ToolContext, args: a.SetRecurrence) -> ToolResult:
         body["due_at"] = first.isoformat()
     updated = await ctx.client.update(task["id"], body)
     ctx.changed.append(updated["id"])
-    verb = "now repeats" if args.rrule else "no longer repeats"
-    return ToolResult(True, f"'{updated['title']}' {verb}.", _task_data(updated))
+    if updated.get("recurrence"):
+        words = wording.rule_in_words(
+            updated["recurrence"], updated.get("due_at"), ctx.zone, datetime.now(ctx.zone)
+        )
+        text = f"'{updated['title']}' now repeats {words}."
+    else:
+        text = f"'{updated['title']}' no longer repeats."
+    return ToolResult(True, text, _task_data(updated, ctx.zone))
 
 
 def _first_instance(rule: str, due: datetime, tz: str) -> datetime | None:

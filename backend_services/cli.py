@@ -19,9 +19,22 @@ if TYPE_CHECKING:
 # FastAPI apps, Chainlit and the agent (tests/unit/test_cli_imports.py keeps it that way).
 
 
-def _settings() -> Settings:
+def _settings(args: argparse.Namespace | None = None) -> Settings:
+    """The embedded data dir's settings, or the local stack's: with `--stack`, or on their own
+    when the default stack runs and no TODO_DATA_DIR / DATABASE_URL is set."""
     from backend_services.platform.settings import Settings
 
+    if args is not None and hasattr(args, "stack"):
+        from backend_services.stack.access import NoStack, running_stack, stack_settings
+
+        try:
+            stack = stack_settings() if args.stack else running_stack()
+        except NoStack as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            raise SystemExit(2) from exc
+        if stack is not None:
+            print(f"(using the local stack's database: {stack.data_dir.parent})", file=sys.stderr)
+            return stack
     return Settings()
 
 
@@ -102,31 +115,14 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def _first_user(settings: Settings) -> None:
-    """Make sure someone can sign in: an admin from TODO_ADMIN_* or, on a brand-new data
-    dir, a generated password for 'demo' (printed once, never a fixed default)."""
-    import secrets
-
+    """Make sure someone can sign in (see backend_services/users/first_account.py)."""
     from backend_services.platform.app_support import shared_engine
-    from backend_services.platform.db import session_scope
-    from backend_services.platform.settings import private_file
-    from backend_services.users import service as users
+    from backend_services.users.first_account import ensure_first_account
 
-    with session_scope(shared_engine(settings.resolved_database_url())) as session:
-        admin = settings.admin_username
-        if admin and settings.admin_password and session.get(users.User, admin.lower()) is None:
-            users.create_user(session, admin, password=settings.admin_password, role="admin")
-        if any(u.password_hash for u in users.list_users(session)):
-            return
-        password = secrets.token_urlsafe(9)
-        user = users.ensure_user(session, "demo")
-        users.set_password(session, user.id, password)
-        note = private_file(settings.data_dir, "first-login.txt")
-        note.write_text(f"username: demo\npassword: {password}\n")
-        print(
-            f"First start: sign in as 'demo' with password '{password}' "
-            f"(saved in {note}; add users with `todo users add`).",
-            flush=True,
-        )
+    engine = shared_engine(settings.resolved_database_url())
+    message = ensure_first_account(settings, engine, settings.data_dir)
+    if message:
+        print(f"{message} Add users with `todo users add`.", flush=True)
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -168,13 +164,14 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     from backend_services.tasks.schemas import TaskQuery
     from backend_services.users import service as users
 
-    settings = _settings()
+    settings = _settings(args)
     engine = _migrated_engine(settings)
     tasks: list[dict[str, Any]] = []
     try:
         with session_scope(engine) as session:
             user = users.ensure_user(session, args.user)  # as `todo token` does
             users.get_active_user(session, user.id)  # a disabled user is refused, as by the API
+            timezone = user.timezone
             while True:
                 page = task_service.list_tasks(
                     session, user.id, TaskQuery(limit=200, offset=len(tasks))
@@ -186,11 +183,16 @@ def cmd_tasks(args: argparse.Namespace) -> int:
         engine.dispose()
     if args.json:
         print(json.dumps(tasks, indent=2))
+    elif tasks:
+        from datetime import datetime
+
+        from backend_services.tasks import wording
+
+        zone = wording.zone_of(timezone)
+        print(f"{args.user.lower()}'s tasks (times in {timezone}):")
+        print(wording.plain_table(tasks, zone, datetime.now(zone)))
     else:
-        for task in tasks:
-            mark = "x" if task["status"] == "completed" else " "
-            due = f"  due {task['due_at']}" if task["due_at"] else ""
-            print(f"[{mark}] {task['title']}{due}  ({task['id']})")
+        print(f"{args.user.lower()} has no tasks.")
     return 0
 
 
@@ -198,7 +200,7 @@ MAX_CLI_TOKEN_TTL = 7 * 24 * 3600
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = _settings(args)
     ttl = settings.user_token_ttl_seconds if args.ttl is None else args.ttl
     if not 0 < ttl <= MAX_CLI_TOKEN_TTL:
         print(f"--ttl must be between 1 and {MAX_CLI_TOKEN_TTL} seconds", file=sys.stderr)
@@ -223,7 +225,7 @@ def cmd_users(args: argparse.Namespace) -> int:
     from backend_services.platform.errors import AppError
     from backend_services.users import service as users
 
-    settings = _settings()
+    settings = _settings(args)
     engine = _migrated_engine(settings)
     try:
         with session_scope(engine) as session:
@@ -268,6 +270,15 @@ def _password(args: argparse.Namespace) -> str:
     return getpass.getpass("password: ")
 
 
+def _stack_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--stack",
+        action="store_true",
+        help="act on the local stack ($TODO_STACK_DIR or var/stack; automatic when it runs"
+        " and TODO_DATA_DIR / DATABASE_URL are unset)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="todo", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -288,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     tasks = sub.add_parser("tasks", help="USER's tasks")
     tasks.add_argument("--user", required=True)
     tasks.add_argument("--json", action="store_true")
+    _stack_flag(tasks)
     tasks.set_defaults(fn=cmd_tasks)
 
     token = sub.add_parser("token", help="a bearer token for USER (REST API, scripts)")
@@ -299,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds (default: TODO_USER_TOKEN_TTL_SECONDS, 15 min; use a personal access"
         " token, POST /tokens, for long-lived scripts)",
     )
+    _stack_flag(token)
     token.set_defaults(fn=cmd_token)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(fn=cmd_migrate)
@@ -320,6 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
     pw = usr_sub.add_parser("set-password")
     pw.add_argument("name")
     pw.add_argument("--password-stdin", action="store_true")
+    for command in usr_sub.choices.values():
+        _stack_flag(command)
     usr.set_defaults(fn=cmd_users)
 
     sub.add_parser("stack", help="the real local stack: up|status|logs|down (see `todo stack -h`)")

@@ -3,7 +3,9 @@ reminder actions. Loaded by path by `mount_chainlit`; never import this module."
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import chainlit as cl
 from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
@@ -14,13 +16,26 @@ from agent.events import TextDelta, ToolFinished, ToolStarted, TurnDone
 from agent.task_client import TaskClient, ToolError
 from backend_services.contracts import AppId
 from backend_services.platform.timeutil import utcnow
+from backend_services.tasks import wording
+from chat_ui import panel
 from chat_ui.auth import header_user, password_user
 from chat_ui.context import current
 from chat_ui.delivery import deliver_pending
 from chat_ui.history import build_data_layer
 from chat_ui.safe_text import InertImageStream, inert_images
 
-SNOOZE = timedelta(minutes=10)
+# Snooze choices on a reminder card: payload value → (delay, how the reply says it)
+SNOOZES = {
+    "10m": (timedelta(minutes=10), "for 10 minutes"),
+    "1h": (timedelta(hours=1), "for an hour"),
+    "tomorrow": (None, "until tomorrow 9:00"),  # 9:00 tomorrow in the user's zone
+}
+STARTERS = [
+    ("Remind me to…", "Remind me to call mom tomorrow at 5pm", "/public/starters/bell.svg"),
+    ("What's due today?", "What's due today?", "/public/starters/today.svg"),
+    ("Every weekday at 9:30…", "Add stand-up every weekday at 9:30", "/public/starters/repeat.svg"),
+    ("Show my list", "Show all my tasks", "/public/starters/list.svg"),
+]
 
 
 @cl.data_layer
@@ -51,10 +66,17 @@ def _role(user: cl.User) -> str:
     return str(user.metadata.get("role", "user"))
 
 
+@cl.set_starters
+async def starters(_user: cl.User | None = None) -> list[cl.Starter]:
+    """First-run suggestions on an empty chat."""
+    return [cl.Starter(label=label, message=text, icon=icon) for label, text, icon in STARTERS]
+
+
 @cl.on_chat_start
 async def chat_start() -> None:
     user = _user()
     current().sessions.add(user.identifier, cl.context.session.id)
+    await panel.show(user.identifier, _role(user))
     await deliver_pending(user.identifier, _role(user))
 
 
@@ -103,9 +125,15 @@ async def on_message(message: cl.Message) -> None:
     if held := stream.flush():
         await reply.stream_token(held)
     await reply.send()
+    if not cl.user_session.get("panel_in_thread"):
+        # the UI closes the sidebar when the first message turns a new chat into a thread
+        cl.user_session.set("panel_in_thread", True)
+        await panel.show(user.identifier, _role(user))
 
 
-async def _act(action: cl.Action, verb: str) -> None:
+async def _act(action: cl.Action, verb: str) -> dict[str, Any] | None:
+    """Mark done / Snooze on a reminder card (in the chat or the task panel). Returns the
+    panel's fresh content, for the panel's own card to redraw at once."""
     ctx, user = current(), _user()
     token = ctx.user_token(user.identifier, _role(user))
     client = TaskClient(ctx.app.runtime, token)
@@ -115,8 +143,14 @@ async def _act(action: cl.Action, verb: str) -> None:
             task = await client.complete(task_id)
             text = f"Marked '{task['title']}' as done."
         else:
-            task = await client.add_reminder(task_id, {"at": (utcnow() + SNOOZE).isoformat()})
-            text = f"Snoozed '{task['title']}' for 10 minutes."
+            delay, words = SNOOZES.get(str(action.payload.get("snooze") or "10m"), SNOOZES["10m"])
+            if delay is None:
+                zone = ZoneInfo((await client.me())["timezone"])
+                at = wording.next_morning(zone, datetime.now(zone))
+            else:
+                at = utcnow() + delay
+            task = await client.add_reminder(task_id, {"at": at.isoformat()})
+            text = f"Snoozed '{task['title']}' {words}."
     except ToolError as exc:
         text = f"Sorry: {exc}."
     await ctx.app.runtime.invoke(
@@ -127,13 +161,33 @@ async def _act(action: cl.Action, verb: str) -> None:
     )
     await action.remove()
     await cl.Message(content=inert_images(text)).send()
+    return await _fresh_panel(user)
+
+
+async def _fresh_panel(user: cl.User) -> dict[str, Any] | None:
+    try:
+        return await panel.load(user.identifier, _role(user))
+    except ToolError:
+        return None
 
 
 @cl.action_callback("mark_done")
-async def mark_done(action: cl.Action) -> None:
-    await _act(action, "done")
+async def mark_done(action: cl.Action) -> dict[str, Any] | None:
+    return await _act(action, "done")
 
 
 @cl.action_callback("snooze")
-async def snooze(action: cl.Action) -> None:
-    await _act(action, "snooze")
+async def snooze(action: cl.Action) -> dict[str, Any] | None:
+    return await _act(action, "snooze")
+
+
+@cl.action_callback("panel_complete")
+async def panel_complete(action: cl.Action) -> dict[str, Any] | None:
+    """A checkbox in the task panel: the task service call the chat's complete_task makes."""
+    ctx, user = current(), _user()
+    client = TaskClient(ctx.app.runtime, ctx.user_token(user.identifier, _role(user)))
+    try:
+        await client.complete(str(action.payload.get("task_id") or ""))
+    except ToolError as exc:
+        await cl.Message(content=inert_images(f"Sorry: {exc}.")).send()
+    return await _fresh_panel(user)

@@ -15,6 +15,13 @@ from chat_ui.safe_text import inert_images
 
 log = logging.getLogger("todo.chat.delivery")
 
+# the keys of chat_ui/app.py's SNOOZES (that file is loaded by path: never imported)
+SNOOZE_LABELS = (
+    ("10m", "Snooze 10 min"),
+    ("1h", "Snooze 1 h"),
+    ("tomorrow", "Snooze until tomorrow"),
+)
+
 
 def notification_message(note: dict[str, Any]) -> cl.Message:
     payload = {"notification_id": note["id"], "task_id": note.get("task_id")}
@@ -22,7 +29,10 @@ def notification_message(note: dict[str, Any]) -> cl.Message:
     if note.get("task_id"):
         actions = [
             cl.Action(name="mark_done", payload=payload, label="Mark done"),
-            cl.Action(name="snooze", payload=payload, label="Snooze 10 min"),
+            *(
+                cl.Action(name="snooze", payload={**payload, "snooze": key}, label=label)
+                for key, label in SNOOZE_LABELS
+            ),
         ]
     body = inert_images(str(note["body"]))
     return cl.Message(content=f"🔔 {body}", author="Reminder", actions=actions)

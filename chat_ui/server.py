@@ -60,8 +60,10 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
 
     async def on_notification(_event: CloudEvent, payload: EventPayload) -> None:
         from chat_ui.delivery import deliver_live
+        from chat_ui.panel import push
 
         assert isinstance(payload, NotificationCreated)
+        await push(payload.user_id)  # the panel's reminder card and ringing bell
         await deliver_live(
             payload.user_id,
             {
@@ -72,11 +74,26 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
             },
         )
 
+    async def on_task_change(_event: CloudEvent, payload: EventPayload) -> None:
+        from chat_ui.panel import push
+
+        await push(payload.user_id)
+
     mount_subscriptions(
         app,
         [
             Subscribed(
                 BROADCAST_PUBSUB, Topic.TASK_UPDATES.value, "/events/notification", on_notification
+            ),
+            # every task change, on the broadcast component so that every replica hears it and
+            # refreshes the task panels of the sessions it holds; a missed refresh is not
+            # worth a dead letter (the next change or a reload shows the truth)
+            Subscribed(
+                BROADCAST_PUBSUB,
+                Topic.TASK_EVENTS.value,
+                "/events/task-change",
+                on_task_change,
+                dead_letter=False,
             ),
         ],
     )

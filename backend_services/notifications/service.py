@@ -13,6 +13,7 @@ from backend_services.platform.errors import NotFound
 from backend_services.platform.idempotency import claim_many
 from backend_services.platform.outbox import add_event
 from backend_services.platform.timeutil import utcnow
+from backend_services.tasks import wording
 from backend_services.users.models import User
 
 SOURCE = AppId.NOTIFICATIONS.value
@@ -61,10 +62,8 @@ def record_reminders(
 
 
 def _body(payload: ReminderTriggered, zone: ZoneInfo) -> str:
-    body = f"Reminder: {payload.title}"
-    if payload.due_at is not None:
-        body += f" (due {payload.due_at.astimezone(zone):%a %d %b %H:%M})"
-    return body
+    # relative to when it rings ("due today 17:00"): it is read then
+    return wording.reminder_note(payload.title, payload.due_at, zone, payload.fired_at)
 
 
 def list_for_user(

@@ -72,7 +72,8 @@ class _Wakeups:
     jobs: asyncio.Event = field(default_factory=asyncio.Event)
 
     def topic(self, pubsub: str, topic: str) -> asyncio.Event:
-        return self.topics.setdefault((pubsub, topic), asyncio.Event())
+        # keyed by topic alone: see _next_batch
+        return self.topics.setdefault(("", topic), asyncio.Event())
 
 
 class EmbeddedRuntime:
@@ -218,9 +219,12 @@ class EmbeddedRuntime:
         with Session(self.engine) as session:
             offset = session.get(EmbeddedOffset, (sub.app_id, sub.pubsub, sub.topic))
             after = offset.seq if offset else 0
+            # By topic, whichever component published it: both pub/sub components name the
+            # same Kafka cluster (they differ in consumer groups), so chat-ui's broadcast
+            # subscription to task-events sees what task-service publishes on `pubsub`.
             stmt = (
                 select(EmbeddedMessage)
-                .where(EmbeddedMessage.pubsub == sub.pubsub, EmbeddedMessage.topic == sub.topic)
+                .where(EmbeddedMessage.topic == sub.topic)
                 .where(EmbeddedMessage.seq > after)  # type: ignore[operator]
                 .order_by(EmbeddedMessage.seq)  # type: ignore[arg-type]
                 .limit(200)

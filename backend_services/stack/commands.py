@@ -123,6 +123,30 @@ def _replica_line(replicas: dict[str, int]) -> str:
     return "replicas: " + (", ".join(f"{k}={v}" for k, v in replicas.items()) or "-")
 
 
+def _sign_in_line(root: Path) -> str:
+    """As `todo up` does: a first account while none has a password, its password printed
+    once and kept in <stack dir>/first-login.txt; otherwise how to manage accounts."""
+    from backend_services.platform.db import make_engine
+    from backend_services.platform.schema_check import ensure_schema
+    from backend_services.users.first_account import FIRST_LOGIN_FILE, ensure_first_account
+
+    from .access import stack_settings
+
+    settings = stack_settings(root)
+    url = settings.resolved_database_url()
+    engine = make_engine(url)
+    try:
+        ensure_schema(url, engine)
+        message = ensure_first_account(settings, engine, root)
+    finally:
+        engine.dispose()
+    if message:
+        return f"{message} Add users with `todo users add NAME` (the stack is found on its own)."
+    kept = root / FIRST_LOGIN_FILE
+    where = f" (first account: {kept})" if kept.exists() else ""
+    return f"sign in with your account{where}; manage accounts with `todo users ...`"
+
+
 def _cmd_up(stack: Stack, args: argparse.Namespace) -> int:
     try:
         replicas = parse_replicas(args.replicas) if args.replicas else None
@@ -153,6 +177,7 @@ def _cmd_up(stack: Stack, args: argparse.Namespace) -> int:
     ui = next((r.url for r in rows if r.url), None)
     if ui:
         stack.say(f"chat UI: {ui}")
+        stack.say(_sign_in_line(stack.layout.root))
     if infra.get("trace_ui"):
         stack.say(f"traces (Jaeger UI and API): {infra['trace_ui']}")
     stack.say(f"up in {time.monotonic() - started:.0f}s")

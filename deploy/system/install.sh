@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages the local stack and the browser tests need:
 #   postgresql (Debian 12 ships 15; the launcher runs its own cluster with
-#   /usr/lib/postgresql/15/bin/{initdb,pg_ctl}) and chromium.
+#   /usr/lib/postgresql/15/bin/{initdb,pg_ctl}), chromium, and a colour emoji font
+#   (the chat shows 🔔 ✅ 🔁; without it the screenshots in docs/images show boxes).
 # Idempotent: does nothing when everything is installed; apt-get update runs
 # at most once per invocation and only when something is missing.
 set -euo pipefail
 
-PACKAGES=(postgresql-15 postgresql-client-15 chromium)
+PACKAGES=(postgresql-15 postgresql-client-15 chromium fonts-noto-color-emoji)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -14,6 +14,7 @@ label; past conversations `#thread-history a`.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -48,11 +49,21 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 TODO = Path(sys.executable).with_name("todo")
-PASSWORDS = {"alice": "alice-pw-4711", "bob": "bob-pw-0815"}
+PASSWORDS = {
+    "alice": "alice-pw-4711",
+    "bob": "bob-pw-0815",
+    "carol": "carol-pw-1234",  # the task panel
+    "dave": "dave-pw-5678",  # reminder cards
+    "erin": "erin-pw-9012",  # phone width
+}
+# `make screenshots` sets this to docs/images: the README's pictures come from these tests
+SCREENSHOTS = os.environ.get("TODO_SCREENSHOTS_DIR")
 UI_TIMEOUT_MS = 15_000
 PROXY_HEADER = "X-Forwarded-User"
 START_TIMEOUT = 90  # `todo up` starts in ~5 s, but the CI machine may be busy
 REMINDER_TIMEOUT_MS = 20_000
+# assertions wait on conditions (a reply, a live panel refresh) up to this long on a busy machine
+expect.set_options(timeout=UI_TIMEOUT_MS)
 
 # no skip when chromium is missing: `make prepare` installs it, and a missing browser must fail
 
@@ -204,9 +215,9 @@ def _local_only(route: Route) -> None:
         route.abort()
 
 
-def open_chat(browser: Browser, server: Server, user: str) -> Page:
+def open_chat(browser: Browser, server: Server, user: str, **context_args: Any) -> Page:
     """A fresh browser context, signed in as `user` (with the password form), on a new chat."""
-    context = browser.new_context()
+    context = browser.new_context(**context_args)
     context.set_default_timeout(UI_TIMEOUT_MS)
     context.route("**/*", _local_only)
     page = context.new_page()
@@ -381,3 +392,188 @@ def test_header_auth_behind_a_proxy_is_opt_in(browser: Browser, server: Server) 
     expect(last_reply(page)).to_contain_text("Added: renew passport")
     assert server.task_titled("alice", "renew passport") is not None
     context.close()
+
+
+# ---------------------------------------------------------------------------------------
+# our own face, the live task panel, reminder cards (issue 12)
+
+
+def screenshot(page: Page, name: str) -> None:
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"))
+
+
+def panel(page: Page) -> Any:
+    return page.locator("#task-panel")
+
+
+def panel_row(page: Page, title: str) -> Any:
+    return (
+        panel(page)
+        .locator(".task-row")
+        .filter(has=page.locator(".task-title", has_text=re.compile(rf"^{re.escape(title)}$")))
+    )
+
+
+def test_login_page_says_what_the_app_is_and_starters_welcome(
+    browser: Browser, server: Server
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    context.route("**/*", _local_only)
+    page = context.new_page()
+    page.goto(server.url + "/")
+    expect(page.locator("#email")).to_be_visible()
+    expect(page).to_have_title("To-do Assistant")
+    expect(page.get_by_text("Sign in to To-do Assistant")).to_be_visible()
+    expect(page.get_by_label("Username")).to_be_visible()
+    expect(page.get_by_text("Email address")).to_have_count(0)
+    screenshot(page, "login")
+
+    favicon = httpx.get(f"{server.url}/favicon", timeout=10)
+    assert favicon.headers["content-type"].startswith("image/svg")
+    assert "prefers-color-scheme: dark" in favicon.text  # one icon, both themes
+    for theme in ("light", "dark"):
+        logo = httpx.get(f"{server.url}/logo", params={"theme": theme}, timeout=10)
+        assert "To-do Assistant" in logo.text, theme
+
+    page.fill("#email", "carol")
+    page.fill("#password", PASSWORDS["carol"])
+    page.click("button[type=submit]")
+    expect(page.locator("#chat-input")).to_be_visible()
+    for label in ("Remind me to…", "What's due today?", "Every weekday at 9:30…"):
+        expect(page.get_by_text(label, exact=True)).to_be_visible()
+    page.get_by_text("What's due today?", exact=True).click()
+    expect(page.locator(".step[data-step-type=user_message]")).to_contain_text("What's due today?")
+    expect(page.locator("#step-list_tasks")).to_be_visible()
+    context.close()
+
+
+def test_three_sentences_fill_the_live_panel_and_a_click_completes(
+    browser: Browser, server: Server
+) -> None:
+    """The issue's bar: sign in, type three sentences, see the tasks in the panel in human
+    words, complete one with a click; REST and another tab's changes show up live."""
+    page = open_chat(browser, server, "carol", viewport={"width": 1280, "height": 800})
+    expect(panel(page)).to_be_visible()
+    expect(page.locator("#side-view-title")).to_contain_text("Tasks")
+
+    say(page, "remind me to call mom tomorrow at 5pm")
+    expect(last_reply(page)).to_contain_text("Added: call mom, due tomorrow 17:00.")
+    expect(last_reply(page)).to_contain_text("I'll remind you at 17:00.")
+    # the first message turns the new chat into a thread and the UI redraws the composer:
+    # typing before that would be lost
+    page.wait_for_url("**/thread/*")
+    say(page, "add stand-up every weekday at 9:30 #work")
+    expect(last_reply(page)).to_contain_text("every weekday at 9:30")
+    say(page, "add pay rent monthly on the last day #home high priority")
+    expect(last_reply(page)).to_contain_text("monthly on the last day")
+    expect(panel(page)).to_have_count(1)  # one panel, still open after the chat became a thread
+
+    call = panel_row(page, "call mom")
+    expect(call.locator(".task-when")).to_have_text("tomorrow 17:00")
+    expect(call.locator(".task-reminder")).to_contain_text("at 17:00")
+    expect(panel_row(page, "stand-up").locator(".task-repeats")).to_contain_text(
+        "every weekday at 9:30"
+    )
+    rent = panel_row(page, "pay rent")
+    expect(rent.locator(".task-repeats")).to_contain_text("monthly on the last day")
+    expect(rent.get_by_label("high priority")).to_have_count(1)
+    expect(rent.locator(".task-tag")).to_have_text("home")
+    assert "FREQ=" not in panel(page).inner_text()
+
+    # a change through the REST API shows up without a reload, in the Someday section
+    server.rest("POST", "/tasks", "carol", json={"title": "buy stamps", "tags": ["errands"]})
+    expect(panel(page).locator("[data-section=someday]")).to_contain_text("buy stamps")
+
+    # filter by tag
+    panel(page).get_by_role("button", name="#work").click()
+    expect(panel_row(page, "stand-up")).to_have_count(1)
+    expect(panel_row(page, "call mom")).to_have_count(0)
+    panel(page).get_by_role("button", name="All").click()
+    expect(panel_row(page, "call mom")).to_have_count(1)
+    screenshot(page, "panel")
+
+    # completing in another tab: gone from both, done in the task service
+    other = open_chat(browser, server, "carol")
+    panel_row(other, "buy stamps").get_by_role("checkbox").click()
+    expect(panel_row(other, "buy stamps")).to_have_count(0)
+    expect(panel_row(page, "buy stamps")).to_have_count(0)
+    stamps = server.task_titled("carol", "buy stamps")
+    assert stamps is not None and stamps["status"] == "completed", stamps
+
+    # the chat's list is a table in the same words
+    say(page, "show all tasks")
+    expect(last_reply(page).locator("table")).to_contain_text("every weekday at 9:30")
+    assert "FREQ=" not in last_reply(page).inner_text()
+    other.context.close()
+    page.context.close()
+
+
+def test_reminder_cards_in_panel_and_chat_mark_done_and_snooze(
+    browser: Browser, server: Server
+) -> None:
+    page = open_chat(browser, server, "dave", viewport={"width": 1280, "height": 800})
+    expect(panel(page)).to_be_visible()
+    garden = create_with_reminder(server, "dave", "water the garden", 3)
+
+    card = panel(page).locator(".reminder-card", has_text="Reminder: water the garden")
+    expect(card).to_have_count(1, timeout=REMINDER_TIMEOUT_MS)
+    expect(panel_row(page, "water the garden").locator(".task-reminder")).to_be_visible()
+    note = reminder_message(page, "water the garden")  # the same reminder in the chat
+    for label in ("Mark done", "Snooze 10 min", "Snooze 1 h", "Snooze until tomorrow"):
+        expect(note.get_by_role("button", name=label)).to_be_visible()
+    screenshot(page, "notification")
+
+    clicked_at = datetime.now(UTC)
+    card.get_by_role("button", name="Snooze 1 h").click()
+    expect(card).to_have_count(0)
+    expect(last_reply(page)).to_contain_text("Snoozed 'water the garden' for an hour")
+    task = server.rest("GET", f"/tasks/{garden['id']}", "dave")
+    later = [
+        r
+        for r in task["reminders"]
+        if datetime.fromisoformat(r["at"]) >= clicked_at + timedelta(minutes=59)
+    ]
+    assert task["status"] == "pending" and len(later) == 1, task["reminders"]
+
+    cat = create_with_reminder(server, "dave", "feed the cat", 3)
+    card = panel(page).locator(".reminder-card", has_text="Reminder: feed the cat")
+    expect(card).to_have_count(1, timeout=REMINDER_TIMEOUT_MS)
+    card.get_by_role("button", name="Mark done").click()
+    expect(card).to_have_count(0)
+    expect(panel_row(page, "feed the cat")).to_have_count(0)
+    assert server.rest("GET", f"/tasks/{cat['id']}", "dave")["status"] == "completed"
+
+    tomorrow = create_with_reminder(server, "dave", "call the bank", 3)
+    note = reminder_message(page, "call the bank")
+    note.get_by_role("button", name="Snooze until tomorrow").click()
+    expect(last_reply(page)).to_contain_text("Snoozed 'call the bank' until tomorrow 9:00")
+    task = server.rest("GET", f"/tasks/{tomorrow['id']}", "dave")
+    pending = [r for r in task["reminders"] if r["fired_at"] is None]
+    assert len(pending) == 1, task["reminders"]
+    at = datetime.fromisoformat(pending[0]["at"]).astimezone(UTC)  # dave's zone is UTC
+    assert (at.date(), at.hour, at.minute) == (datetime.now(UTC).date() + timedelta(days=1), 9, 0)
+    page.context.close()
+
+
+def test_panel_works_at_phone_width(browser: Browser, server: Server) -> None:
+    server.rest("POST", "/tasks", "erin", json={"title": "pack lunch", "priority": "high"})
+    page = open_chat(
+        browser,
+        server,
+        "erin",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+    )
+    row = panel_row(page, "pack lunch")
+    expect(row).to_be_visible()
+    # the panel is a sheet sliding in: wait until the box is wholly on the phone's screen
+    expect(row.get_by_role("checkbox")).to_be_in_viewport(ratio=1)
+    row.get_by_role("checkbox").tap()
+    expect(row).to_have_count(0)
+    lunch = server.task_titled("erin", "pack lunch")
+    assert lunch is not None and lunch["status"] == "completed", lunch
+    page.context.close()

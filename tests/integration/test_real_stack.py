@@ -330,12 +330,14 @@ def test_reminder_fires_through_scheduler_into_job_route(stack: RealStack) -> No
     # ... and fanned out as NotificationCreated on the broadcast pub/sub (task-updates):
     # audit-service hears it like every chat-ui replica would
     wait_for(
-        lambda: stack.scalar(
-            "select count(*) from audit_log where type = 'todo.notification.created.v1' "
-            "and user_id = :u",
-            u=user_id,
-        )
-        == 1,
+        lambda: (
+            stack.scalar(
+                "select count(*) from audit_log where type = 'todo.notification.created.v1' "
+                "and user_id = :u",
+                u=user_id,
+            )
+            == 1
+        ),
         "NotificationCreated on task-updates",
         30,
     )
