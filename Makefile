@@ -3,7 +3,7 @@ PY      := .venv/bin/python
 UV      := .venv/bin/uv
 STAMP   := .venv/.synced
 
-.PHONY: setup run test test-fast lint prepare stack-up stack-down bench clean
+.PHONY: setup run test test-fast lint prepare stack-up stack-down bench clean k8s-prepare k8s-up k8s-down k8s-status
 
 # --compile-bytecode: this machine sets PYTHONDONTWRITEBYTECODE=1, so without installed .pyc
 # files every `todo` process compiles ~700 modules again (seconds). The stamp depends on this
@@ -43,6 +43,22 @@ stack-up: prepare
 
 stack-down: setup
 	.venv/bin/todo stack down
+
+# The local single-node Kubernetes cluster (deploy/k8s, backend_services/k8s): binaries
+# from the Go module proxy and images from a debootstrap base, both cached in
+# ~/.cache/todo-assistant and rebuilt only when their inputs change.
+k8s-prepare: prepare
+	deploy/k8s/build-binaries.sh
+	deploy/k8s/build-images.sh
+
+k8s-up: k8s-prepare  ## cluster + Dapr + PostgreSQL + Kafka + the chart (dev values)
+	.venv/bin/python -m backend_services.k8s up --no-build
+
+k8s-status: setup
+	.venv/bin/python -m backend_services.k8s status
+
+k8s-down: setup  ## stop it all; removes its netns, veth, mounts, cgroups, processes
+	.venv/bin/python -m backend_services.k8s down
 
 bench: prepare
 	$(PY) -m bench.run_all

@@ -10,12 +10,13 @@ from pathlib import Path
 from string import Template
 
 from backend_services.stack.paths import REPO_ROOT
+from backend_services.stack.ports import free_port
 
 from .cluster import Cluster, ClusterError
-from .layout import DAPR_NAMESPACE, K8S_DIR, NAMESPACE
+from .layout import DAPR_NAMESPACE, K8S_DIR, NAMESPACE, image_refs
 
 CHART = REPO_ROOT / "deploy" / "helm" / "todo-assistant"
-RELEASE = "todo"
+RELEASE = "todo-assistant"
 
 
 def helm_binary() -> Path:
@@ -24,16 +25,6 @@ def helm_binary() -> Path:
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     return Path(proc.stdout.strip().splitlines()[-1])
-
-
-def image_refs() -> dict[str, str]:
-    proc = subprocess.run(
-        ["bash", str(K8S_DIR / "build-images.sh"), "--tags"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return dict(line.split("=", 1) for line in proc.stdout.split())
 
 
 def dapr_version() -> str:
@@ -101,11 +92,17 @@ class Addons:
         c = self.cluster
         if c.kubectl("get", "namespace", NAMESPACE, check=False).returncode != 0:
             c.kubectl("create", "namespace", NAMESPACE)
+        state = c.load()
+        if "kafka_external_port" not in state.infra:
+            # a host port for the tests' `kubectl port-forward` to Kafka's external listener
+            state.infra["kafka_external_port"] = str(free_port())
+            state.save(c.layout.state_file)
         values = {
             "POSTGRES_IMAGE": refs["postgres"],
             "KAFKA_IMAGE": refs["kafka"],
             "NAMESPACE": NAMESPACE,
             "KAFKA_CLUSTER_ID": _kafka_cluster_id(c.layout.cluster_id),
+            "KAFKA_EXTERNAL_PORT": state.infra["kafka_external_port"],
         }
         for name in ("postgres.yaml", "kafka.yaml"):
             text = Template((K8S_DIR / "manifests" / name).read_text(encoding="utf-8")).substitute(

@@ -29,6 +29,7 @@ from .layout import (
     Layout,
     bin_dir,
     default_cluster_dir,
+    image_refs,
     images_dir,
     link_addresses,
 )
@@ -44,6 +45,8 @@ COMPONENTS: tuple[str, ...] = (
     "kube-proxy",
     "coredns",
 )
+# What deploy/k8s/build-images.sh saves for the cluster.
+IMAGE_ARCHIVES = ("pause", "dapr", "postgres", "kafka", "app")
 BUILD_SCRIPTS = (
     REPO_ROOT / "deploy" / "system" / "install.sh",
     REPO_ROOT / "deploy" / "dapr" / "build.sh",
@@ -160,10 +163,14 @@ class Cluster:
         configs.write_all(lay, node_ip)
 
         importer = None
+        if self._alive(state, "containerd") and not self._images_present():
+            importer = self._start_image_import()
         for name in COMPONENTS:
             rec = state.processes.get(name)
             if rec is not None and processes.record_alive(rec):
                 continue
+            if name == "kubelet":
+                self._make_cgroup_root()
             argv = network.in_netns(lay, configs.argv(lay, name, node_ip))
             rec = processes.start(name, argv, log=lay.logs / f"{name}.log", kind="infra")
             state.processes[name] = rec
@@ -195,6 +202,28 @@ class Cluster:
 
         wait_for(what, check, timeout, lambda: "\n".join(processes.tail(Path(rec.log), 30)))
 
+    @staticmethod
+    def _alive(state: StackState, name: str) -> bool:
+        rec = state.processes.get(name)
+        return rec is not None and processes.record_alive(rec)
+
+    def _images_present(self) -> bool:
+        listed = set(self.ctr("images", "ls", "-q").stdout.split())
+        return all(ref in listed for ref in image_refs().values())
+
+    def _make_cgroup_root(self) -> None:
+        """The kubelet wants its cgroup root to exist in every hierarchy (cgroup v1 here:
+        cpuset needs its cpus/mems copied from the parent before it takes tasks)."""
+        name = self.layout.cgroup_root.strip("/")
+        for hierarchy in sorted(Path("/sys/fs/cgroup").iterdir()):
+            if not hierarchy.is_dir() or not (hierarchy / "cgroup.procs").exists():
+                continue
+            d = hierarchy / name
+            d.mkdir(exist_ok=True)
+            for knob in ("cpuset.cpus", "cpuset.mems"):
+                if (d / knob).exists() and not (d / knob).read_text().strip():
+                    (d / knob).write_text((hierarchy / knob).read_text())
+
     def _containerd_ready(self) -> bool:
         return self.ctr("version").returncode == 0
 
@@ -216,9 +245,10 @@ class Cluster:
 
     def _start_image_import(self) -> subprocess.Popen[str]:
         """Import every saved image tar into containerd, in the background."""
-        tars = sorted(images_dir().glob("*.tar"))
-        if not tars:
-            raise ClusterError(f"no images in {images_dir()}: run deploy/k8s/build-images.sh")
+        tars = [images_dir() / f"{name}.tar" for name in IMAGE_ARCHIVES]
+        missing = [t.name for t in tars if not t.exists()]
+        if missing:
+            raise ClusterError(f"{missing} not in {images_dir()}: run deploy/k8s/build-images.sh")
         self.say(f"  importing {len(tars)} image archives into containerd (background)")
         script = " && ".join(
             f"ctr --address {self.layout.containerd_socket} -n k8s.io images import "

@@ -47,10 +47,9 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 "\nThe chat UI:\n"
                 f"  export KUBECONFIG={kubeconfig}\n"
-                f"  kubectl -n {NAMESPACE} port-forward svc/{RELEASE}-chat-ui 8000:8000\n"
-                "  then open http://127.0.0.1:8000 and sign in with a user made by\n"
-                f"  kubectl -n {NAMESPACE} exec deploy/{RELEASE}-task-service -c app -- "
-                "python -m backend_services.cli users add NAME\n"
+                f"  kubectl -n {NAMESPACE} port-forward svc/{RELEASE}-chat-ui 8000:80\n"
+                "  then open http://127.0.0.1:8000 and sign in as a user added as\n"
+                f"  `helm -n {NAMESPACE} status {RELEASE}` shows (todo users add)\n"
                 f"kubectl and helm: KUBECONFIG={kubeconfig}; stop with `make k8s-down`."
             )
         elif args.command == "status":

@@ -226,7 +226,7 @@ def argv(layout: Layout, name: str, node_ip: str) -> list[str]:
             "--service-account-issuer", f"https://kubernetes.default.svc.{CLUSTER_DOMAIN}",
             "--service-account-key-file", str(pki / "sa.pub"),
             "--service-account-signing-key-file", str(pki / "sa.key"),
-            "--authorization-mode", "Node,RBAC", "--allow-privileged", "true",
+            "--authorization-mode", "Node,RBAC", "--allow-privileged=true",
             "--profiling=false", "--v", "1",
         ]  # fmt: skip
     if name == "kube-controller-manager":

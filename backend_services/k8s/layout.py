@@ -48,6 +48,18 @@ def images_dir() -> Path:
     return cache_dir() / "k8s-images"
 
 
+def image_refs() -> dict[str, str]:
+    """name -> image reference of what deploy/k8s/build-images.sh builds (tags carry
+    content hashes)."""
+    proc = subprocess.run(
+        ["bash", str(K8S_DIR / "build-images.sh"), "--tags"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(line.split("=", 1) for line in proc.stdout.split())
+
+
 def _used_ipv4() -> set[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     out = subprocess.run(
         ["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True, check=False

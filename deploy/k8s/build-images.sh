@@ -44,7 +44,8 @@ app_hash() {
 
 BASE_HASH="$(echo "suite=${DEBIAN_SUITE} variant=minbase" | hash_of)"
 BASE_REF="localhost/todo-k8s/debian:${DEBIAN_SUITE}-${BASE_HASH}"
-PY_HASH="$( (echo "$BASE_REF"; cat "$HERE/images/python/Dockerfile") | hash_of)"
+HOST_CA="${TODO_BUILD_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
+PY_HASH="$( (echo "$BASE_REF"; cat "$HERE/images/python/Dockerfile" "$HOST_CA") | hash_of)"
 PY_REF="localhost/todo-k8s/python:3.11-${PY_HASH}"
 APP_HASH="$(app_hash)"
 declare -A REF=(
@@ -171,7 +172,11 @@ ensure_base() {
         echo "images [base]: imported $BASE_REF"
     fi
     if ! docker_ image inspect "$PY_REF" >/dev/null 2>&1; then
-        build python "$HERE/images/python" "$HERE/images/python/Dockerfile" "$PY_REF" "BASE_IMAGE=$BASE_REF"
+        local ctx; ctx="$(mktemp -d)"
+        cp "$HERE/images/python/Dockerfile" "$ctx/"
+        cp "$HOST_CA" "$ctx/build-host-ca.crt"
+        build python "$ctx" "$ctx/Dockerfile" "$PY_REF" "BASE_IMAGE=$BASE_REF"
+        rm -rf "$ctx"
     fi
 }
 

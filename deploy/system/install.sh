@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Debian packages the local stack and the browser tests need:
 #   postgresql (Debian 12 ships 15; the launcher runs its own cluster with
-#   /usr/lib/postgresql/15/bin/{initdb,pg_ctl}) and chromium.
+#   /usr/lib/postgresql/15/bin/{initdb,pg_ctl}) and chromium; for the local
+#   Kubernetes cluster (deploy/k8s): docker.io (image builds only), containerd,
+#   runc, the CNI plugins, debootstrap, iptables and conntrack.
 # Idempotent: does nothing when everything is installed; apt-get update runs
 # at most once per invocation and only when something is missing.
 set -euo pipefail
 
-PACKAGES=(postgresql-15 postgresql-client-15 chromium)
+PACKAGES=(postgresql-15 postgresql-client-15 chromium
+    docker.io containerd runc containernetworking-plugins debootstrap iptables conntrack)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -2,18 +2,28 @@
 # One combined broker+controller (KRaft), the settings of the local stack
 # (backend_services/stack/kafka.py). KAFKA_ADVERTISED_HOST is the Service name
 # clients use; KAFKA_CLUSTER_ID is fixed per install; data in /var/lib/kafka.
+# KAFKA_EXTERNAL_ADVERTISED (optional, host:port): a second listener on 9094
+# for a client outside the cluster through `kubectl port-forward` (tests).
 set -eu
 data=/var/lib/kafka/data
 props=/tmp/server.properties
+listeners="PLAINTEXT://0.0.0.0:9092,CONTROLLER://127.0.0.1:9093"
+advertised="PLAINTEXT://${KAFKA_ADVERTISED_HOST}:9092"
+protocols="CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+if [ -n "${KAFKA_EXTERNAL_ADVERTISED:-}" ]; then
+    listeners="$listeners,EXTERNAL://0.0.0.0:9094"
+    advertised="$advertised,EXTERNAL://${KAFKA_EXTERNAL_ADVERTISED}"
+    protocols="$protocols,EXTERNAL:PLAINTEXT"
+fi
 cat > "$props" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:9093
-listeners=PLAINTEXT://0.0.0.0:9092,CONTROLLER://127.0.0.1:9093
-advertised.listeners=PLAINTEXT://${KAFKA_ADVERTISED_HOST}:9092
+listeners=${listeners}
+advertised.listeners=${advertised}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=${protocols}
 log.dirs=${data}
 auto.create.topics.enable=true
 num.partitions=${KAFKA_PARTITIONS:-3}
