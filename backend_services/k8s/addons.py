@@ -10,7 +10,6 @@ from pathlib import Path
 from string import Template
 
 from backend_services.stack.paths import REPO_ROOT
-from backend_services.stack.ports import free_port
 
 from .cluster import Cluster, ClusterError
 from .layout import DAPR_NAMESPACE, K8S_DIR, NAMESPACE, image_refs
@@ -92,19 +91,15 @@ class Addons:
         c = self.cluster
         if c.kubectl("get", "namespace", NAMESPACE, check=False).returncode != 0:
             c.kubectl("create", "namespace", NAMESPACE)
-        state = c.load()
-        if "kafka_external_port" not in state.infra:
-            # a host port for the tests' `kubectl port-forward` to Kafka's external listener
-            state.infra["kafka_external_port"] = str(free_port())
-            state.save(c.layout.state_file)
         values = {
             "POSTGRES_IMAGE": refs["postgres"],
             "KAFKA_IMAGE": refs["kafka"],
             "NAMESPACE": NAMESPACE,
             "KAFKA_CLUSTER_ID": _kafka_cluster_id(c.layout.cluster_id),
-            "KAFKA_EXTERNAL_PORT": state.infra["kafka_external_port"],
+            "NODE_IP": c.node_ip,
+            "RELEASE": RELEASE,
         }
-        for name in ("postgres.yaml", "kafka.yaml"):
+        for name in ("postgres.yaml", "kafka.yaml", "access.yaml"):
             text = Template((K8S_DIR / "manifests" / name).read_text(encoding="utf-8")).substitute(
                 values
             )

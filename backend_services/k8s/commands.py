@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .addons import RELEASE, Addons
 from .cluster import Cluster, ClusterError, format_status
-from .layout import NAMESPACE
+from .layout import API_NODE_PORT, CHAT_NODE_PORT, NAMESPACE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,6 +35,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def access_help(cluster: Cluster) -> str:
+    node = cluster.node_ip
+    kubeconfig = cluster.layout.admin_kubeconfig
+    app = f"deploy/{RELEASE}-task-service"
+    return (
+        f"\nChat UI:  http://{node}:{CHAT_NODE_PORT}/   REST API: http://{node}:{API_NODE_PORT}/docs\n"
+        "Add a user to sign in with (the CLI reads DATABASE_URL; the pods get it through Dapr):\n"
+        f"  export KUBECONFIG={kubeconfig}\n"
+        f"  DB=$(kubectl -n {NAMESPACE} get secret database-url "
+        "-o jsonpath='{.data.database-url}' | base64 -d)\n"
+        f"  echo PASSWORD | kubectl -n {NAMESPACE} exec -i {app} -c app -- "
+        'env DATABASE_URL="$DB" todo users add alice --password-stdin\n'
+        "kubectl and helm: the KUBECONFIG above (kubectl is in "
+        f"{cluster.kubectl_argv()[0].rsplit('/', 1)[0]}); stop with `make k8s-down`."
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     cluster = Cluster(args.dir)
@@ -43,15 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             cluster.up(build=not args.no_build)
             if not args.cluster_only:
                 Addons(cluster).install_all()
-            kubeconfig = cluster.layout.admin_kubeconfig
-            print(
-                "\nThe chat UI:\n"
-                f"  export KUBECONFIG={kubeconfig}\n"
-                f"  kubectl -n {NAMESPACE} port-forward svc/{RELEASE}-chat-ui 8000:80\n"
-                "  then open http://127.0.0.1:8000 and sign in as a user added as\n"
-                f"  `helm -n {NAMESPACE} status {RELEASE}` shows (todo users add)\n"
-                f"kubectl and helm: KUBECONFIG={kubeconfig}; stop with `make k8s-down`."
-            )
+                print(access_help(cluster))
         elif args.command == "status":
             print(format_status(cluster.status()))
             if cluster.layout.admin_kubeconfig.exists():

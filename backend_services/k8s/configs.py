@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from .layout import (
     APISERVER_PORT,
@@ -227,6 +228,7 @@ def argv(layout: Layout, name: str, node_ip: str) -> list[str]:
             "--service-account-key-file", str(pki / "sa.pub"),
             "--service-account-signing-key-file", str(pki / "sa.key"),
             "--authorization-mode", "Node,RBAC", "--allow-privileged=true",
+            "--kubelet-preferred-address-types", "InternalIP",
             "--profiling=false", "--v", "1",
         ]  # fmt: skip
     if name == "kube-controller-manager":
@@ -265,18 +267,25 @@ def argv(layout: Layout, name: str, node_ip: str) -> list[str]:
     raise ValueError(name)
 
 
+def _write(path: Path, text: str) -> None:
+    """Write only when the content changes: kube-proxy exits when its config file is
+    touched, and a second `up` rewrites everything."""
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
 def write_all(layout: Layout, node_ip: str) -> None:
     cfg = layout.config
     (cfg / "cni").mkdir(parents=True, exist_ok=True)
     server = f"https://{node_ip}:{APISERVER_PORT}"
     for user in ("admin", "controller-manager", "scheduler", "kubelet", "kube-proxy", "coredns"):
-        layout.kubeconfig(user).write_text(kubeconfig(layout, user, server), encoding="utf-8")
-    layout.admin_kubeconfig.write_text(kubeconfig(layout, "admin", server), encoding="utf-8")
-    (cfg / "containerd.toml").write_text(containerd_toml(layout), encoding="utf-8")
-    (cfg / "cni" / "10-todo.conflist").write_text(cni_conflist(layout), encoding="utf-8")
-    (cfg / "kubelet.json").write_text(kubelet_config(layout, node_ip), encoding="utf-8")
-    (cfg / "kube-proxy.json").write_text(kube_proxy_config(layout, node_ip), encoding="utf-8")
-    (cfg / "Corefile").write_text(corefile(layout, node_ip), encoding="utf-8")
+        _write(layout.kubeconfig(user), kubeconfig(layout, user, server))
+    _write(layout.admin_kubeconfig, kubeconfig(layout, "admin", server))
+    _write((cfg / "containerd.toml"), containerd_toml(layout))
+    _write((cfg / "cni" / "10-todo.conflist"), cni_conflist(layout))
+    _write((cfg / "kubelet.json"), kubelet_config(layout, node_ip))
+    _write((cfg / "kube-proxy.json"), kube_proxy_config(layout, node_ip))
+    _write((cfg / "Corefile"), corefile(layout, node_ip))
     # Pods' upstream resolvers: none (the network is closed); the cluster DNS answers
     # cluster names.
-    (cfg / "resolv.conf").write_text(f"nameserver {node_ip}\n", encoding="utf-8")
+    _write((cfg / "resolv.conf"), f"nameserver {node_ip}\n")

@@ -24,6 +24,11 @@ CLUSTER_DOMAIN = "cluster.local"
 # The host<->cluster link: one /30 per cluster out of this block (veth pair).
 LINK_BLOCK = ipaddress.IPv4Network("10.213.0.0/16")
 APISERVER_PORT = 6443
+# NodePorts of deploy/k8s/manifests/access.yaml, on the node's address.
+CHAT_NODE_PORT = 30080
+API_NODE_PORT = 30081
+POSTGRES_NODE_PORT = 30432
+KAFKA_NODE_PORT = 30094
 
 
 def default_cluster_dir() -> Path:

@@ -36,9 +36,11 @@ DEBIAN_MIRROR="${TODO_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
 hash_of() { sha256sum | cut -c1-16; }
 files_hash() { cat "$@" | hash_of; }
-# The app image's inputs: what deploy/Dockerfile copies, and the Dockerfile.
+# The app image's inputs: what deploy/Dockerfile copies, and the Dockerfile (not
+# the cluster launcher in backend_services/k8s, which only runs on the host).
 app_hash() {
     (cd "$REPO" && git ls-files -z pyproject.toml uv.lock deploy/Dockerfile backend_services agent chat_ui \
+        ':(exclude)backend_services/k8s' \
         | xargs -0 sha256sum) | hash_of
 }
 
@@ -226,6 +228,7 @@ build_app() {
     # caches or data dirs in the context).
     local ctx; ctx="$(mktemp -d)"
     (cd "$REPO" && git ls-files -z pyproject.toml uv.lock deploy/Dockerfile backend_services agent chat_ui \
+        ':(exclude)backend_services/k8s' \
         | xargs -0 cp --parents -t "$ctx")
     build app "$ctx" "$ctx/deploy/Dockerfile" "${REF[app]}" "PYTHON_IMAGE=$PY_REF"
     rm -rf "$ctx"

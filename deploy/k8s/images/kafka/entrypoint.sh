@@ -3,7 +3,7 @@
 # (backend_services/stack/kafka.py). KAFKA_ADVERTISED_HOST is the Service name
 # clients use; KAFKA_CLUSTER_ID is fixed per install; data in /var/lib/kafka.
 # KAFKA_EXTERNAL_ADVERTISED (optional, host:port): a second listener on 9094
-# for a client outside the cluster through `kubectl port-forward` (tests).
+# for clients outside the cluster (the local cluster's NodePort).
 set -eu
 data=/var/lib/kafka/data
 props=/tmp/server.properties
