@@ -3,7 +3,7 @@ PY      := .venv/bin/python
 UV      := .venv/bin/uv
 STAMP   := .venv/.synced
 
-.PHONY: setup run test test-fast lint prepare stack-up stack-down bench clean k8s-prepare k8s-up k8s-down k8s-status
+.PHONY: setup run test test-fast lint prepare stack-up stack-down bench clean k8s-prepare k8s-up k8s-down k8s-status test-k8s
 
 # --compile-bytecode: this machine sets PYTHONDONTWRITEBYTECODE=1, so without installed .pyc
 # files every `todo` process compiles ~700 modules again (seconds). The stamp depends on this
@@ -29,7 +29,7 @@ prepare: setup  ## system packages, daprd/scheduler and helm (built once), Kafka
 	deploy/helm-tools/build.sh
 
 test: prepare  ## the whole suite: unit, API, PostgreSQL, real stack, browser
-	.venv/bin/pytest -q -p no:cacheprovider
+	.venv/bin/pytest -q -p no:cacheprovider -m "not k8s"
 
 test-fast: setup  ## without the real stack or the browser
 	.venv/bin/pytest -q -m "not stack and not browser"
@@ -53,6 +53,11 @@ k8s-prepare: prepare
 
 k8s-up: k8s-prepare  ## cluster + Dapr + PostgreSQL + Kafka + the chart (dev values)
 	.venv/bin/python -m backend_services.k8s up --no-build
+
+# The end-to-end tests on a fresh local cluster (not yet part of `make test`: see
+# docs/deploy.md, "Local cluster").
+test-k8s: k8s-prepare
+	.venv/bin/pytest -q -p no:cacheprovider -m k8s tests/k8s
 
 k8s-status: setup
 	.venv/bin/python -m backend_services.k8s status

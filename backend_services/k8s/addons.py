@@ -65,6 +65,11 @@ class Addons:
     def install_all(self) -> None:
         started = time.monotonic()
         refs = image_refs()
+        missing = self.cluster.missing_images(refs)
+        if missing:
+            # e.g. the app's sources changed since the last build: fail now, not after
+            # helm's timeout on pods that may never pull
+            raise ClusterError(f"images not in the cluster: {missing}; run `make k8s-prepare`")
         self.install_dapr()
         self.install_backing_services(refs)
         self.install_app(refs["app"].rsplit(":", 1)[1])

@@ -207,9 +207,12 @@ class Cluster:
         rec = state.processes.get(name)
         return rec is not None and processes.record_alive(rec)
 
-    def _images_present(self) -> bool:
+    def missing_images(self, refs: dict[str, str] | None = None) -> list[str]:
         listed = set(self.ctr("images", "ls", "-q").stdout.split())
-        return all(ref in listed for ref in image_refs().values())
+        return [ref for ref in (refs or image_refs()).values() if ref not in listed]
+
+    def _images_present(self) -> bool:
+        return not self.missing_images()
 
     def _make_cgroup_root(self) -> None:
         """The kubelet wants its cgroup root to exist in every hierarchy (cgroup v1 here:
