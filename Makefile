@@ -3,7 +3,8 @@ PY      := .venv/bin/python
 UV      := .venv/bin/uv
 STAMP   := .venv/.synced
 
-.PHONY: setup run test test-fast lint prepare stack-up stack-down bench screenshots clean
+.PHONY: setup run test test-fast lint prepare stack-up stack-down bench screenshots clean \
+	k8s-prepare k8s-up k8s-down k8s-status test-k8s
 
 # --compile-bytecode: this machine sets PYTHONDONTWRITEBYTECODE=1, so without installed .pyc
 # files every `todo` process compiles ~700 modules again (seconds). The stamp depends on this
@@ -30,7 +31,7 @@ prepare: setup  ## system packages, daprd/scheduler, helm and Jaeger (built once
 	deploy/helm-tools/build.sh
 
 test: prepare  ## the whole suite: unit, API, PostgreSQL, real stack, browser
-	.venv/bin/pytest -q -p no:cacheprovider
+	.venv/bin/pytest -q -p no:cacheprovider -m "not k8s"
 
 test-fast: setup  ## without the real stack or the browser
 	.venv/bin/pytest -q -m "not stack and not browser"
@@ -44,6 +45,27 @@ stack-up: prepare
 
 stack-down: setup
 	.venv/bin/todo stack down
+
+# The local single-node Kubernetes cluster (deploy/k8s, backend_services/k8s): binaries
+# from the Go module proxy and images from a debootstrap base, both cached in
+# ~/.cache/todo-assistant and rebuilt only when their inputs change.
+k8s-prepare: prepare
+	deploy/k8s/build-binaries.sh
+	deploy/k8s/build-images.sh
+
+k8s-up: k8s-prepare  ## cluster + Dapr + PostgreSQL + Kafka + the chart (dev values)
+	.venv/bin/python -m backend_services.k8s up --no-build
+
+# The end-to-end tests on a fresh local cluster (not yet part of `make test`: see
+# docs/deploy.md, "Local cluster").
+test-k8s: k8s-prepare
+	.venv/bin/pytest -q -p no:cacheprovider -m k8s tests/k8s
+
+k8s-status: setup
+	.venv/bin/python -m backend_services.k8s status
+
+k8s-down: setup  ## stop it all; removes its netns, veth, mounts, cgroups, processes
+	.venv/bin/python -m backend_services.k8s down
 
 bench: prepare
 	$(PY) -m bench.run_all

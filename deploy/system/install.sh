@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Debian packages the local stack and the browser tests need:
 #   postgresql (Debian 12 ships 15; the launcher runs its own cluster with
-#   /usr/lib/postgresql/15/bin/{initdb,pg_ctl}), chromium, and a colour emoji font
-#   (the chat shows 🔔 ✅ 🔁; without it the screenshots in docs/images show boxes).
+#   /usr/lib/postgresql/15/bin/{initdb,pg_ctl}), chromium, a colour emoji font
+#   (the chat shows 🔔 ✅ 🔁; without it the screenshots in docs/images show boxes);
+#   for the local Kubernetes cluster (deploy/k8s): docker.io (image builds only),
+#   containerd, runc, the CNI plugins, debootstrap, iptables and conntrack.
 # Idempotent: does nothing when everything is installed; apt-get update runs
 # at most once per invocation and only when something is missing.
 set -euo pipefail
 
-PACKAGES=(postgresql-15 postgresql-client-15 chromium fonts-noto-color-emoji)
+PACKAGES=(postgresql-15 postgresql-client-15 chromium fonts-noto-color-emoji
+    docker.io containerd runc containernetworking-plugins debootstrap iptables conntrack)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
