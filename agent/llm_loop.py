@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,27 +30,68 @@ class _PendingCall:
     arguments: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _Answer:
+    """One model answer, assembled from a stream or read whole."""
+
+    text: list[str] = field(default_factory=list)
+    calls: list[_PendingCall] = field(default_factory=list)
+
+    def add_deltas(self, tool_calls: list[Any]) -> None:
+        """Fold streamed tool-call fragments: the id and name come in a call's first fragment,
+        its arguments in any number of later ones. Servers that omit `index` (older Ollama)
+        send each call whole, so a fragment without an index and with an id starts a call."""
+        for tc in tool_calls:
+            index = getattr(tc, "index", None)
+            if index is None:
+                if tc.id or not self.calls:
+                    self.calls.append(_PendingCall())
+                pending = self.calls[-1]
+            else:
+                while len(self.calls) <= index:
+                    self.calls.append(_PendingCall())
+                pending = self.calls[index]
+            if tc.id:
+                pending.id = tc.id
+            if tc.function and tc.function.name:
+                pending.name = tc.function.name
+            if tc.function and tc.function.arguments:
+                pending.arguments.append(tc.function.arguments)
+
+
 class LLMLoop:
-    def __init__(self, client: AsyncOpenAI, model: str) -> None:
+    def __init__(
+        self,
+        client: AsyncOpenAI,
+        model: str,
+        tool_choice: str | None = None,
+        stream: bool = True,
+    ) -> None:
         self.client = client
         self.model = model
         self.tools = openai_tools()
+        self.tool_names = {t["function"]["name"] for t in self.tools}
+        # omitted by default: OpenAI then picks "auto", while vLLM refuses an explicit
+        # "auto" unless started with --enable-auto-tool-choice
+        self.tool_choice = tool_choice
+        self.stream = stream
 
-    async def run(
-        self, ctx: ToolContext, messages: list[dict[str, Any]]
+    async def _ask(
+        self, messages: list[dict[str, Any]], answer: _Answer
     ) -> AsyncIterator[AgentEvent]:
-        """`messages` (system + history + the user's message) is extended in place."""
-        for _ in range(MAX_ROUNDS):
-            text_parts: list[str] = []
-            calls: dict[int, _PendingCall] = {}
+        extra: dict[str, Any] = {"tool_choice": self.tool_choice} if self.tool_choice else {}
+        fallback = False
+        if self.stream:
+            held: list[str] = []  # text that may be a tool call written out as JSON
             try:
                 stream = traced_llm_stream(
                     self.model,
                     self.client.chat.completions.create(
                         model=self.model,
                         messages=messages,  # type: ignore[arg-type]
-                        tools=self.tools,
+                        tools=self.tools,  # type: ignore[arg-type]
                         stream=True,
+                        **extra,
                     ),
                 )
                 async for chunk in stream:
@@ -57,30 +99,71 @@ class LLMLoop:
                         continue
                     delta = chunk.choices[0].delta
                     if delta.content:
-                        text_parts.append(delta.content)
-                        yield TextDelta(delta.content)
-                    for tc in delta.tool_calls or []:
-                        pending = calls.setdefault(tc.index, _PendingCall())
-                        if tc.id:
-                            pending.id = tc.id
-                        if tc.function and tc.function.name:
-                            pending.name = tc.function.name
-                        if tc.function and tc.function.arguments:
-                            pending.arguments.append(tc.function.arguments)
+                        answer.text.append(delta.content)
+                        if "".join(answer.text).lstrip().startswith(("{", "`")):
+                            held.append(delta.content)  # shown only once known not a call
+                        else:
+                            yield TextDelta(delta.content)
+                    answer.add_deltas(delta.tool_calls or [])
+            except openai.BadRequestError as exc:
+                # perhaps a server that only answers whole: ask again without streaming, and
+                # keep to that if it works (a refusal for any other reason fails again below)
+                log.info("streamed request refused (%s); asking for a whole answer", exc)
+                fallback = True
+            else:
+                if held and not _text_call(answer, self.tool_names):
+                    yield TextDelta("".join(held))
+                return
+        whole = await self.client.chat.completions.create(
+            model=self.model,
+            messages=messages,  # type: ignore[arg-type]
+            tools=self.tools,  # type: ignore[arg-type]
+            **extra,
+        )
+        if fallback:
+            self.stream = False
+        message = whole.choices[0].message
+        if message.content:
+            answer.text.append(message.content)
+            if not _text_call(answer, self.tool_names):
+                yield TextDelta(message.content)
+        for tc in message.tool_calls or []:
+            function = getattr(tc, "function", None)
+            answer.calls.append(
+                _PendingCall(
+                    id=tc.id,
+                    name=function.name if function else "",
+                    arguments=[function.arguments] if function else [],
+                )
+            )
+
+    async def run(
+        self, ctx: ToolContext, messages: list[dict[str, Any]]
+    ) -> AsyncIterator[AgentEvent]:
+        """`messages` (system + history + the user's message) is extended in place."""
+        for _ in range(MAX_ROUNDS):
+            answer = _Answer()
+            try:
+                async for event in self._ask(messages, answer):
+                    yield event
             except openai.OpenAIError as exc:
                 log.warning("LLM call failed: %s", exc)
                 yield TurnDone(SORRY)
                 return
-            text = "".join(text_parts)
-            if not calls:
+            text = "".join(answer.text)
+            written = _text_call(answer, self.tool_names)
+            if written is not None:
+                text, answer.calls = "", [written]
+            if not answer.calls:
                 yield TurnDone(text)
                 messages.append({"role": "assistant", "content": text})
                 return
-            ordered = [calls[i] for i in sorted(calls)]
+            for n, call in enumerate(answer.calls):
+                call.id = call.id or f"call_{uuid.uuid4().hex[:12]}_{n}"
             messages.append(
                 {
+                    # "" rather than null: llama.cpp answers a null content with HTTP 500
                     "role": "assistant",
-                    # "" rather than null: OpenAI takes either, llama.cpp's server refuses null
                     "content": text,
                     "tool_calls": [
                         {
@@ -88,11 +171,11 @@ class LLMLoop:
                             "type": "function",
                             "function": {"name": c.name, "arguments": "".join(c.arguments)},
                         }
-                        for c in ordered
+                        for c in answer.calls
                     ],
                 }
             )
-            for call in ordered:
+            for call in answer.calls:
                 raw = "".join(call.arguments) or "{}"
                 yield ToolStarted(call.id, call.name, _safe_json(raw))
                 result = await run_tool(ctx, call.name, raw)
@@ -107,6 +190,31 @@ class LLMLoop:
                     }
                 )
         yield TurnDone("I stopped after too many steps; please rephrase what you need.")
+
+
+def _text_call(answer: _Answer, tool_names: set[str]) -> _PendingCall | None:
+    """A model without a tool-call template may write the call as its reply:
+    `{"name": "add_task", "arguments": {...}}`, possibly in a ```json fence. Only an object
+    naming one of our tools counts; any other text stays the reply."""
+    if answer.calls:
+        return None
+    text = "".join(answer.text).strip()
+    if text.startswith("```"):
+        text = text.strip("`").removeprefix("json").strip()
+    if not text.startswith("{"):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(value, dict) or value.get("name") not in tool_names:
+        return None
+    args = value.get("arguments", value.get("parameters", {}))
+    if isinstance(args, str):
+        args = _safe_json(args)
+    if not isinstance(args, dict):
+        return None
+    return _PendingCall(name=value["name"], arguments=[json.dumps(args)])
 
 
 def _safe_json(raw: str) -> dict[str, Any]:

@@ -31,6 +31,8 @@ class LLMConfig:
     api_key: str
     model: str
     timeout: float
+    tool_choice: str | None = None  # None: omitted (the server's default, "auto" on OpenAI)
+    stream: bool = True
 
     @classmethod
     def from_env(cls) -> LLMConfig | None:
@@ -43,6 +45,8 @@ class LLMConfig:
             api_key=api_key or "not-needed",
             model=os.environ.get("OPENAI_MODEL", "gpt-4o-mini"),
             timeout=float(os.environ.get("OPENAI_TIMEOUT", "30")),
+            tool_choice=os.environ.get("OPENAI_TOOL_CHOICE") or None,
+            stream=os.environ.get("OPENAI_STREAM", "1").lower() not in {"0", "false", "no"},
         )
 
 
@@ -67,7 +71,7 @@ class Agent:
             client = AsyncOpenAI(
                 base_url=llm.base_url, api_key=llm.api_key, timeout=llm.timeout, max_retries=1
             )
-            self.loop = LLMLoop(client, llm.model)
+            self.loop = LLMLoop(client, llm.model, llm.tool_choice, llm.stream)
 
     @property
     def mode(self) -> str:

@@ -6,6 +6,16 @@ content in pieces, each tool call's id and name in its first fragment and its ar
 across several chunks, a finish chunk, a usage chunk with empty `choices`, then `data: [DONE]`.
 Replies can also be errors (any status) or slow (for client timeouts). Every request body is
 kept in `requests` for assertions.
+
+`flavor` makes the server behave like a real OpenAI-compatible server does, including what it
+refuses, so the agent is tested against the rule rather than against our own habits:
+- "llama.cpp": an assistant message with `content: null` is answered with HTTP 500 (its chat
+  template parser needs a string), as llama-server does.
+- "vllm": `tool_choice: "auto"` is refused with HTTP 400 unless the server was started with
+  `--enable-auto-tool-choice` (`auto_tool_choice`); content deltas are explicit nulls and the
+  deltas of parallel tool calls arrive interleaved.
+- "ollama": each tool call arrives whole in one chunk, all of them in one delta, without `index`.
+- "no-stream": `stream: true` is refused with HTTP 400 (servers or proxies that only answer whole).
 """
 
 from __future__ import annotations
@@ -66,12 +76,17 @@ def slow(seconds: float, text: str = "too late") -> Reply:
     return Reply(content=text, delay=seconds)
 
 
+FLAVORS = ("openai", "llama.cpp", "vllm", "ollama", "no-stream")
+
+
 @dataclass
 class FakeOpenAI:
     script: deque[Reply] = field(default_factory=deque)
     requests: list[dict[str, Any]] = field(default_factory=list)
     fallback: Reply = field(default_factory=lambda: say("(script exhausted)"))
     url: str = ""
+    flavor: str = "openai"
+    auto_tool_choice: bool = False  # vLLM's --enable-auto-tool-choice
     # llama.cpp's server answers HTTP 500 to a message whose `content` is null (OpenAI accepts
     # it on assistant tool-call messages); on by default so every test holds for both
     refuse_null_content: bool = True
@@ -82,6 +97,34 @@ class FakeOpenAI:
     def reset(self) -> None:
         self.script.clear()
         self.requests.clear()
+        self.flavor = "openai"
+        self.auto_tool_choice = False
+
+    def refusal(self, body: dict[str, Any]) -> JSONResponse | None:
+        """What the imitated server refuses before it ever runs the model."""
+        if self.refuse_null_content or self.flavor == "llama.cpp":
+            for message in body.get("messages", []):
+                if isinstance(message, dict) and message.get("content", "") is None:
+                    # llama-server fails parsing the message for its chat template
+                    return _error(
+                        500,
+                        "[json.exception.type_error.302] type must be string, but is null",
+                        "server_error",
+                    )
+        if (
+            self.flavor == "vllm"
+            and body.get("tool_choice") == "auto"
+            and not self.auto_tool_choice
+        ):
+            return _error(
+                400,
+                '"auto" tool choice requires --enable-auto-tool-choice and '
+                "--tool-call-parser to be set",
+                "BadRequestError",
+            )
+        if self.flavor == "no-stream" and body.get("stream"):
+            return _error(400, "streaming is not supported", "invalid_request_error")
+        return None
 
     def next_reply(self) -> Reply:
         return self.script.popleft() if self.script else self.fallback
@@ -97,14 +140,9 @@ class FakeOpenAI:
         async def completions(request: Request) -> Response:
             body = await request.json()
             self.requests.append(body)
-            if self.refuse_null_content and any(
-                isinstance(m, dict) and m.get("content", "") is None
-                for m in body.get("messages", [])
-            ):  # what llama.cpp answers (its message, its status)
-                return JSONResponse(
-                    {"error": {"code": 500, "message": "Expected 'content' to be a string"}},
-                    status_code=500,
-                )
+            refused = self.refusal(body)
+            if refused is not None:
+                return refused
             reply = self.next_reply()
             if reply.delay:
                 await asyncio.sleep(reply.delay)
@@ -116,10 +154,16 @@ class FakeOpenAI:
                 )
             model = body.get("model", "fake")
             if body.get("stream"):
-                return StreamingResponse(_sse(reply, model), media_type="text/event-stream")
+                return StreamingResponse(
+                    _sse(reply, model, self.flavor), media_type="text/event-stream"
+                )
             return JSONResponse(_completion(reply, model))
 
         return app
+
+
+def _error(status: int, message: str, kind: str) -> JSONResponse:
+    return JSONResponse({"error": {"message": message, "type": kind}}, status_code=status)
 
 
 def _completion(reply: Reply, model: str) -> dict[str, Any]:
@@ -153,7 +197,7 @@ def _pieces(text: str, size: int) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
-async def _sse(reply: Reply, model: str) -> AsyncIterator[str]:
+async def _sse(reply: Reply, model: str, flavor: str = "openai") -> AsyncIterator[str]:
     base = {
         "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
         "object": "chat.completion.chunk",
@@ -169,16 +213,49 @@ async def _sse(reply: Reply, model: str) -> AsyncIterator[str]:
     if reply.content:
         for piece in _pieces(reply.content, reply.chunk_size):
             yield chunk({"content": piece})
-    for index, tc in enumerate(reply.tool_calls):
-        first = {
-            "index": index,
-            "id": f"call_{index}_{uuid.uuid4().hex[:8]}",
-            "type": "function",
-            "function": {"name": tc.name, "arguments": ""},
-        }
-        yield chunk({"tool_calls": [first]})
-        for piece in _pieces(tc.arguments, reply.chunk_size):
-            yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+    ids = [f"call_{i}_{uuid.uuid4().hex[:8]}" for i in range(len(reply.tool_calls))]
+    if flavor == "ollama" and reply.tool_calls:
+        whole = [
+            {
+                "id": ids[i],
+                "type": "function",
+                "function": {"name": tc.name, "arguments": tc.arguments},
+            }
+            for i, tc in enumerate(reply.tool_calls)
+        ]
+        yield chunk({"tool_calls": whole})
+    elif flavor == "vllm":
+        # every call's fragments, round-robin across calls, with explicit null content
+        streams = [
+            [
+                {
+                    "index": i,
+                    "id": ids[i],
+                    "type": "function",
+                    "function": {"name": tc.name, "arguments": ""},
+                }
+            ]
+            + [
+                {"index": i, "function": {"arguments": piece}}
+                for piece in _pieces(tc.arguments, reply.chunk_size)
+            ]
+            for i, tc in enumerate(reply.tool_calls)
+        ]
+        for step in range(max((len(s) for s in streams), default=0)):
+            for fragments in streams:
+                if step < len(fragments):
+                    yield chunk({"content": None, "tool_calls": [fragments[step]]})
+    else:
+        for index, tc in enumerate(reply.tool_calls):
+            first = {
+                "index": index,
+                "id": ids[index],
+                "type": "function",
+                "function": {"name": tc.name, "arguments": ""},
+            }
+            yield chunk({"tool_calls": [first]})
+            for piece in _pieces(tc.arguments, reply.chunk_size):
+                yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
     yield chunk({}, "tool_calls" if reply.tool_calls else "stop")
     usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
     yield f"data: {json.dumps({**base, 'choices': [], 'usage': usage})}\n\n"
