@@ -1,8 +1,14 @@
-"""Conversation memory in the runtime's state store, per user and conversation:
-recent turns and a pending confirmation, so "yes" works across processes."""
+"""Conversation memory in the runtime's state store, per user and conversation: recent turns
+with their tool calls and results (so "it", "the second one" have something to refer to), the
+tasks last listed and last acted on, and a pending confirmation, so "yes" works across processes.
+
+Turns are bounded by a token budget. They are trimmed oldest first in whole groups, a group
+being a user message and everything up to the next one, so an assistant tool-call message is
+never kept without its tool results or the other way round (servers refuse orphans)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -10,7 +16,33 @@ from pydantic import BaseModel, Field
 from backend_services.contracts import STATESTORE
 from backend_services.platform.runtime import Runtime, StateConflict
 
-MAX_TURNS = 20
+TOKEN_BUDGET = 6000
+CHARS_PER_TOKEN = 4  # a rough estimate that needs no tokenizer, on the safe side for English
+
+
+def estimate_tokens(message: dict[str, Any]) -> int:
+    return len(json.dumps(message, default=str)) // CHARS_PER_TOKEN + 4
+
+
+def trim(turns: list[dict[str, Any]], budget: int = TOKEN_BUDGET) -> list[dict[str, Any]]:
+    """The newest whole groups that fit in `budget` tokens; the newest group always stays."""
+    groups: list[list[dict[str, Any]]] = []
+    for message in turns:
+        if message.get("role") == "user" or not groups:
+            groups.append([])
+        groups[-1].append(message)
+    kept: list[list[dict[str, Any]]] = []
+    used = 0
+    for group in reversed(groups):
+        cost = sum(estimate_tokens(m) for m in group)
+        if kept and used + cost > budget:
+            break
+        kept.append(group)
+        used += cost
+    # a history never starts with an assistant or tool message cut from its user message
+    while kept and kept[-1][0].get("role") != "user":
+        kept.pop()
+    return [m for group in reversed(kept) for m in group]
 
 
 class PendingAction(BaseModel):
@@ -22,7 +54,8 @@ class PendingAction(BaseModel):
 class Conversation(BaseModel):
     turns: list[dict[str, Any]] = Field(default_factory=list)
     pending: PendingAction | None = None
-    last_task_id: str | None = None
+    last_task_id: str | None = None  # "it", "that one"
+    last_listed: list[str] = Field(default_factory=list)  # "the second one", "all of them"
 
 
 class ConversationStore:
@@ -41,7 +74,7 @@ class ConversationStore:
     async def save(
         self, user_id: str, conversation_id: str, convo: Conversation, etag: str | None
     ) -> None:
-        convo.turns = convo.turns[-MAX_TURNS:]
+        convo.turns = trim(convo.turns)
         try:
             await self.runtime.save_state(
                 STATESTORE,
@@ -53,6 +86,7 @@ class ConversationStore:
             # another turn of the same conversation won; keep its state, add our turns
             latest, latest_etag = await self.load(user_id, conversation_id)
             latest.turns.extend(t for t in convo.turns if t not in latest.turns)
+            latest.turns = trim(latest.turns)
             latest.pending = convo.pending
             await self.runtime.save_state(
                 STATESTORE,

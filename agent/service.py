@@ -7,7 +7,7 @@ import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from agent.events import AgentEvent, ToolFinished, TurnDone
@@ -114,15 +114,15 @@ class Agent:
         ctx = ToolContext(client=client, timezone=me["timezone"], conversation=convo)
         now = datetime.now(ZoneInfo(ctx.timezone))
         reply = ""
-        if self.loop is None:
-            events = run_offline(ctx, text, now)
-        else:
-            messages = [
-                {"role": "system", "content": system_prompt(now, ctx.timezone)},
-                *convo.turns,
-                {"role": "user", "content": text},
-            ]
-            events = self.loop.run(ctx, messages)
+        messages: list[dict[str, Any]] = [
+            {"role": "system", "content": system_prompt(now, ctx.timezone)},
+            *convo.turns,
+            {"role": "user", "content": text},
+        ]
+        # the LLM loop extends `messages` with its tool calls and their results
+        events = (
+            run_offline(ctx, text, now) if self.loop is None else self.loop.run(ctx, messages)
+        )
         confirmation_asked = False
         async for event in events:
             if isinstance(event, ToolFinished) and event.needs_confirmation:
@@ -132,5 +132,8 @@ class Agent:
             yield event
         if not confirmation_asked:
             convo.pending = None  # a confirmation is good for the very next turn only
-        convo.turns += [{"role": "user", "content": text}, {"role": "assistant", "content": reply}]
+        last = messages[-1]
+        if last["role"] != "assistant" or last.get("tool_calls"):
+            messages.append({"role": "assistant", "content": reply})  # offline, or cut short
+        convo.turns = messages[1:]  # the system prompt is rebuilt each turn (date, time zone)
         await self.memory.save(user_id, conversation_id, convo, etag)

@@ -15,7 +15,10 @@ from backend_services.tasks.schemas import LIST_NAME, REPEAT_FROM_COMPLETION
 
 Priority = Literal["none", "low", "medium", "high"]
 WHEN = "ISO 8601 local date-time, e.g. 2027-01-15T10:30 (the user's time zone is assumed)"
-TASK_REF = "the task's id, or words of its title as the user said them"
+TASK_REF = (
+    "the task's id, or words of its title as the user said them; references to this "
+    "conversation work too: 'it', 'the second one' (of the last list), 'the dentist one'"
+)
 RRULE = (
     "RFC 5545 RRULE; due_at is the first occurrence. Examples: every weekday "
     "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR; every other Tuesday FREQ=WEEKLY;INTERVAL=2;BYDAY=TU; "

@@ -131,16 +131,67 @@ def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
 
+ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
+    "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+}  # fmt: skip
+PRONOUNS = {"it", "that", "this", "that one", "this one", "that task", "this task", "the task"}
+ORDINAL_RE = re.compile(
+    r"^(?:the\s+|number\s+|no\s+|#)?(?P<n>\d+|" + "|".join(ORDINALS) + r"|last)"
+    r"(?:st|nd|rd|th)?(?:\s+(?:one|task|item))?$"
+)
+ONE_RE = re.compile(r"^(?:the\s+)?(?P<words>.+?)\s+(?:one|task)$")  # "the dentist one"
+
+
+async def _remembered(ctx: ToolContext, wanted: str) -> dict[str, Any] | None:
+    """A reference to what this conversation last showed or touched: "it", "that one" (the
+    last task acted on), "the second one", "2", "the last one" (in the last list)."""
+    convo = ctx.conversation
+    if wanted in PRONOUNS:
+        if convo.last_task_id is None:
+            raise ToolError(f"which task do you mean by '{wanted}'? give its title")
+        return await ctx.client.get(convo.last_task_id)
+    match = ORDINAL_RE.match(wanted)
+    if match and convo.last_listed:
+        n = match["n"]
+        position = len(convo.last_listed) if n == "last" else int(ORDINALS.get(n, n) or 0)
+        if not 1 <= position <= len(convo.last_listed):
+            raise ToolError(f"the last list had {len(convo.last_listed)} tasks, not {position}")
+        return await ctx.client.get(convo.last_listed[position - 1])
+    return None
+
+
 async def resolve_task(ctx: ToolContext, ref: str, *, prefer: str | None = None) -> dict[str, Any]:
-    """Find the user's task the user referred to: by id, exact title, or title words."""
+    """Find the user's task the user referred to: by id, by what the conversation last showed
+    ("it", "the second one"), exact title, or title words ("the dentist one")."""
     ref = ref.strip()
     if UUID_RE.match(ref):
-        return await ctx.client.get(ref)
+        task = await ctx.client.get(ref)
+    else:
+        task = await _find(ctx, ref, prefer)
+    ctx.conversation.last_task_id = task["id"]
+    return task
+
+
+async def _find(ctx: ToolContext, ref: str, prefer: str | None) -> dict[str, Any]:
     wanted = _norm(ref.strip("\"'"))
     if not wanted:
         raise ToolError("which task? give its title")
+    remembered = await _remembered(ctx, wanted)
+    if remembered is not None:
+        return remembered
     page = await ctx.client.list(search=None, limit=200, sort="-created")
     tasks: list[dict[str, Any]] = page["items"]
+    one = ONE_RE.match(wanted)
+    if one and not any(_norm(t["title"]) == wanted for t in tasks):
+        wanted = one["words"]  # "the dentist one": the words before "one"
+    if ctx.conversation.last_listed:
+        # among the tasks just shown first, so "the dentist one" means the listed one
+        shown = [t for t in tasks if t["id"] in ctx.conversation.last_listed]
+        words = set(wanted.split())
+        hits = [t for t in shown if words <= set(_norm(t["title"]).split())]
+        if len(hits) == 1:
+            return hits[0]
     exact = [t for t in tasks if _norm(t["title"]) == wanted]
     words = set(wanted.split())
     partial = [t for t in tasks if words <= set(_norm(t["title"]).split())]
@@ -230,6 +281,7 @@ async def list_tasks(ctx: ToolContext, args: a.ListTasks) -> ToolResult:
         limit=50,
     )
     items = page["items"]
+    ctx.conversation.last_listed = [t["id"] for t in items]
     if not items:
         return ToolResult(True, "No matching tasks.", [])
     shown = wording.table(items, ctx.zone, datetime.now(ctx.zone))
@@ -258,12 +310,34 @@ async def update_task(ctx: ToolContext, args: a.UpdateTask) -> ToolResult:
     return ToolResult(True, f"Updated: {brief(updated, ctx.zone)}", _task_data(updated))
 
 
+ALL_OF_THEM = {"all of them", "all of those", "them", "them all", "both", "both of them", "all"}
+
+
 @tool("complete_task", a.CompleteTask)
 async def complete_task(ctx: ToolContext, args: a.CompleteTask) -> ToolResult:
+    if _norm(args.task) in ALL_OF_THEM and ctx.conversation.last_listed:
+        return await _complete_listed(ctx)
     task = await resolve_task(ctx, args.task, prefer="pending")
     done = await ctx.client.complete(task["id"])
     ctx.changed.append(done["id"])
     return ToolResult(True, f"Marked '{done['title']}' as done.", _task_data(done))
+
+
+async def _complete_listed(ctx: ToolContext) -> ToolResult:
+    """ "Mark all of them done" after a list: every pending task that list showed."""
+    done = []
+    for task_id in ctx.conversation.last_listed:
+        try:
+            task = await ctx.client.get(task_id)
+        except ToolError:
+            continue  # deleted since it was listed
+        if task["status"] == "pending":
+            done.append(await ctx.client.complete(task_id))
+            ctx.changed.append(task_id)
+    if not done:
+        return ToolResult(True, "Everything in that list was already done.")
+    titles = ", ".join(f"'{t['title']}'" for t in done)
+    return ToolResult(True, f"Marked {titles} as done.", [_task_data(t) for t in done])
 
 
 @tool("reopen_task", a.ReopenTask)
