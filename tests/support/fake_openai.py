@@ -130,8 +130,11 @@ class FakeOpenAI:
         return self.script.popleft() if self.script else self.fallback
 
     def tool_messages(self, request_index: int = -1) -> list[dict[str, Any]]:
-        """The `role: tool` messages the agent sent in one request."""
-        return [m for m in self.requests[request_index]["messages"] if m.get("role") == "tool"]
+        """The `role: tool` messages of the current turn (after the last user message) that
+        the agent sent in one request; earlier turns' results are in `requests` too."""
+        messages = self.requests[request_index]["messages"]
+        last_user = max(i for i, m in enumerate(messages) if m.get("role") == "user")
+        return [m for m in messages[last_user:] if m.get("role") == "tool"]
 
     def app(self) -> FastAPI:
         app = FastAPI()
