@@ -145,7 +145,8 @@ async def test_offline_follow_ups(env: EmbeddedEnv, offline: Agent) -> None:
     turn = await run_turn(env, offline, "alice", "move it to friday")  # the last one added
     assert turn.tools[0].ok and "pay rent" in turn.tools[0].output
     shown = (await run_turn(env, offline, "alice", "show my tasks")).reply
-    second = shown.splitlines()[2].split(". ", 1)[1].split(",")[0]
+    second = (await _in_list_order(env))[1]
+    assert second in shown
     turn = await run_turn(env, offline, "alice", "mark the second one as done")
     assert turn.tools[0].output == f"Marked '{second}' as done."
     assert second != "dentist appointment"  # the list is sorted by due date, then newest
@@ -164,9 +165,16 @@ async def test_offline_delete_the_second_one_asks_then_deletes(
     for text in ("add call mom", "add book dentist"):
         await run_turn(env, offline, "alice", text)
     shown = (await run_turn(env, offline, "alice", "show my tasks")).reply
-    second = shown.splitlines()[2].split(". ", 1)[1].split(",")[0]
+    second = (await _in_list_order(env))[1]
+    assert second in shown
     asked = await run_turn(env, offline, "alice", "delete the second one")
     assert asked.tools[0].needs_confirmation and second in asked.reply
     await run_turn(env, offline, "alice", "yes")
     assert [t["title"] for t in await tasks_of(env, "alice")] != []
     assert second not in [t["title"] for t in await tasks_of(env, "alice")]
+
+
+async def _in_list_order(env: EmbeddedEnv) -> list[str]:
+    """Titles in the order list_tasks shows them (sorted by due date)."""
+    resp = await env.client.get("/tasks", params={"sort": "due"}, headers=env.user("alice"))
+    return [t["title"] for t in resp.json()["items"]]
