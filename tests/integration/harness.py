@@ -69,6 +69,8 @@ class RealStack:
     stack: Stack
     out: io.StringIO = field(default_factory=io.StringIO)
     _engine: Engine | None = None
+    # what `todo stack up` printed about signing in, right after the stack came up
+    sign_in_line: str = ""
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -243,6 +245,11 @@ def session_stack(
     keep = os.environ.get(keep_env)
     root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix=prefix))
     running = RealStack.start(root, replicas=replicas, tracing=tracing)
+    # as `todo stack up` does once the apps answer: the first account, before any test
+    # adds users of its own
+    from backend_services.stack.commands import _sign_in_line
+
+    running.sign_in_line = _sign_in_line(root)
     try:
         yield running
     finally:

@@ -35,6 +35,7 @@ pytestmark = pytest.mark.stack
 TASK_FIELDS = {
     "id", "user_id", "title", "description", "status", "priority", "tags", "due_at",
     "recurrence", "series_id", "reminders", "created_at", "updated_at", "completed_at",
+    "list_name", "repeat_from_completion",
 }  # fmt: skip
 
 

@@ -49,7 +49,7 @@ def _login(stack: RealStack, username: str, password: str) -> httpx.Response:
 
 def test_first_account_is_made_once_and_signs_in(stack: RealStack) -> None:
     root = stack.stack.layout.root
-    line = _sign_in_line(root)
+    line = stack.sign_in_line  # the session stack's `up` made the account, before any test
     note = root / FIRST_LOGIN_FILE
     assert "sign in as 'demo'" in line and str(note) in line, line
     assert stat.S_IMODE(note.stat().st_mode) == 0o600
