@@ -27,27 +27,17 @@ from urllib.parse import urlparse
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, Page, expect
 
 from backend_services.platform.db import make_engine, session_scope
 from backend_services.platform.migrate import upgrade
 from backend_services.platform.secrets_file import ensure_local_secrets
 from backend_services.platform.settings import Settings
 from backend_services.users import service as users
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Browser, Page, Route, expect  # noqa: E402
+from tests.support.browser import launch_chromium, local_only
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TODO = Path(sys.executable).with_name("todo")
 PASSWORDS = {
     "alice": "alice-pw-4711",
@@ -200,26 +190,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with playwright_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def _local_only(route: Route) -> None:
-    if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost"):
-        route.continue_()
-    else:
-        route.abort()
+    with launch_chromium() as chromium:
+        yield chromium
 
 
 def open_chat(browser: Browser, server: Server, user: str, **context_args: Any) -> Page:
     """A fresh browser context, signed in as `user` (with the password form), on a new chat."""
     context = browser.new_context(**context_args)
     context.set_default_timeout(UI_TIMEOUT_MS)
-    context.route("**/*", _local_only)
+    context.route("**/*", local_only)
     page = context.new_page()
     page.goto(server.url + "/")
     sign_in_if_asked(page, user)
@@ -384,7 +363,7 @@ def test_header_auth_behind_a_proxy_is_opt_in(browser: Browser, server: Server) 
 
     context = browser.new_context(extra_http_headers={PROXY_HEADER: "alice"})
     context.set_default_timeout(UI_TIMEOUT_MS)
-    context.route("**/*", _local_only)
+    context.route("**/*", local_only)
     page = context.new_page()
     page.goto(server.url + "/")
     expect(page.locator("#chat-input")).to_be_visible()  # never asked for a password
@@ -421,7 +400,7 @@ def test_login_page_says_what_the_app_is_and_starters_welcome(
 ) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     context.set_default_timeout(UI_TIMEOUT_MS)
-    context.route("**/*", _local_only)
+    context.route("**/*", local_only)
     page = context.new_page()
     page.goto(server.url + "/")
     expect(page.locator("#email")).to_be_visible()

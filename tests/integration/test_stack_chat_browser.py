@@ -8,16 +8,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlparse
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, expect
 
 from tests.integration.harness import RealStack, bearer
 from tests.integration.test_stack_sign_in import _todo
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Browser, Route, expect  # noqa: E402
+from tests.support.browser import launch_chromium, local_only
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -28,21 +26,8 @@ expect.set_options(timeout=UI_TIMEOUT_MS)  # assertions wait on conditions this 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with playwright_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def _local_only(route: Route) -> None:
-    if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost"):
-        route.continue_()
-    else:
-        route.abort()
+    with launch_chromium() as chromium:
+        yield chromium
 
 
 def _tasks(stack: RealStack, token: str) -> list[dict[str, Any]]:
@@ -60,7 +45,7 @@ def test_panel_on_the_stack_fills_live_and_completes(stack: RealStack, browser: 
 
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     context.set_default_timeout(UI_TIMEOUT_MS)
-    context.route("**/*", _local_only)
+    context.route("**/*", local_only)
     page = context.new_page()
     page.goto(stack.app_url("chat-ui") + "/")
     page.fill("#email", "panelpat")

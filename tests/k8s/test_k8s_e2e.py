@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, Page, Route, expect
 from sqlalchemy import text
 
 from backend_services.k8s.addons import RELEASE, Addons
@@ -29,21 +30,10 @@ from backend_services.k8s.layout import (
 from backend_services.platform.db import make_engine, session_scope
 from backend_services.users import service as users
 from tests.integration.harness import collect_from_kafka, wait_for
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Browser, Page, Route, expect  # noqa: E402
+from tests.support.browser import launch_chromium
 
 pytestmark = [pytest.mark.k8s, pytest.mark.browser, pytest.mark.timeout(3600)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 UI_TIMEOUT_MS = 60_000
 # the reminder is a minute out; the scheduler, reminder-service and chat-ui add seconds
 REMINDER_TIMEOUT_MS = 240_000
@@ -83,12 +73,8 @@ def scalar(db: Any, sql: str, **params: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with playwright_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launch_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture(scope="module")
