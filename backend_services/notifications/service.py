@@ -24,20 +24,18 @@ def record_reminders(
 ) -> int:
     """One notification (and its NotificationCreated) per ReminderTriggered event id seen
     for the first time; a bulk delivery is one transaction and a handful of statements."""
-    fresh = claim_many(session, consumer, list(dict.fromkeys(event_id for event_id, _ in fired)))
-    todo = [(event_id, payload) for event_id, payload in fired if event_id in fresh]
+    # one entry per event id (a copy inside one delivery is the same event), claimed in one
+    # statement: every event id yields one notification at most
+    by_id = dict(fired)
+    fresh = claim_many(session, consumer, list(by_id))
+    todo = [(event_id, by_id[event_id]) for event_id in by_id if event_id in fresh]
     if not todo:
         return 0
     user_ids = {payload.user_id for _, payload in todo}
     zones = dict(
         session.exec(select(User.id, User.timezone).where(col(User.id).in_(user_ids))).all()
     )
-    recorded = 0
     for event_id, payload in todo:
-        if event_id not in fresh:  # the same event twice in one delivery: one notification
-            continue
-        fresh.discard(event_id)
-        recorded += 1
         note = Notification(
             user_id=payload.user_id,
             source_event_id=event_id,
@@ -58,7 +56,7 @@ def record_reminders(
             ),
             source=SOURCE,
         )
-    return recorded
+    return len(todo)
 
 
 def _body(payload: ReminderTriggered, zone: ZoneInfo) -> str:
