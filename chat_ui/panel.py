@@ -13,6 +13,7 @@ and re-sending the sidebar would reopen it after the user closed it.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -88,6 +89,9 @@ def panel_props(
 
 async def load(user_id: str, role: str) -> dict[str, Any]:
     """The panel's content for this user, read through the task and notification services."""
+    # when the reading began: Tasks.jsx keeps the newest content it has seen, whichever way
+    # it came (the element's props, a push, an action's answer) and in whatever order
+    version = time.time_ns()
     ctx = current()
     token = ctx.user_token(user_id, role)
     client = TaskClient(ctx.app.runtime, token)
@@ -101,7 +105,7 @@ async def load(user_id: str, role: str) -> dict[str, Any]:
     )
     alerts = [n for n in notes.body if n.get("task_id")] if notes.ok else []
     zone = ZoneInfo(me["timezone"])
-    return panel_props(page["items"], alerts, zone, datetime.now(zone))
+    return panel_props(page["items"], alerts, zone, datetime.now(zone)) | {"version": version}
 
 
 async def show(user_id: str, role: str) -> None:

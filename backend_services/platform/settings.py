@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     rest_writes_per_minute: int = 600
     outbox_poll_seconds: float = 1.0
     reminder_sweep_seconds: float = 60.0
+    # the sweep rescues reminders whose job is this late: a job firing a little late (a
+    # scheduler restarting, a loaded box) keeps its turn and its lateness stays measured
+    reminder_sweep_grace_seconds: float = 30.0
     header_auth_name: str | None = None
     # browser origins (scheme://host[:port]) that may call the chat UI with credentials,
     # besides its own; JSON list in TODO_ALLOWED_ORIGINS. Empty: same origin only.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Query, Request
@@ -135,9 +135,11 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
 
 
 def sweep_due(ctx: AppContext) -> int:
+    """Fire reminders whose job is overdue by more than the grace period (a lost job)."""
     now = utcnow()
+    overdue_since = now - timedelta(seconds=ctx.settings.reminder_sweep_grace_seconds)
     with session_scope(ctx.engine) as session:
-        due = service.due_unfired(session, now)
+        due = service.due_unfired(session, overdue_since)
     if not due:
         return 0
     with tracing.tracer().start_as_current_span("reminder sweep", attributes={"due": len(due)}):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from sqlmodel import Session, select
 
 from backend_services.contracts import AppId
 from backend_services.reminders.models import ScheduledReminder, job_name
-from tests.support.embedded_env import EmbeddedEnv, eventually
+from tests.support.embedded_env import EmbeddedEnv, embedded_env, eventually, make_settings
 
 pytestmark = pytest.mark.anyio
 
@@ -142,6 +143,42 @@ async def test_sweep_fires_a_reminder_whose_job_was_lost(env: EmbeddedEnv) -> No
         AppId.REMINDERS.value, "reminder-sweep", http_method="POST", json={}
     )
     assert again.body == {"fired": 0}
+
+
+async def test_sweep_leaves_a_just_due_reminder_to_its_job(tmp_path: Path) -> None:
+    """Within the grace period the sweep does not take a reminder from its job (a job a
+    little late after a scheduler restart keeps its turn); past it, the sweep rescues it."""
+    settings = make_settings(tmp_path, reminder_sweep_grace_seconds=3600.0)
+    async with embedded_env(settings) as env:
+        alice = env.user("alice")
+        at = datetime.now(UTC) + timedelta(seconds=1)
+        task = (
+            await env.client.post(
+                "/tasks", headers=alice, json={"title": "slow job", "reminders": [{"at": iso(at)}]}
+            )
+        ).json()
+        rid = task["reminders"][0]["id"]
+        jobs = env.runtime.for_app(AppId.REMINDERS.value)
+
+        async def job_exists() -> bool:
+            return await jobs.get_job(job_name(rid)) is not None
+
+        await eventually(job_exists, what="the job")
+        await jobs.delete_job(job_name(rid))  # the job is "late": it never comes
+        while datetime.now(UTC) <= at:
+            await asyncio.sleep(0.1)
+        swept = await env.runtime.invoke(
+            AppId.REMINDERS.value, "reminder-sweep", http_method="POST", json={}
+        )
+        assert swept.body == {"fired": 0}
+        row = scheduled(env, rid)
+        assert row is not None and row.fired_at is None
+
+        env.settings.reminder_sweep_grace_seconds = 0.0  # the grace is over
+        swept = await env.runtime.invoke(
+            AppId.REMINDERS.value, "reminder-sweep", http_method="POST", json={}
+        )
+        assert swept.body == {"fired": 1}
 
 
 async def test_notification_ack_and_isolation(env: EmbeddedEnv) -> None:

@@ -202,6 +202,9 @@ def open_chat(browser: Browser, server: Server, user: str, **context_args: Any) 
     page = context.new_page()
     page.goto(server.url + "/")
     sign_in_if_asked(page, user)
+    # the chat session is set up (on_chat_start has put the task panel in): a message typed
+    # before that can be lost when the composer is drawn again
+    expect(page.locator("#task-panel")).to_be_attached()
     return page
 
 

@@ -202,6 +202,23 @@ class RealStack:
             user_id = user.id
         return user_id, self.signer().issue(user_id, "user", 3600)
 
+    def wait_task_events_flowing(self, timeout: float = 180.0) -> None:
+        """Every `task-events` subscriber handles a fresh TaskCreated: after a broker or
+        sidecar restart their consumer groups have joined again. Tests that restart parts
+        call this to leave the stack as they found it; tests that need live delivery to
+        start promptly call it first."""
+        consumers = ("reminder-service", "recurring-worker", "audit-service", "chat-ui")
+        handled = "on task-events: SUCCESS"
+        before = {name: self.log_text(name).count(handled) for name in consumers}
+        _user_id, token = self.new_user("probe")
+        with client(self.app_url("task-service"), token, timeout=30) as http:
+            http.post("/tasks", json={"title": "a probe of the consumers"}).raise_for_status()
+
+        def lagging() -> list[str]:
+            return [n for n in consumers if self.log_text(n).count(handled) <= before[n]]
+
+        wait_for(lambda: not lagging(), "every task-events consumer to handle a new event", timeout)
+
     # -- processes ---------------------------------------------------------------------
 
     def kill9(self, *names: str) -> None:

@@ -105,10 +105,6 @@ def _notifications_for(stack: RealStack, reminder_id: str) -> int:
     )
 
 
-def _sweep_lines(stack: RealStack) -> int:
-    return stack.log_text("reminder-service").count("sweep fired")
-
-
 # -- 1. chat turn -> service invocation -> PostgreSQL -----------------------------------
 
 
@@ -392,7 +388,6 @@ def test_scheduler_restart_with_reminder_pending_still_fires(stack: RealStack) -
     task = _create_task(stack, token, {"title": "after restart", "reminders": [{"at": iso(at)}]})
     rid = task["reminders"][0]["id"]
     wait_for(lambda: _job_status(stack, rid)[0] == 200, "the job in the scheduler", 10)
-    sweeps_before = _sweep_lines(stack)
 
     old_pid = stack.record("scheduler").pid
     stack.kill9("scheduler")
@@ -410,8 +405,9 @@ def test_scheduler_restart_with_reminder_pending_still_fires(stack: RealStack) -
     )
     assert row.fired_at >= row.remind_at
     wait_for(lambda: _notifications_for(stack, rid) == 1, "its notification")
-    # fired by its job, not rescued by the minute sweep
-    assert _sweep_lines(stack) == sweeps_before
+    # fired by its job, not rescued by the minute sweep (which leaves a reminder to its job
+    # for TODO_REMINDER_SWEEP_GRACE_SECONDS)
+    assert f"reminder {rid} fired by job" in stack.log_text("reminder-service")
 
 
 def test_second_up_remembers_scheduler_ports(stack: RealStack) -> None:
@@ -522,6 +518,7 @@ def test_broker_stopped_10s_outbox_publishes_every_committed_task(stack: RealSta
     missing = expected - _created_task_ids(seen)
     assert not missing, f"{len(missing)} of {len(expected)} TaskCreated events never reached Kafka"
     assert stack.scalar("select count(*) from outbox where source = 'task-service'") == 0
+    stack.wait_task_events_flowing()  # the consumers are back too, for the tests after this
 
 
 def _created_task_ids(seen: dict[str, Any]) -> set[str]:

@@ -6,6 +6,7 @@ Debian's chromium through Playwright, as in tests/browser."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +23,7 @@ pytestmark = [pytest.mark.stack, pytest.mark.browser, pytest.mark.timeout(300)]
 PASSWORD = "panel-pw-3141"
 UI_TIMEOUT_MS = 30_000  # six services and Kafka on a busy 2-core machine
 expect.set_options(timeout=UI_TIMEOUT_MS)  # assertions wait on conditions this long
+KAFKA_TIMEOUT_MS = 120_000  # a change that travels outbox -> Kafka -> chat-ui's sidecar
 
 
 @pytest.fixture(scope="module")
@@ -39,16 +41,19 @@ def _tasks(stack: RealStack, token: str) -> list[dict[str, Any]]:
 
 
 def test_panel_on_the_stack_fills_live_and_completes(stack: RealStack, browser: Browser) -> None:
-    added = _todo(stack, "users", "add", "panelpat", "--password-stdin", stdin=PASSWORD + "\n")
+    name = f"panel{uuid.uuid4().hex[:8]}"  # a kept stack (TODO_IT_STACK_DIR) keeps accounts
+    added = _todo(stack, "users", "add", name, "--password-stdin", stdin=PASSWORD + "\n")
     assert added.returncode == 0, added.stderr
-    token = _todo(stack, "token", "--user", "panelpat").stdout.strip()
+    token = _todo(stack, "token", "--user", name).stdout.strip()
+    stack.wait_task_events_flowing()  # chat-ui's subscription too (an earlier test may
+    # have restarted the broker or a sidecar)
 
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     context.set_default_timeout(UI_TIMEOUT_MS)
     context.route("**/*", local_only)
     page = context.new_page()
     page.goto(stack.app_url("chat-ui") + "/")
-    page.fill("#email", "panelpat")
+    page.fill("#email", name)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     panel = page.locator("#task-panel")
@@ -67,7 +72,8 @@ def test_panel_on_the_stack_fills_live_and_completes(stack: RealStack, browser: 
     )
     assert created.status_code == 201, created.text
     passport = panel.locator(".task-row", has_text="renew passport")
-    expect(passport).to_have_count(1)  # arrived through Kafka, no reload
+    # arrived through the outbox and Kafka, no reload
+    expect(passport).to_have_count(1, timeout=KAFKA_TIMEOUT_MS)
 
     passport.get_by_role("checkbox").click()
     expect(passport).to_have_count(0)

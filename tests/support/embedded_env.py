@@ -58,6 +58,7 @@ def make_settings(data_dir: Path, database_url: str | None = None, **overrides: 
         "database_url": database_url,
         "outbox_poll_seconds": 0.2,
         "reminder_sweep_seconds": 3600.0,
+        "reminder_sweep_grace_seconds": 0.0,  # tests call the sweep themselves
         **overrides,
     }
     return Settings(**values)

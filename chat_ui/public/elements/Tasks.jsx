@@ -16,27 +16,52 @@ const SNOOZES = [
   ["tomorrow", "until tomorrow"],
 ];
 
+// Content can arrive out of order, and the element is unmounted and drawn again with the
+// props it was first sent (the sidebar re-opened when a chat becomes a thread): a push that
+// lands in between would be lost. So one listener lives as long as the page and keeps the
+// newest content by its `version` (when the server began reading it); the element shows that.
+const newest = (held, incoming) =>
+  incoming && incoming.kind === KIND && (!held || (incoming.version || 0) >= (held.version || 0))
+    ? incoming
+    : held;
+
+const keepNewest = (incoming) => {
+  const kept = newest(window.__todoTaskPanel, incoming);
+  if (kept !== window.__todoTaskPanel) {
+    window.__todoTaskPanel = kept;
+    window.dispatchEvent(new Event(KIND));
+  }
+};
+
+if (!window.__todoTaskPanelListening) {
+  window.__todoTaskPanelListening = true;
+  window.addEventListener("message", (event) => {
+    if (event.source !== window || event.origin !== window.location.origin) return;
+    keepNewest(event.data);
+  });
+}
+
 export default function Tasks() {
-  const [data, setData] = useState(props);
+  const [data, setData] = useState(() => {
+    keepNewest(props);
+    return window.__todoTaskPanel;
+  });
   const [tag, setTag] = useState(null);
   const [busy, setBusy] = useState({});
 
-  useEffect(() => setData(props), [props]);
   useEffect(() => {
-    const onMessage = (event) => {
-      if (event.source !== window || event.origin !== window.location.origin) return;
-      if (event.data && event.data.kind === KIND) setData(event.data);
-    };
-    window.addEventListener("message", onMessage);
-    return () => window.removeEventListener("message", onMessage);
-  }, []);
+    const show = () => setData(window.__todoTaskPanel);
+    window.addEventListener(KIND, show);
+    keepNewest(props);
+    show();
+    return () => window.removeEventListener(KIND, show);
+  }, [props]);
 
   const act = async (key, name, payload) => {
     setBusy((b) => ({ ...b, [key]: true }));
     try {
       const result = await callAction({ name, payload });
-      const fresh = result && result.response;
-      if (fresh && fresh.kind === KIND) setData(fresh);
+      keepNewest(result && result.response);
     } finally {
       setBusy((b) => ({ ...b, [key]: false }));
     }
