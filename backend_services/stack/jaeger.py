@@ -115,6 +115,12 @@ exporters:
 """
 
 
+def config_is_current(directory: Path, ports: JaegerPorts) -> bool:
+    """Whether a running Jaeger was started with the configuration this code renders."""
+    config_file = directory / "config.yaml"
+    return config_file.is_file() and config_file.read_text(encoding="utf-8") == config(ports)
+
+
 def start(directory: Path, ports: JaegerPorts, log: Path) -> processes.ProcessRecord:
     directory.mkdir(parents=True, exist_ok=True)
     config_file = directory / "config.yaml"
