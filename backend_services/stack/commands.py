@@ -174,7 +174,8 @@ def _cmd_up(stack: Stack, args: argparse.Namespace) -> int:
     for key, value in sorted(infra.items()):
         stack.say(f"{key}: {value}")
     stack.say(_replica_line(stack.replicas()))
-    ui = next((r.url for r in rows if r.url), None)
+    # the chat UI's row, not the first with a URL: Jaeger's (the trace viewer) sorts before it
+    ui = next((r.url for r in rows if r.url and r.kind == "app" and r.app_id == "chat-ui"), None)
     if ui:
         stack.say(f"chat UI: {ui}")
         stack.say(_sign_in_line(stack.layout.root))

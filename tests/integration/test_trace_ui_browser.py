@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from backend_services.stack.jaeger import trace_url
 from tests.integration.harness import RealStack, bearer, iso, wait_for
+from tests.integration.test_stack_sign_in import _todo
 from tests.support.browser import launch_chromium, local_only
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser, pytest.mark.timeout(420)]
@@ -139,7 +140,21 @@ def test_trace_viewer_opens_a_trace_by_id_and_says_when_one_is_missing(
     expect(page).to_have_url(trace_url(stack.trace_api, trace_id))
     expect(_row(page, "task-service", "POST /tasks")).to_have_count(1)
 
+    # the terminal's tree points at the same page
+    shown = _todo(stack, "stack", "trace", trace_id)
+    assert shown.returncode == 0, shown.stderr
+    assert "task-service: POST /tasks" in shown.stdout, shown.stdout
+    assert f"in the browser: {trace_url(stack.trace_api, trace_id)}" in shown.stderr
+
     missing = secrets.token_hex(16)
     page.goto(trace_url(stack.trace_api, missing))
     expect(page.locator("#status")).to_contain_text(f"No trace {missing}")
     expect(page.locator("#waterfall")).to_have_count(0)
+
+
+def test_stack_up_prints_the_chat_ui_and_the_trace_viewer_apart(stack: RealStack) -> None:
+    """Jaeger's row (with the viewer's URL) sorts before the apps: `up` still names chat-ui's."""
+    done = _todo(stack, "stack", "up", "--no-build")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"chat UI: {stack.app_url('chat-ui')}\n" in done.stdout, done.stdout
+    assert f"traces (viewer and Jaeger query API): {stack.trace_api}\n" in done.stdout

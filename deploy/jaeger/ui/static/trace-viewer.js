@@ -72,7 +72,14 @@
     return `${date.toISOString().replace("T", " ").slice(0, 23)} UTC`;
   }
 
+  // distinct colours for the services Jaeger knows (in name order, so stable between pages);
+  // a hashed hue for any other
+  const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#393b79", "#637939"];
+  const serviceColors = new Map();
+
   function serviceColor(name) {
+    if (serviceColors.has(name)) return serviceColors.get(name);
     let hash = 0;
     for (const ch of name) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
     return `hsl(${hash % 360}, 55%, 45%)`;
@@ -152,6 +159,7 @@
   async function fillServices(selected) {
     const body = await api("services");
     const names = (body.data || []).filter((s) => s !== "jaeger").sort();
+    names.forEach((name, i) => serviceColors.set(name, PALETTE[i % PALETTE.length]));
     const select = $("service");
     select.replaceChildren(...names.map((name) => el("option", { value: name }, name)));
     if (selected && names.includes(selected)) select.value = selected;
@@ -371,8 +379,10 @@
       setStatus(`No trace ${traceId} in this Jaeger.`, "error");
       return;
     }
-    await fillServices(null).then(() => fillOperations($("service").value, null));
     const shape = layout(trace);
+    // the search bar starts from the trace's root service (and sets the services' colours)
+    await fillServices(shape.root.service);
+    await fillOperations($("service").value, null);
     const errors = trace.spans.filter(isError).length;
     const others = [...new Map(shape.links.map((l) => [l.traceID, l])).values()];
     const section = $("trace");
