@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import trace_view
+from . import jaeger, trace_view
 from .paths import APP_IDS, default_stack_dir
 from .processes import tail
 from .stack import Stack, StackError, UpOptions, format_table, parse_replicas
@@ -174,12 +174,13 @@ def _cmd_up(stack: Stack, args: argparse.Namespace) -> int:
     for key, value in sorted(infra.items()):
         stack.say(f"{key}: {value}")
     stack.say(_replica_line(stack.replicas()))
-    ui = next((r.url for r in rows if r.url), None)
+    # the chat UI's row, not the first with a URL: Jaeger's (the trace viewer) sorts before it
+    ui = next((r.url for r in rows if r.url and r.kind == "app" and r.app_id == "chat-ui"), None)
     if ui:
         stack.say(f"chat UI: {ui}")
         stack.say(_sign_in_line(stack.layout.root))
     if infra.get("trace_ui"):
-        stack.say(f"traces (Jaeger UI and API): {infra['trace_ui']}")
+        stack.say(f"traces (viewer and Jaeger query API): {infra['trace_ui']}")
     stack.say(f"up in {time.monotonic() - started:.0f}s")
     return 0 if all(r.healthy for r in rows) else 1
 
@@ -273,6 +274,7 @@ def _cmd_trace(stack: Stack, args: argparse.Namespace) -> int:
             print(f"no trace {args.trace_id} in {api}", file=sys.stderr)
             return 1
         print("\n".join(trace_view.render_tree(found)))
+        print(f"in the browser: {jaeger.trace_url(api, found['traceID'])}", file=sys.stderr)
         return 0
     tags = dict(t.split("=", 1) for t in args.tag if "=" in t)
     traces = trace_view.search(api, args.service, args.operation, tags)

@@ -1,8 +1,12 @@
 """Jaeger (v2, built by deploy/jaeger/build.sh) as the local stack's trace backend: OTLP over
-HTTP in from every app and daprd, traces kept in memory, the query API and UI on one port."""
+HTTP in from every app and daprd, traces kept in memory, the query API and UI on one port.
+
+The module proxy's Jaeger has no built UI, so its query extension serves the repository's own
+trace viewer (deploy/jaeger/ui: plain HTML/JS over the query API) from `ui.assets_path`."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +17,9 @@ from .paths import REPO_ROOT, cache_dir
 from .ports import HOST
 
 BUILD_SCRIPT = REPO_ROOT / "deploy" / "jaeger" / "build.sh"
+# index.html and static/: Jaeger serves static/* as files and index.html for every other path
+# that is not /api (so /search?service=... and /trace/<id> are the viewer's pages)
+UI_ASSETS = REPO_ROOT / "deploy" / "jaeger" / "ui"
 
 
 def jaeger_version() -> str:
@@ -45,8 +52,14 @@ class JaegerPorts:
         return f"http://{HOST}:{self.query}"
 
 
-def config(ports: JaegerPorts, max_traces: int = 50_000) -> str:
-    """An all-in-one configuration bound to loopback: OTLP/HTTP receiver, memory storage."""
+def trace_url(ui_url: str, trace_id: str) -> str:
+    """The viewer's page of one trace."""
+    return f"{ui_url.rstrip('/')}/trace/{trace_id}"
+
+
+def config(ports: JaegerPorts, max_traces: int = 50_000, ui_assets: Path = UI_ASSETS) -> str:
+    """An all-in-one configuration bound to loopback: OTLP/HTTP receiver, memory storage, the
+    query API and the trace viewer's files on one port."""
     return f"""\
 service:
   extensions: [jaeger_storage, jaeger_query, healthcheckv2]
@@ -75,6 +88,8 @@ extensions:
       endpoint: {HOST}:{ports.health}
   jaeger_query:
     enable_tracing: false  # on by default: it would trace itself to localhost:4317
+    ui:
+      assets_path: {json.dumps(str(ui_assets))}  # the trace viewer (deploy/jaeger/ui)
     storage:
       traces: memstore
     http:
@@ -98,6 +113,12 @@ exporters:
   jaeger_storage_exporter:
     trace_storage: memstore
 """
+
+
+def config_is_current(directory: Path, ports: JaegerPorts) -> bool:
+    """Whether a running Jaeger was started with the configuration this code renders."""
+    config_file = directory / "config.yaml"
+    return config_file.is_file() and config_file.read_text(encoding="utf-8") == config(ports)
 
 
 def start(directory: Path, ports: JaegerPorts, log: Path) -> processes.ProcessRecord:

@@ -357,9 +357,13 @@ class Stack:
                 state.infra.pop("trace_ui", None)
                 self.say("  jaeger: stopped (tracing off)")
             return ""
+        directory = self.layout.root / "jaeger"
         if rec is not None and jaeger.healthy(rec.ports["query"]):
-            self.say(f"  jaeger: kept, UI {rec.url}")
-            return jaeger.ports_of(rec).otlp_endpoint
+            if jaeger.config_is_current(directory, jaeger.ports_of(rec)):
+                self.say(f"  jaeger: kept, UI {rec.url}")
+                return jaeger.ports_of(rec).otlp_endpoint
+            # e.g. started before the trace viewer was served: same ports, apps keep exporting
+            self.say("  jaeger: its configuration changed, restarting (kept traces are dropped)")
         if rec is not None:
             processes.stop(rec)
         if build:
@@ -374,7 +378,7 @@ class Stack:
             metrics=port("jaeger.metrics", "jaeger"),
         )
         started = time.monotonic()
-        rec = jaeger.start(self.layout.root / "jaeger", ports, self.layout.log("jaeger"))
+        rec = jaeger.start(directory, ports, self.layout.log("jaeger"))
         state.processes["jaeger"] = rec
         state.save(self.layout.state_file)
         dapr.wait_until(lambda: jaeger.healthy(ports.query), "jaeger", timeout=60, rec=rec)

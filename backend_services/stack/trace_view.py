@@ -1,5 +1,6 @@
 """`todo stack trace`: read the stack's Jaeger over its query API and print a trace as a tree
-in the terminal (the module proxy's Jaeger has no built UI), or find traces by span tag."""
+in the terminal (the browser's view of the same API is deploy/jaeger/ui), or find traces by
+span tag."""
 
 from __future__ import annotations
 
