@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from opentelemetry import trace
 from pydantic import BaseModel
 
 from backend_services.contracts import (
@@ -157,6 +158,13 @@ def fire_reminder(ctx: AppContext, rid: str, now: datetime, path: str) -> bool:
         return False
     late = max(0.0, (event.fired_at - event.remind_at).total_seconds())
     metrics.REMINDER_LATENESS.labels(path).observe(late)
+    # on the firing's span too, so its trace alone says how late it was
+    trace.get_current_span().set_attributes(
+        {
+            "todo.reminder.lateness_seconds": late,
+            "todo.reminder.remind_at": event.remind_at.isoformat(),
+        }
+    )
     log.info("reminder %s fired by %s, %.1f s after its time", rid, path, late)
     return True
 

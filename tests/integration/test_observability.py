@@ -141,6 +141,9 @@ def test_reminder_firing_links_back_to_the_turn(stack: RealStack, turn: dict[str
     assert any(f"caused by trace {turn['trace_id']}" in line for line in tree), tree
     job = next(s for s in firing["spans"] if s["operationName"] == "reminder job fired")
     rid = next(t["value"] for t in job["tags"] if t["key"] == "todo.reminder_id")
+    tags = {t["key"]: t["value"] for t in job["tags"]}
+    assert float(tags["todo.reminder.lateness_seconds"]) >= 0, tags  # how late, in the trace
+    assert "todo.reminder.remind_at" in tags, tags
     found = search(stack.trace_api, "reminder-service", None, {"todo.reminder_id": rid})
     assert firing["traceID"] in {t["traceID"] for t in found}
 
