@@ -82,7 +82,17 @@ async def chat_start() -> None:
 
 @cl.on_chat_resume
 async def chat_resume(_thread: ThreadDict) -> None:
-    await chat_start()
+    """A thread opened again (a reload, a click in the history). Chainlit draws the thread
+    after this returns, and drawing it replaces what was sent meanwhile (the sidebar with the
+    task panel, reminder cards): so the chat start runs once the thread has been drawn."""
+    emitter = cl.context.emitter
+    draw_thread = emitter.resume_thread
+
+    async def draw_thread_then_start(thread: ThreadDict) -> None:
+        await draw_thread(thread)
+        await chat_start()
+
+    emitter.resume_thread = draw_thread_then_start  # type: ignore[method-assign, assignment]
 
 
 @cl.on_chat_end

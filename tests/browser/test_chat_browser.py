@@ -319,6 +319,7 @@ def test_history_resumes_after_restart_with_the_agent_memory(
     page.reload()
     sign_in_if_asked(page, "alice")
     expect(page.locator(".step[data-step-type=user_message]")).to_have_count(2)
+    expect(panel(page)).to_be_attached()  # a reload keeps the task panel
     expect(last_reply(page)).to_contain_text("Deleted 'water the plants'")
     assert page.locator("#thread-history a", has_text="delete water the plants").count() == 1
     page.context.close()
