@@ -18,7 +18,7 @@ from backend_services.platform.app_support import AdminDep, CtxDep, SessionDep
 from backend_services.platform.auth import Principal
 from backend_services.platform.errors import Conflict
 from backend_services.platform.inputs import BoundedDatetime, SafeText
-from backend_services.platform.ratelimit import rest_write_limit
+from backend_services.platform.rest_limits import rest_write_limit
 from backend_services.platform.timeutil import utcnow
 from backend_services.reminders.app import ReminderView
 from backend_services.tasks import service as tasks

@@ -23,6 +23,7 @@ from backend_services.platform.inputs import BoundedDatetime, SafeText
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
 from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
+from backend_services.users.principals import resolve_principal
 
 log = logging.getLogger("todo.audit")
 
@@ -36,6 +37,7 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         AppId.AUDIT.value,
         title="Audit service",
         description="Append-only log of every event; dead-lettered messages.",
+        principals=resolve_principal,
     )
 
     def recorder(topic: str) -> Any:

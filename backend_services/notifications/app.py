@@ -25,6 +25,7 @@ from backend_services.platform.subscriptions import (
     Subscribed,
     mount_subscriptions,
 )
+from backend_services.users.principals import resolve_principal
 
 
 def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
@@ -34,6 +35,7 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         AppId.NOTIFICATIONS.value,
         title="Notification service",
         description="Each user's reminder inbox.",
+        principals=resolve_principal,
     )
 
     def on_reminders(events: list[tuple[CloudEvent, EventPayload]]) -> None:

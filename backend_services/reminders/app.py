@@ -34,6 +34,7 @@ from backend_services.platform.telemetry import metrics, tracing
 from backend_services.platform.timeutil import utcnow
 from backend_services.reminders import service
 from backend_services.reminders.models import job_name, reminder_id_from_job
+from backend_services.users.principals import resolve_principal
 
 log = logging.getLogger("todo.reminders")
 
@@ -56,6 +57,7 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         AppId.REMINDERS.value,
         title="Reminder service",
         description="Schedules a Dapr job per reminder and fires each reminder once.",
+        principals=resolve_principal,
     )
 
     async def on_task_event(event: CloudEvent, payload: EventPayload) -> None:

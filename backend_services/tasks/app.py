@@ -25,6 +25,7 @@ from backend_services.platform.subscriptions import (
 from backend_services.tasks import routes, service
 from backend_services.users import routes as user_routes
 from backend_services.users import token_routes
+from backend_services.users.principals import resolve_principal
 
 
 def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
@@ -35,6 +36,7 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         title="Task service",
         description="Tasks, reminders and recurrence for the signed-in user. "
         "Authenticate with `Authorization: Bearer <token>` (`todo token --user U`).",
+        principals=resolve_principal,
     )
     app.include_router(routes.router)
     app.include_router(routes.lists)

@@ -4,7 +4,7 @@ An account's id is its username. Deleting it removes, in one transaction, everyt
 would otherwise pass to the next account of the same name: personal access tokens, tasks
 (each with its `TaskDeleted` event, so reminders are cancelled and the audit log records it),
 stored notifications and the Chainlit chat history. Signed tokens minted before the new
-account existed are refused by `platform/app_support` (issued before `created_at`).
+account existed are refused by `users/principals.py` (issued before `created_at`).
 The audit log and the admin action log keep their history: they are records, not data the
 user sees.
 """

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends
 
 from backend_services.platform.app_support import CtxDep, PrincipalDep, SessionDep
 from backend_services.platform.auth import Role
-from backend_services.platform.ratelimit import rest_write_limit
+from backend_services.platform.rest_limits import rest_write_limit
 from backend_services.users import service
 from backend_services.users.models import LoginRequest, LoginResponse, UserPatch, UserPublic
 
