@@ -17,7 +17,7 @@ from backend_services.contracts import (
 from backend_services.notifications import service
 from backend_services.notifications.models import NotificationPublic
 from backend_services.platform.app_support import PrincipalDep, SessionDep, build_service_app
-from backend_services.platform.db import session_scope
+from backend_services.platform.db import new_session
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
 from backend_services.platform.subscriptions import (
@@ -44,7 +44,7 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
             if not isinstance(payload, ReminderTriggered):
                 raise PermanentFailure(f"{event.type} is not a ReminderTriggered")
             fired.append((event.id, payload))
-        with session_scope(ctx.engine) as session:
+        with new_session(ctx.engine) as session:
             service.record_reminders(session, ctx.app_id, fired)
 
     mount_subscriptions(

@@ -30,6 +30,7 @@ def record_reminders(
     fresh = claim_many(session, consumer, list(by_id))
     todo = [(event_id, by_id[event_id]) for event_id in by_id if event_id in fresh]
     if not todo:
+        session.commit()  # nothing new: the claims are no-ops, end the transaction
         return 0
     user_ids = {payload.user_id for _, payload in todo}
     zones = dict(
@@ -56,6 +57,7 @@ def record_reminders(
             ),
             source=SOURCE,
         )
+    session.commit()
     return len(todo)
 
 

@@ -41,6 +41,13 @@ def claim(session: Session, consumer: str, event_id: str) -> bool:
     return session.execute(stmt).first() is not None
 
 
+def claimed(session: Session, consumer: str, event_id: str) -> bool:
+    """Whether `consumer` already claimed `event_id` (for an effect outside the database,
+    checked before it and claimed after it: `claim`)."""
+    key = {"consumer": consumer, "event_id": event_id}
+    return session.get(ProcessedEvent, key) is not None
+
+
 def claim_many(session: Session, consumer: str, event_ids: list[str]) -> set[str]:
     """`claim` for a batch, in one statement: the ids seen for the first time."""
     if not event_ids:

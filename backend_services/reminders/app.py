@@ -25,8 +25,7 @@ from backend_services.contracts import (
     Topic,
 )
 from backend_services.platform.app_support import AdminDep, AppContext, build_service_app
-from backend_services.platform.db import session_scope
-from backend_services.platform.idempotency import claim
+from backend_services.platform.db import new_session
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
 from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
@@ -67,10 +66,10 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         deleted = isinstance(payload, TaskDeleted)
 
         def plan() -> service.JobPlan:
-            with session_scope(ctx.engine) as session:
-                if not claim(session, ctx.app_id, event.id):
-                    return service.JobPlan()
-                return service.plan_for_task(session, payload.task, deleted=deleted)
+            with new_session(ctx.engine) as session:
+                return service.plan_for_event(
+                    session, ctx.app_id, event.id, payload.task, deleted=deleted
+                )
 
         # Jobs are idempotent (overwrite / delete); the rows commit first so a job that
         # fires straight away finds its reminder. A lost job is caught by the sweep.
@@ -122,7 +121,7 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         with_jobs: bool = False,
     ) -> list[ReminderView]:
         def load() -> list[ReminderView]:
-            with session_scope(ctx.engine) as session:
+            with new_session(ctx.engine) as session:
                 rows = service.list_reminders(session, state=state, now=utcnow())
                 return [ReminderView.model_validate(r, from_attributes=True) for r in rows]
 
@@ -138,7 +137,7 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
 
 def sweep_due(ctx: AppContext) -> int:
     now = utcnow()
-    with session_scope(ctx.engine) as session:
+    with new_session(ctx.engine) as session:
         due = service.due_unfired(session, now)
     if not due:
         return 0
@@ -151,7 +150,7 @@ def sweep_due(ctx: AppContext) -> int:
 
 def fire_reminder(ctx: AppContext, rid: str, now: datetime, path: str) -> bool:
     """Fire one reminder (see service.fire); its lateness is observed when it does."""
-    with session_scope(ctx.engine) as session:
+    with new_session(ctx.engine) as session:
         event = service.fire(session, rid, now)
     if event is None:
         return False

@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from backend_services.contracts import AppId, ReminderTriggered, TaskSnapshot
+from backend_services.platform.idempotency import claim
 from backend_services.platform.outbox import add_event
 from backend_services.reminders.models import ScheduledReminder
 
@@ -24,6 +25,20 @@ EARLY_TOLERANCE = timedelta(seconds=1)
 class JobPlan:
     schedule: list[ScheduledReminder] = field(default_factory=list)
     cancel: list[str] = field(default_factory=list)
+
+
+def plan_for_event(
+    session: Session, consumer: str, event_id: str, task: TaskSnapshot, *, deleted: bool
+) -> JobPlan:
+    """`plan_for_task` for a task event seen for the first time (a redelivery plans nothing),
+    committed with its claim before any job is scheduled: a job that fires at once finds
+    its reminder."""
+    if not claim(session, consumer, event_id):
+        session.rollback()
+        return JobPlan()
+    plan = plan_for_task(session, task, deleted=deleted)
+    session.commit()
+    return plan
 
 
 def plan_for_task(session: Session, task: TaskSnapshot, *, deleted: bool) -> JobPlan:
@@ -81,6 +96,7 @@ def fire(session: Session, reminder_id: str, now: datetime) -> ReminderTriggered
         .execution_options(synchronize_session=False)
     ).first()
     if won is None:
+        session.rollback()
         return None
     user_id, task_id, title, due_at, remind_at = won
     event = ReminderTriggered(
@@ -93,6 +109,7 @@ def fire(session: Session, reminder_id: str, now: datetime) -> ReminderTriggered
         fired_at=now,
     )
     add_event(session, event, source=SOURCE)
+    session.commit()
     return event
 
 

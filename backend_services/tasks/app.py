@@ -14,7 +14,7 @@ from backend_services.contracts import (
     Topic,
 )
 from backend_services.platform.app_support import build_service_app
-from backend_services.platform.db import session_scope
+from backend_services.platform.db import new_session
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
 from backend_services.platform.subscriptions import (
@@ -51,7 +51,7 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
             if not isinstance(payload, ReminderTriggered):
                 raise PermanentFailure(f"{event.type} is not a ReminderTriggered")
             fired.append((payload.reminder_id, payload.fired_at))
-        with session_scope(ctx.engine) as session:
+        with new_session(ctx.engine) as session:
             service.mark_reminders_fired(session, fired)
 
     mount_subscriptions(

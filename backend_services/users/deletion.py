@@ -24,7 +24,7 @@ from backend_services.users.tokens import PersonalToken
 
 
 def delete_account(session: Session, username: str) -> dict[str, int]:
-    """Purge `username` and everything it owns; returns counts. The caller commits."""
+    """Purge `username` and everything it owns, in one transaction; returns counts."""
     user = users.get_user(session, username)
     owned = list(session.exec(select(Task).where(Task.user_id == user.id)))
     for task in owned:
@@ -44,4 +44,5 @@ def delete_account(session: Session, username: str) -> dict[str, int]:
     session.execute(text('DELETE FROM threads WHERE "userIdentifier" = :u'), {"u": user.id})
     session.execute(text("DELETE FROM users WHERE identifier = :u"), {"u": user.id})
     session.delete(user)
+    session.commit()
     return {"tasks": len(owned), "tokens": int(revoked), "notifications": int(notified)}

@@ -33,11 +33,7 @@ def me(principal: PrincipalDep, session: SessionDep) -> UserPublic:
     dependencies=[Depends(rest_write_limit)],
 )
 def update_me(body: UserPatch, principal: PrincipalDep, session: SessionDep) -> UserPublic:
-    user = service.get_active_user(session, principal.user_id)
-    if body.timezone:
-        service.set_timezone(session, user.id, body.timezone)
-    if body.display_name:
-        user.display_name = body.display_name
-        session.add(user)
-    session.commit()
+    user = service.update_profile(
+        session, principal.user_id, timezone=body.timezone, display_name=body.display_name
+    )
     return service.to_public(user)

@@ -1,4 +1,6 @@
-"""User accounts: the one place CLI, chat login and admin API go through."""
+"""User accounts: the one place CLI, chat login and admin API go through.
+
+Each function that writes commits its own unit of work (callers never commit)."""
 
 from __future__ import annotations
 
@@ -53,7 +55,7 @@ def create_user(
         password_hash=_hash(password) if password is not None else None,
     )
     session.add(user)
-    session.flush()
+    session.commit()
     return user
 
 
@@ -65,6 +67,7 @@ def ensure_user(session: Session, username: str, timezone: str | None = None) ->
     if timezone and user.timezone != timezone:
         user.timezone = _tz(timezone)
         session.add(user)
+        session.commit()
     return user
 
 
@@ -89,6 +92,7 @@ def set_password(session: Session, username: str, password: str) -> User:
     user = _get(session, username)
     user.password_hash = _hash(password)
     session.add(user)
+    session.commit()
     return user
 
 
@@ -96,13 +100,21 @@ def set_disabled(session: Session, username: str, disabled: bool = True) -> User
     user = _get(session, username)
     user.disabled = disabled
     session.add(user)
+    session.commit()
     return user
 
 
-def set_timezone(session: Session, user_id: str, timezone: str) -> User:
-    user = _get(session, user_id)
-    user.timezone = _tz(timezone)
+def update_profile(
+    session: Session, user_id: str, *, timezone: str | None = None, display_name: str | None = None
+) -> User:
+    """The caller's own time zone and display name (each when given), in one transaction."""
+    user = get_active_user(session, user_id)
+    if timezone:
+        user.timezone = _tz(timezone)
+    if display_name:
+        user.display_name = display_name
     session.add(user)
+    session.commit()
     return user
 
 
