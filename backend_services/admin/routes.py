@@ -12,14 +12,13 @@ from backend_services.admin import health, proxy
 from backend_services.admin.models import AdminAction, AdminActionPublic, record
 from backend_services.admin.schemas import HealthReport, PasswordReset, Stats, UserCreate
 from backend_services.admin.stats import collect
-from backend_services.audit.models import AuditPublic, DeadLetterPublic
 from backend_services.contracts import AppId
 from backend_services.platform.app_support import AdminDep, CtxDep, SessionDep
 from backend_services.platform.errors import Conflict
 from backend_services.platform.inputs import BoundedDatetime, SafeText
 from backend_services.platform.rest_limits import rest_write_limit
 from backend_services.platform.timeutil import utcnow
-from backend_services.reminders.app import ReminderView
+from backend_services.service_schemas import AuditPublic, DeadLetterPublic, ReminderView
 from backend_services.tasks import service as tasks
 from backend_services.tasks.schemas import TaskPage, TaskQuery
 from backend_services.users import service as users
@@ -202,8 +201,8 @@ async def service_health(admin: AdminDep, ctx: CtxDep, session: SessionDep) -> H
 
 
 @router.get("/stats", response_model=Stats, summary="Tasks, events/min, reminder lateness")
-def stats(admin: AdminDep, session: SessionDep) -> Stats:
-    result = collect(session, utcnow())
+async def stats(admin: AdminDep, ctx: CtxDep, session: SessionDep) -> Stats:
+    result = await collect(ctx, admin, session, utcnow())
     record(session, admin, "stats.read")
     return result
 

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Path, Query
 
 from backend_services.audit import service
-from backend_services.audit.models import AuditPublic, DeadLetterPublic
 from backend_services.contracts import (
     BROADCAST_PUBSUB,
     PUBSUB,
@@ -23,6 +22,8 @@ from backend_services.platform.inputs import BoundedDatetime, SafeText
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
 from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
+from backend_services.platform.timeutil import utcnow
+from backend_services.service_schemas import AuditPublic, DeadLetterPublic, EventRates
 from backend_services.users.principals import resolve_principal
 
 log = logging.getLogger("todo.audit")
@@ -101,6 +102,11 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
             limit=limit,
             offset=offset,
         )
+
+    @app.get("/audit/rates", response_model=EventRates, tags=["audit"])
+    def rates(_admin: AdminDep, session: SessionDep) -> EventRates:
+        """Events per minute, for task-service's `GET /admin/stats`."""
+        return service.event_rates(session, utcnow())
 
     @app.get("/dead-letters", response_model=list[DeadLetterPublic], tags=["audit"])
     def list_dead_letters(

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from backend_services.audit.models import AuditPublic, AuditRecord, DeadLetter, DeadLetterPublic
+from backend_services.audit.models import AuditRecord, DeadLetter
 from backend_services.contracts import BROADCAST_PUBSUB, PUBSUB, CloudEvent, Topic
 from backend_services.platform.errors import Conflict, NotFound
 from backend_services.platform.inputs import check_text, json_safe
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.timeutil import utcnow
+from backend_services.service_schemas import AuditPublic, DeadLetterPublic, EventRates
 
 MAX_EVENT_ID = 200  # the column
 
@@ -148,3 +150,13 @@ async def replay_dead_letter(
     await runtime.publish(pubsub, topic, event, partition_key=event.subject)
     session.commit()
     return DeadLetterPublic.model_validate(letter, from_attributes=True)
+
+
+def event_rates(session: Session, now: datetime) -> EventRates:
+    """Events recorded in the last minute and per minute over the last 15 (admin stats)."""
+
+    def since(minutes: int) -> int:
+        stmt = select(func.count()).where(col(AuditRecord.time) >= now - timedelta(minutes=minutes))
+        return int(session.exec(stmt).one())
+
+    return EventRates(last_minute=since(1), per_minute_last_15=round(since(15) / 15, 2))

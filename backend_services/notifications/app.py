@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 
 from backend_services.contracts import (
     PUBSUB,
@@ -38,14 +39,20 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         principals=resolve_principal,
     )
 
-    def on_reminders(events: list[tuple[CloudEvent, EventPayload]]) -> None:
+    async def on_reminders(events: list[tuple[CloudEvent, EventPayload]]) -> None:
         fired = []
         for event, payload in events:
             if not isinstance(payload, ReminderTriggered):
                 raise PermanentFailure(f"{event.type} is not a ReminderTriggered")
             fired.append((event.id, payload))
-        with new_session(ctx.engine) as session:
-            service.record_reminders(session, ctx.app_id, fired)
+        user_ids = {payload.user_id for _, payload in fired}
+        zones = await service.zones_for(ctx.runtime, ctx.service_token(), user_ids)
+
+        def record() -> None:
+            with new_session(ctx.engine) as session:
+                service.record_reminders(session, ctx.app_id, fired, zones)
+
+        await run_in_threadpool(record)
 
     mount_subscriptions(
         app,

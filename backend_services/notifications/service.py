@@ -12,18 +12,23 @@ from backend_services.notifications.models import Notification, NotificationPubl
 from backend_services.platform.errors import NotFound
 from backend_services.platform.idempotency import claim_many
 from backend_services.platform.outbox import add_event
+from backend_services.platform.runtime import Runtime
 from backend_services.platform.timeutil import utcnow
+from backend_services.service_schemas import UserZones, ZonesQuery
 from backend_services.tasks import wording
-from backend_services.users.models import User
 
 SOURCE = AppId.NOTIFICATIONS.value
 
 
 def record_reminders(
-    session: Session, consumer: str, fired: list[tuple[str, ReminderTriggered]]
+    session: Session,
+    consumer: str,
+    fired: list[tuple[str, ReminderTriggered]],
+    zones: dict[str, str],
 ) -> int:
     """One notification (and its NotificationCreated) per ReminderTriggered event id seen
-    for the first time; a bulk delivery is one transaction and a handful of statements."""
+    for the first time; a bulk delivery is one transaction and a handful of statements.
+    `zones`: each user's time zone (task-service owns users: `zones_for`)."""
     # one entry per event id (a copy inside one delivery is the same event), claimed in one
     # statement: every event id yields one notification at most
     by_id = dict(fired)
@@ -32,10 +37,6 @@ def record_reminders(
     if not todo:
         session.commit()  # nothing new: the claims are no-ops, end the transaction
         return 0
-    user_ids = {payload.user_id for _, payload in todo}
-    zones = dict(
-        session.exec(select(User.id, User.timezone).where(col(User.id).in_(user_ids))).all()
-    )
     for event_id, payload in todo:
         note = Notification(
             user_id=payload.user_id,
@@ -59,6 +60,21 @@ def record_reminders(
         )
     session.commit()
     return len(todo)
+
+
+async def zones_for(runtime: Runtime, service_token: str, user_ids: set[str]) -> dict[str, str]:
+    """The users' time zones, asked of task-service (which owns users); a failure raises, so
+    the delivery is retried rather than worded in the wrong zone."""
+    result = await runtime.invoke(
+        AppId.TASKS.value,
+        "internal/users/zones",
+        http_method="POST",
+        json=ZonesQuery(user_ids=sorted(user_ids)).model_dump(),
+        headers={"authorization": f"Bearer {service_token}"},
+    )
+    if not result.ok:
+        raise RuntimeError(f"task-service answered {result.status_code} for time zones")
+    return UserZones.model_validate(result.body).zones
 
 
 def _body(payload: ReminderTriggered, zone: ZoneInfo) -> str:

@@ -37,8 +37,9 @@ from backend_services.platform.telemetry import metrics, tracing
 log = logging.getLogger("todo.subscriptions")
 
 Handler = Callable[[CloudEvent, EventPayload], Any]
-# A bulk delivery's well-formed events in one call (one thread hop, one transaction); if it
-# raises, each event is handled again on its own, so one bad event cannot fail the rest.
+# A bulk delivery's well-formed events in one call (one thread hop, one transaction; or a
+# coroutine, awaited); if it raises, each event is handled again on its own, so one bad
+# event cannot fail the rest.
 BatchHandler = Callable[[list[tuple[CloudEvent, EventPayload]]], Any]
 RawHandler = Callable[[dict[str, Any]], Any]
 
@@ -153,7 +154,7 @@ async def _handle_batch(
     if good:
         with _consumer_spans(sub, app_id, [event for event, _ in good]) as spans:
             try:
-                await run_in_threadpool(batch, good)
+                await _call_batch(batch, good)
                 results = ["SUCCESS"] * len(good)
             except Exception as exc:
                 log.info(
@@ -230,7 +231,7 @@ async def _dispatch(sub: Subscribed, event: CloudEvent, payload: EventPayload) -
     try:
         if handler is None:
             assert batch is not None
-            await run_in_threadpool(batch, [(event, payload)])
+            await _call_batch(batch, [(event, payload)])
         elif inspect.iscoroutinefunction(handler):
             await handler(event, payload)
         else:
@@ -247,6 +248,13 @@ async def _dispatch(sub: Subscribed, event: CloudEvent, payload: EventPayload) -
         log.exception("handler for %s failed on event %s", sub.topic, event.id)
         return "RETRY"
     return "SUCCESS"
+
+
+async def _call_batch(batch: BatchHandler, events: list[tuple[CloudEvent, EventPayload]]) -> None:
+    if inspect.iscoroutinefunction(batch):
+        await batch(events)
+    else:
+        await run_in_threadpool(batch, events)
 
 
 async def _receive_raw(

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
 
 from backend_services.contracts import (
     PUBSUB,
@@ -33,20 +32,10 @@ from backend_services.platform.telemetry import metrics, tracing
 from backend_services.platform.timeutil import utcnow
 from backend_services.reminders import service
 from backend_services.reminders.models import job_name, reminder_id_from_job
+from backend_services.service_schemas import ReminderLateness, ReminderView
 from backend_services.users.principals import resolve_principal
 
 log = logging.getLogger("todo.reminders")
-
-
-class ReminderView(BaseModel):
-    reminder_id: str
-    task_id: str
-    user_id: str
-    title: str
-    remind_at: datetime
-    fired_at: datetime | None
-    active: bool
-    job: dict[str, Any] | None = None
 
 
 def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
@@ -113,6 +102,12 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
     @app.post(f"/{REMINDER_SWEEP_BINDING}", include_in_schema=False)
     def sweep() -> dict[str, int]:
         return {"fired": sweep_due(ctx)}
+
+    @app.get("/reminders/lateness", response_model=ReminderLateness, tags=["admin"])
+    def reminder_lateness(_admin: AdminDep) -> ReminderLateness:
+        """For task-service's `GET /admin/stats`."""
+        with new_session(ctx.engine) as session:
+            return service.lateness(session, utcnow())
 
     @app.get("/reminders", response_model=list[ReminderView], tags=["admin"])
     async def list_reminders(

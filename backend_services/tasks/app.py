@@ -42,6 +42,7 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
     app.include_router(routes.lists)
     app.include_router(routes.internal)
     app.include_router(user_routes.router)
+    app.include_router(user_routes.internal)
     app.include_router(token_routes.router)
     app.include_router(admin_routes.router)
 

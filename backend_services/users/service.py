@@ -9,7 +9,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend_services.platform.errors import BadRequest, Conflict, NotFound, Unauthorized
 from backend_services.users.models import USERNAME_PATTERN, User, UserPublic, validate_timezone
@@ -69,6 +69,12 @@ def ensure_user(session: Session, username: str, timezone: str | None = None) ->
         session.add(user)
         session.commit()
     return user
+
+
+def time_zones(session: Session, user_ids: list[str]) -> dict[str, str]:
+    """Each existing user's time zone (for notification-service's wording)."""
+    rows = session.exec(select(User.id, User.timezone).where(col(User.id).in_(user_ids)))
+    return dict(rows.all())
 
 
 def get_active_user(session: Session, user_id: str) -> User:

@@ -278,5 +278,8 @@ def test_access_control_denies_all_but_known_callers(render: Renderer) -> None:
     cfg = by_name(render(), "Configuration")["todo-config"]["spec"]
     acl = cfg["accessControl"]
     assert acl["defaultAction"] == "deny"
-    assert {p["appId"] for p in acl["policies"]} == {"chat-ui", "recurring-worker"}
+    # the code's call graph: task-service's admin API calls audit- and reminder-service,
+    # notification-service asks task-service for time zones
+    callers = {"chat-ui", "recurring-worker", "task-service", "notification-service"}
+    assert {p["appId"] for p in acl["policies"]} == callers
     assert all(p["namespace"] == "todo" for p in acl["policies"])
