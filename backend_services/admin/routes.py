@@ -195,7 +195,7 @@ async def reminders(
 
 @router.get("/health", response_model=HealthReport, summary="Health of every service")
 async def service_health(admin: AdminDep, ctx: CtxDep, session: SessionDep) -> HealthReport:
-    report = await health.check_all(ctx.runtime, ctx.settings.runtime)
+    report = await health.check_all(ctx.runtime)
     record(session, admin, "health.check", None, status=report.status)
     return report
 

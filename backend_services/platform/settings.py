@@ -18,7 +18,6 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "TODO_DATABASE_URL")
     )
-    runtime: Literal["embedded", "sidecar"] = "embedded"
     app_id: str = Field(default="embedded", validation_alias=AliasChoices("APP_ID", "TODO_APP_ID"))
     secrets_file: Path | None = None
     dapr_http_port: int = Field(default=3500, validation_alias="DAPR_HTTP_PORT")
@@ -29,8 +28,6 @@ class Settings(BaseSettings):
     service_token_ttl_seconds: int = 300
     max_body_bytes: int = 64 * 1024
     max_chat_chars: int = 4000
-    max_tags_per_task: int = 20
-    max_reminders_per_task: int = 10
     chat_turns_per_minute: int = 30
     rest_writes_per_minute: int = 600
     outbox_poll_seconds: float = 1.0

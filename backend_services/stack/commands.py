@@ -34,16 +34,11 @@ def _parser() -> argparse.ArgumentParser:
         "--apps",
         dest="apps",
         action="store_true",
-        default=None,
-        help="start the app processes (default: if backend_services/serve.py exists)",
+        default=True,
+        help="start the app processes (the default)",
     )
     apps.add_argument(
         "--no-apps", dest="apps", action="store_false", help="sidecars only, without app processes"
-    )
-    up.add_argument(
-        "--placement",
-        action="store_true",
-        help="also start the placement service (actors/workflows)",
     )
     up.add_argument(
         "--no-build",
@@ -155,7 +150,6 @@ def _cmd_up(stack: Stack, args: argparse.Namespace) -> int:
         return 2
     opts = UpOptions(
         apps=args.apps,
-        placement=args.placement,
         build=not args.no_build,
         app_ids=tuple(args.only) if args.only else APP_IDS,
         replicas=replicas,

@@ -103,10 +103,6 @@ class StackLayout:
         return self.root / "scheduler"
 
     @property
-    def placement(self) -> Path:
-        return self.root / "placement"
-
-    @property
     def run(self) -> Path:
         """Rendered Dapr resources and configuration."""
         return self.root / "run"

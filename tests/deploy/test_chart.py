@@ -80,7 +80,6 @@ def test_deployments_run_the_image_command_behind_a_sidecar(
         # the public listener and the metrics one (on no Service: test_chart_monitoring)
         assert [p["containerPort"] for p in app_c["ports"]] == [8000, 9464]
         env = {e["name"]: e for e in app_c["env"]}
-        assert env["TODO_RUNTIME"]["value"] == "sidecar"
         assert env["APP_ID"]["value"] == app
         for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
             assert app_c[probe]["httpGet"] == {"path": "/healthz", "port": "http"}, probe
