@@ -41,7 +41,7 @@ def _settings(args: argparse.Namespace | None = None) -> Settings:
 def _secrets_file(settings: Settings) -> Path:
     from backend_services.platform.secrets_file import ensure_local_secrets
 
-    secrets_file = settings.secrets_file or settings.data_dir / "secrets.json"
+    secrets_file = settings.resolved_secrets_file()
     ensure_local_secrets(secrets_file)  # `todo token` may be the first command on a data dir
     return secrets_file
 

@@ -41,6 +41,10 @@ class AppId(StrEnum):
     CHAT_UI = "chat-ui"
 
 
+# the one definition of a task's priority: events, the REST API and the agent's tools use it
+Priority = Literal["none", "low", "medium", "high"]
+
+
 class ReminderSnapshot(BaseModel):
     id: str
     at: datetime
@@ -56,7 +60,7 @@ class TaskSnapshot(BaseModel):
     title: str
     description: str | None = None
     status: Literal["pending", "completed"]
-    priority: Literal["none", "low", "medium", "high"]
+    priority: Priority
     tags: list[str] = Field(default_factory=list)
     due_at: datetime | None = None
     recurrence: str | None = None

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
+    def resolved_secrets_file(self) -> Path:
+        """The local secrets file of the embedded runtime and the CLI."""
+        return self.secrets_file or self.data_dir / "secrets.json"
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

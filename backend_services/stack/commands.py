@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from backend_services.contracts import AppId
+
 from . import trace_view
 from .paths import APP_IDS, default_stack_dir
 from .processes import tail
@@ -95,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
         help="print a trace from the stack's Jaeger (up --tracing) as a tree, or find traces",
     )
     trace.add_argument("trace_id", nargs="?", help="32 hex digits (from a log line's trace_id)")
-    trace.add_argument("--service", default="reminder-service", help="for a search")
+    trace.add_argument("--service", default=AppId.REMINDERS.value, help="for a search")
     trace.add_argument("--operation", help="for a search, e.g. 'reminder job fired'")
     trace.add_argument(
         "--tag",

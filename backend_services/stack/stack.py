@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from backend_services.contracts import AppId
+
 from . import dapr, jaeger, kafka, postgres, processes
 from .paths import (
     APP_IDS,
@@ -29,7 +31,7 @@ from .ports import HOST, PortAllocator, is_listening
 from .processes import ProcessRecord, StackState
 from .resources import APP_API_TOKEN_KEY, render_all, write_secrets
 
-UI_APP_ID = "chat-ui"
+UI_APP_ID = AppId.CHAT_UI.value
 APP_START_TIMEOUT = float(os.environ.get("TODO_STACK_APP_TIMEOUT", "120"))
 DAPRD_START_TIMEOUT = float(os.environ.get("TODO_STACK_DAPRD_TIMEOUT", "90"))
 

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.anyio
 
 def minted(env: EmbeddedEnv, user: str, seconds_ago: int) -> dict[str, str]:
     """A user token signed `seconds_ago` (the account it was minted for is older)."""
-    key = read_local_secret(env.settings.data_dir / "secrets.json", AUTH_SIGNING_KEY)
+    key = read_local_secret(env.settings.resolved_secrets_file(), AUTH_SIGNING_KEY)
     iat = datetime.now(UTC) - timedelta(seconds=seconds_ago)
     claims = {
         "iss": ISSUER,

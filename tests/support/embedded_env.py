@@ -37,7 +37,7 @@ class EmbeddedEnv:
         return shared_engine(self.settings.resolved_database_url())
 
     def signer(self) -> TokenSigner:
-        path = self.settings.secrets_file or self.settings.data_dir / "secrets.json"
+        path = self.settings.resolved_secrets_file()
         return TokenSigner(read_local_secret(path, AUTH_SIGNING_KEY))
 
     def user(
