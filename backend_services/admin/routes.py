@@ -74,8 +74,9 @@ def disable_user(username: str, admin: AdminDep, session: SessionDep) -> UserPub
 
 @router.delete("/users/{username}", responses=NOT_FOUND, summary="Delete a user and purge")
 def delete_user(username: str, admin: AdminDep, session: SessionDep) -> dict[str, int]:
-    """Revokes and purges: tokens, tasks (with their events), notifications, chat history.
-    A user created later under the same name starts empty; older tokens are refused."""
+    """Revokes and purges tokens and tasks (with their events) at once; notifications and
+    chat history follow when their services consume `UserDeleted`. A user created later
+    under the same name starts empty; older tokens are refused."""
     if username.strip().lower() == admin.subject:
         raise Conflict("you cannot delete yourself")
     purged = delete_account(session, username)

@@ -14,6 +14,7 @@ from backend_services.contracts import (
     EventPayload,
     ReminderTriggered,
     Topic,
+    UserDeleted,
 )
 from backend_services.notifications import service
 from backend_services.notifications.models import NotificationPublic
@@ -54,12 +55,18 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
 
         await run_in_threadpool(record)
 
+    def on_task_event(_event: CloudEvent, payload: EventPayload) -> None:
+        if isinstance(payload, UserDeleted):  # the other task events are not ours
+            with new_session(ctx.engine) as session:
+                service.forget_user(session, payload.user_id, payload.deleted_at)
+
     mount_subscriptions(
         app,
         [
             Subscribed(
                 PUBSUB, Topic.REMINDERS.value, "/events/reminder", batch_handler=on_reminders
             ),
+            Subscribed(PUBSUB, Topic.TASK_EVENTS.value, "/events/task", on_task_event),
         ],
     )
 

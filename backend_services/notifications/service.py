@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from backend_services.contracts import AppId, NotificationCreated, ReminderTriggered
@@ -118,3 +119,15 @@ def mark(
     session.add(note)
     session.commit()
     return NotificationPublic.model_validate(note, from_attributes=True)
+
+
+def forget_user(session: Session, user_id: str, before: datetime) -> int:
+    """A deleted account's notifications (those stored up to its deletion: a new account of
+    the same name keeps its own). Idempotent, so a redelivery needs no claim."""
+    gone = session.execute(
+        delete(Notification).where(
+            col(Notification.user_id) == user_id, col(Notification.created_at) <= before
+        )
+    ).rowcount  # type: ignore[attr-defined]
+    session.commit()
+    return int(gone)

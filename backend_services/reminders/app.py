@@ -49,9 +49,10 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
     )
 
     async def on_task_event(event: CloudEvent, payload: EventPayload) -> None:
-        assert isinstance(
+        if not isinstance(
             payload, TaskCreated | TaskUpdated | TaskCompleted | TaskReopened | TaskDeleted
-        )
+        ):
+            return  # an account's deletion: its tasks' TaskDeleted events came first
         deleted = isinstance(payload, TaskDeleted)
 
         def plan() -> service.JobPlan:

@@ -64,8 +64,8 @@ def make_settings(data_dir: Path, database_url: str | None = None, **overrides: 
 
 
 @asynccontextmanager
-async def embedded_env(settings: Settings) -> AsyncIterator[EmbeddedEnv]:
-    gateway = create_embedded_app(settings, with_ui=False)
+async def embedded_env(settings: Settings, *, with_ui: bool = False) -> AsyncIterator[EmbeddedEnv]:
+    gateway = create_embedded_app(settings, with_ui=with_ui)
     gateway.runtime.delivery_retry_delay = 0.01
     try:
         async with gateway.running():
