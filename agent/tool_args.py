@@ -9,11 +9,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from backend_services.contracts import Priority
 from backend_services.platform.inputs import FoldedText, SafeMultilineText, SafeText
 from backend_services.tasks.recurrence import validate_rrule
 from backend_services.tasks.schemas import LIST_NAME, REPEAT_FROM_COMPLETION
 
-Priority = Literal["none", "low", "medium", "high"]
 WHEN = "ISO 8601 local date-time, e.g. 2027-01-15T10:30 (the user's time zone is assumed)"
 TASK_REF = (
     "the task's id, or words of its title as the user said them; references to this "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,7 +46,6 @@ class ToolContext:
     client: TaskClient
     timezone: str
     conversation: Conversation
-    changed: list[str] = field(default_factory=list)
     # what was awaiting the user's yes when this turn began: only that can be confirmed
     confirmable: PendingAction | None = None
 
@@ -262,7 +261,6 @@ async def add_task(ctx: ToolContext, args: a.AddTask) -> ToolResult:
     body["reminders"] = reminders
     task = await ctx.client.create(body)
     ctx.conversation.last_task_id = task["id"]
-    ctx.changed.append(task["id"])
     added = wording.added(task, ctx.zone, datetime.now(ctx.zone))
     return ToolResult(True, added, _task_data(task, ctx.zone))
 
@@ -306,7 +304,6 @@ async def update_task(ctx: ToolContext, args: a.UpdateTask) -> ToolResult:
     if not body:
         return ToolResult(False, "nothing to change was given")
     updated = await ctx.client.update(task["id"], body)
-    ctx.changed.append(updated["id"])
     return ToolResult(True, f"Updated: {brief(updated, ctx.zone)}", _task_data(updated))
 
 
@@ -319,7 +316,6 @@ async def complete_task(ctx: ToolContext, args: a.CompleteTask) -> ToolResult:
         return await _complete_listed(ctx)
     task = await resolve_task(ctx, args.task, prefer="pending")
     done = await ctx.client.complete(task["id"])
-    ctx.changed.append(done["id"])
     return ToolResult(True, f"Marked '{done['title']}' as done.", _task_data(done))
 
 
@@ -333,7 +329,6 @@ async def _complete_listed(ctx: ToolContext) -> ToolResult:
             continue  # deleted since it was listed
         if task["status"] == "pending":
             done.append(await ctx.client.complete(task_id))
-            ctx.changed.append(task_id)
     if not done:
         return ToolResult(True, "Everything in that list was already done.")
     titles = ", ".join(f"'{t['title']}'" for t in done)
@@ -344,7 +339,6 @@ async def _complete_listed(ctx: ToolContext) -> ToolResult:
 async def reopen_task(ctx: ToolContext, args: a.ReopenTask) -> ToolResult:
     task = await resolve_task(ctx, args.task, prefer="completed")
     reopened = await ctx.client.reopen(task["id"])
-    ctx.changed.append(reopened["id"])
     return ToolResult(True, f"Reopened '{reopened['title']}'.", _task_data(reopened))
 
 
@@ -370,7 +364,6 @@ async def delete_task(ctx: ToolContext, args: a.DeleteTask) -> ToolResult:
         )
     await ctx.client.delete(task["id"])
     ctx.conversation.pending = None
-    ctx.changed.append(task["id"])
     return ToolResult(True, f"Deleted '{task['title']}'.")
 
 
@@ -386,7 +379,6 @@ async def add_reminder(ctx: ToolContext, args: a.AddReminder) -> ToolResult:
     when = at or (datetime.fromisoformat(newest["at"]) if newest else None)
     now = datetime.now(ctx.zone)
     shown = f" {wording.reminder_phrase(when, updated, ctx.zone, now)}" if when else ""
-    ctx.changed.append(updated["id"])
     return ToolResult(
         True, f"I'll remind you about '{updated['title']}'{shown}.", _task_data(updated)
     )
@@ -400,7 +392,6 @@ async def remove_reminder(ctx: ToolContext, args: a.RemoveReminder) -> ToolResul
         return ToolResult(False, f"'{task['title']}' has no reminders")
     for rid in ids:
         task = await ctx.client.remove_reminder(task["id"], rid)
-    ctx.changed.append(task["id"])
     return ToolResult(
         True, f"Removed {len(ids)} reminder(s) from '{task['title']}'.", _task_data(task)
     )
@@ -419,7 +410,6 @@ async def set_recurrence(ctx: ToolContext, args: a.SetRecurrence) -> ToolResult:
     if first:
         body["due_at"] = first.isoformat()
     updated = await ctx.client.update(task["id"], body)
-    ctx.changed.append(updated["id"])
     if updated.get("recurrence"):
         words = wording.rule_in_words(
             updated["recurrence"], updated.get("due_at"), ctx.zone, datetime.now(ctx.zone)

@@ -41,7 +41,7 @@ def _settings(args: argparse.Namespace | None = None) -> Settings:
 def _secrets_file(settings: Settings) -> Path:
     from backend_services.platform.secrets_file import ensure_local_secrets
 
-    secrets_file = settings.secrets_file or settings.data_dir / "secrets.json"
+    secrets_file = settings.resolved_secrets_file()
     ensure_local_secrets(secrets_file)  # `todo token` may be the first command on a data dir
     return secrets_file
 
@@ -84,11 +84,11 @@ async def _task_service(settings: Settings) -> AsyncIterator[EmbeddedRuntime]:
 def _user_token(settings: Settings, engine: Engine, username: str, tz: str | None, ttl: int) -> str:
     """Callers make sure the schema is migrated."""
     from backend_services.platform.auth import Role, TokenSigner
-    from backend_services.platform.db import session_scope
+    from backend_services.platform.db import new_session
     from backend_services.platform.secrets_file import AUTH_SIGNING_KEY, read_local_secret
     from backend_services.users import service as users
 
-    with session_scope(engine) as session:
+    with new_session(engine) as session:
         user = users.ensure_user(session, username, tz)
         role: Role = "admin" if user.role == "admin" else "user"
         user_id = user.id
@@ -159,7 +159,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     """Straight from the task service module: no app, no runtime, no token."""
     import json
 
-    from backend_services.platform.db import session_scope
+    from backend_services.platform.db import new_session
     from backend_services.tasks import service as task_service
     from backend_services.tasks.schemas import TaskQuery
     from backend_services.users import service as users
@@ -168,7 +168,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     engine = _migrated_engine(settings)
     tasks: list[dict[str, Any]] = []
     try:
-        with session_scope(engine) as session:
+        with new_session(engine) as session:
             user = users.ensure_user(session, args.user)  # as `todo token` does
             users.get_active_user(session, user.id)  # a disabled user is refused, as by the API
             timezone = user.timezone
@@ -221,14 +221,14 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    from backend_services.platform.db import session_scope
+    from backend_services.platform.db import new_session
     from backend_services.platform.errors import AppError
     from backend_services.users import service as users
 
     settings = _settings(args)
     engine = _migrated_engine(settings)
     try:
-        with session_scope(engine) as session:
+        with new_session(engine) as session:
             if args.users_cmd == "list":
                 for u in users.list_users(session):
                     flags = " (disabled)" if u.disabled else ""

@@ -41,6 +41,10 @@ class AppId(StrEnum):
     CHAT_UI = "chat-ui"
 
 
+# the one definition of a task's priority: events, the REST API and the agent's tools use it
+Priority = Literal["none", "low", "medium", "high"]
+
+
 class ReminderSnapshot(BaseModel):
     id: str
     at: datetime
@@ -56,7 +60,7 @@ class TaskSnapshot(BaseModel):
     title: str
     description: str | None = None
     status: Literal["pending", "completed"]
-    priority: Literal["none", "low", "medium", "high"]
+    priority: Priority
     tags: list[str] = Field(default_factory=list)
     due_at: datetime | None = None
     recurrence: str | None = None
@@ -124,6 +128,16 @@ class ReminderTriggered(EventPayload):
     fired_at: datetime
 
 
+class UserDeleted(EventPayload):
+    """An account is gone (task-service already removed its tasks and tokens): every service
+    forgets what it holds for `user_id` up to `deleted_at` (notifications, chat history).
+    On `task-events`, keyed by the user: it follows that user's TaskDeleted events."""
+
+    topic = Topic.TASK_EVENTS
+    event_type = "todo.user.deleted.v1"
+    deleted_at: datetime
+
+
 class NotificationCreated(EventPayload):
     """Fanned out to every chat-ui replica, each delivering to the sessions it holds."""
 
@@ -144,6 +158,7 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         TaskCompleted,
         TaskReopened,
         TaskDeleted,
+        UserDeleted,
         ReminderTriggered,
         NotificationCreated,
     )

@@ -76,7 +76,7 @@ def create_embedded_app(settings: Settings, *, with_ui: bool = True) -> Embedded
     """`with_ui=False` leaves out Chainlit and the agent's UI (the CLI needs neither)."""
     url = settings.resolved_database_url()
     ensure_schema(url, shared_engine(url))  # Alembic only when not at head already
-    secrets_file = settings.secrets_file or settings.data_dir / "secrets.json"
+    secrets_file = settings.resolved_secrets_file()
     ensure_local_secrets(secrets_file)
     runtime = EmbeddedRuntime(shared_engine(url), secrets_file)
     apps: dict[str, Any] = {

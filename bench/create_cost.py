@@ -50,7 +50,7 @@ def measure(creates: int) -> dict[str, Any]:
         engine = shared_engine(url)
         with session_scope(engine) as session:
             users.create_user(session, "bench")
-        key = read_local_secret(settings.data_dir / "secrets.json", AUTH_SIGNING_KEY)
+        key = read_local_secret(settings.resolved_secrets_file(), AUTH_SIGNING_KEY)
         headers = {"authorization": f"Bearer {TokenSigner(key).issue('bench', 'user', 3600)}"}
         task_app = gateway.apps["task-service"]
         counts = {"statements": 0, "commits": 0, "checkouts": 0}

@@ -65,7 +65,7 @@ def measure(database_url: str, creates: int, endpoint: str | None) -> dict[str, 
         with session_scope(engine) as session:
             if session.get(users.User, "bench") is None:
                 users.create_user(session, "bench")
-        key = read_local_secret(Path(tmp) / "secrets.json", AUTH_SIGNING_KEY)
+        key = read_local_secret(settings.resolved_secrets_file(), AUTH_SIGNING_KEY)
         headers = {"authorization": f"Bearer {TokenSigner(key).issue('bench', 'user', 3600)}"}
         app = gateway.apps["task-service"]
 

@@ -15,11 +15,12 @@ from typing import Any
 import chainlit as cl
 
 from backend_services.contracts import AppId
+from backend_services.users.models import USERNAME_PATTERN
 from chat_ui.context import current
 
 log = logging.getLogger("todo.chat.auth")
 
-_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+_USERNAME = re.compile(USERNAME_PATTERN)
 PROBE_TOKEN_TTL = 30
 
 

@@ -8,6 +8,7 @@ asyncpg is not installed).
 from __future__ import annotations
 
 from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from backend_services.platform.settings import Settings
@@ -32,3 +33,12 @@ def build_data_layer(settings: Settings) -> SQLAlchemyDataLayer:
         # The app's own (sync) engine writes to the same file: wait for its locks.
         connect_args["timeout"] = 30
     return SQLAlchemyDataLayer(conninfo=url, connect_args=connect_args, user_thread_limit=200)
+
+
+def forget_user(engine: Engine, user_id: str) -> None:
+    """A deleted account's chat history (on `UserDeleted`): its threads (their steps, elements
+    and feedback follow by foreign key, migration 0002) and Chainlit's row for it. Every
+    chat-ui replica hears the event; deleting twice is harmless."""
+    with engine.begin() as conn:
+        conn.execute(text('DELETE FROM threads WHERE "userIdentifier" = :u'), {"u": user_id})
+        conn.execute(text("DELETE FROM users WHERE identifier = :u"), {"u": user_id})

@@ -8,15 +8,18 @@ import os
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 
 from agent.service import Agent, LLMConfig
 from backend_services.contracts import (
     BROADCAST_PUBSUB,
+    PUBSUB,
     AppId,
     CloudEvent,
     EventPayload,
     NotificationCreated,
     Topic,
+    UserDeleted,
 )
 from backend_services.platform.app_support import build_service_app
 from backend_services.platform.runtime import Runtime
@@ -79,6 +82,12 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
 
         await push(payload.user_id)
 
+    async def on_user_deleted(_event: CloudEvent, payload: EventPayload) -> None:
+        if isinstance(payload, UserDeleted):  # the task events are the panel's (above)
+            from chat_ui.history import forget_user
+
+            await run_in_threadpool(forget_user, ctx.engine, payload.user_id)
+
     mount_subscriptions(
         app,
         [
@@ -95,6 +104,9 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
                 on_task_change,
                 dead_letter=False,
             ),
+            # and once per app (a consumer group, dead-lettered): forgetting a deleted
+            # account's chat history must not depend on a replica running at that moment
+            Subscribed(PUBSUB, Topic.TASK_EVENTS.value, "/events/user-deleted", on_user_deleted),
         ],
     )
     allow_origins(settings.allowed_origins)

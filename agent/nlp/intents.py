@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-Priority = Literal["none", "low", "medium", "high"]
+from backend_services.contracts import Priority
+
 ListStatus = Literal["pending", "completed", "all"]
 DueFilter = Literal["today", "tomorrow", "overdue", "week"]
 

@@ -31,8 +31,7 @@ async def check_one(runtime: Runtime, app_id: str) -> ServiceHealth:
     )
 
 
-async def check_all(runtime: Runtime, mode: str) -> HealthReport:
+async def check_all(runtime: Runtime) -> HealthReport:
     services = await asyncio.gather(*(check_one(runtime, app.value) for app in AppId))
     overall = "ok" if all(s.status == "ok" for s in services) else "degraded"
-    via = "in-process invocation" if mode == "embedded" else "Dapr service invocation (daprd)"
-    return HealthReport(status=overall, checked_through=via, services=list(services))
+    return HealthReport(status=overall, checked_through=runtime.invocation, services=list(services))

@@ -48,10 +48,12 @@ def record(
     outcome: str = "ok",
     **detail: Any,
 ) -> None:
-    """Stage the row; it commits with the caller's transaction. Never pass secrets in detail."""
+    """Log one admin action, in its own transaction: the action itself was committed by the
+    service that did it. Never pass secrets in detail."""
     clean = {k: v for k, v in detail.items() if v is not None}
     session.add(
         AdminAction(
             admin_id=admin.subject, action=action, target=target, outcome=outcome, detail=clean
         )
     )
+    session.commit()

@@ -6,21 +6,19 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from backend_services.admin import health, proxy
 from backend_services.admin.models import AdminAction, AdminActionPublic, record
 from backend_services.admin.schemas import HealthReport, PasswordReset, Stats, UserCreate
 from backend_services.admin.stats import collect
-from backend_services.audit.models import AuditPublic, DeadLetterPublic
 from backend_services.contracts import AppId
 from backend_services.platform.app_support import AdminDep, CtxDep, SessionDep
-from backend_services.platform.auth import Principal
 from backend_services.platform.errors import Conflict
 from backend_services.platform.inputs import BoundedDatetime, SafeText
-from backend_services.platform.ratelimit import rest_write_limit
+from backend_services.platform.rest_limits import rest_write_limit
 from backend_services.platform.timeutil import utcnow
-from backend_services.reminders.app import ReminderView
+from backend_services.service_schemas import AuditPublic, DeadLetterPublic, ReminderView
 from backend_services.tasks import service as tasks
 from backend_services.tasks.schemas import TaskPage, TaskQuery
 from backend_services.users import service as users
@@ -42,18 +40,11 @@ router = APIRouter(
 )
 
 
-def _done(
-    session: Session, admin: Principal, action: str, target: str | None = None, **detail: Any
-) -> None:
-    record(session, admin, action, target, **detail)
-    session.commit()
-
-
 # users ---------------------------------------------------------------------------------
 @router.get("/users", response_model=list[UserPublic], summary="Every user")
 def list_users(admin: AdminDep, session: SessionDep) -> list[UserPublic]:
     found = [users.to_public(u) for u in users.list_users(session)]
-    _done(session, admin, "users.list")
+    record(session, admin, "users.list")
     return found
 
 
@@ -67,7 +58,7 @@ def create_user(body: UserCreate, admin: AdminDep, session: SessionDep) -> UserP
         role=body.role,
         display_name=body.display_name,
     )
-    _done(session, admin, "users.create", user.id, role=body.role)
+    record(session, admin, "users.create", user.id, role=body.role)
     return users.to_public(user)
 
 
@@ -77,25 +68,27 @@ def disable_user(username: str, admin: AdminDep, session: SessionDep) -> UserPub
     if username.strip().lower() == admin.subject:
         raise Conflict("you cannot disable yourself")
     user = users.set_disabled(session, username, True)
-    _done(session, admin, "users.disable", user.id)
+    record(session, admin, "users.disable", user.id)
     return users.to_public(user)
 
 
 @router.delete("/users/{username}", responses=NOT_FOUND, summary="Delete a user and purge")
 def delete_user(username: str, admin: AdminDep, session: SessionDep) -> dict[str, int]:
-    """Revokes and purges: tokens, tasks (with their events), notifications, chat history.
-    A user created later under the same name starts empty; older tokens are refused."""
+    """Revokes and purges tokens and tasks (with their events) at once; notifications and
+    chat history follow when their services consume `UserDeleted`. A user created later
+    under the same name starts empty; older tokens are refused."""
     if username.strip().lower() == admin.subject:
         raise Conflict("you cannot delete yourself")
     purged = delete_account(session, username)
-    _done(session, admin, "users.delete", username.strip().lower(), **purged)
+    counts: dict[str, Any] = dict(purged)
+    record(session, admin, "users.delete", username.strip().lower(), **counts)
     return purged
 
 
 @router.post("/users/{username}/enable", response_model=UserPublic, responses=NOT_FOUND)
 def enable_user(username: str, admin: AdminDep, session: SessionDep) -> UserPublic:
     user = users.set_disabled(session, username, False)
-    _done(session, admin, "users.enable", user.id)
+    record(session, admin, "users.enable", user.id)
     return users.to_public(user)
 
 
@@ -105,7 +98,7 @@ def reset_password(
 ) -> UserPublic:
     user = users.set_password(session, username, body.password)
     revoked = tokens.revoke_all(session, user.id) if body.revoke_tokens else None
-    _done(session, admin, "users.reset_password", user.id, tokens_revoked=revoked)
+    record(session, admin, "users.reset_password", user.id, tokens_revoked=revoked)
     return users.to_public(user)
 
 
@@ -119,7 +112,7 @@ def user_tasks(
     """Read-only view of any user's tasks (same filters as `GET /tasks`)."""
     user_id = users.get_user(session, username).id
     page = tasks.list_tasks(session, user_id, query)
-    _done(session, admin, "tasks.read", user_id)
+    record(session, admin, "tasks.read", user_id)
     return page
 
 
@@ -145,7 +138,7 @@ async def audit_log(
         "offset": offset,
     }
     rows = await proxy.call(ctx, admin, AppId.AUDIT.value, "audit", params=params)
-    _done(session, admin, "audit.query", user_id, type=type)
+    record(session, admin, "audit.query", user_id, type=type)
     return rows
 
 
@@ -158,7 +151,7 @@ async def dead_letters(
 ) -> Any:
     params = {"status": status or ""}
     rows = await proxy.call(ctx, admin, AppId.AUDIT.value, "dead-letters", params=params)
-    _done(session, admin, "dead_letters.list", None, status=status)
+    record(session, admin, "dead_letters.list", None, status=status)
     return rows
 
 
@@ -179,9 +172,9 @@ async def settle_dead_letter(
             ctx, admin, AppId.AUDIT.value, f"dead-letters/{letter_id}/{verb}", method="POST"
         )
     except Exception as exc:
-        _done(session, admin, f"dead_letters.{verb}", target, outcome=type(exc).__name__)
+        record(session, admin, f"dead_letters.{verb}", target, outcome=type(exc).__name__)
         raise
-    _done(session, admin, f"dead_letters.{verb}", target, event_id=letter.get("event_id"))
+    record(session, admin, f"dead_letters.{verb}", target, event_id=letter.get("event_id"))
     return letter
 
 
@@ -197,21 +190,21 @@ async def reminders(
     """Reminders and their scheduler jobs (reminder-service)."""
     params = {"state": state, "with_jobs": str(with_jobs).lower()}
     rows = await proxy.call(ctx, admin, AppId.REMINDERS.value, "reminders", params=params)
-    _done(session, admin, "reminders.list", None, state=state)
+    record(session, admin, "reminders.list", None, state=state)
     return rows
 
 
 @router.get("/health", response_model=HealthReport, summary="Health of every service")
 async def service_health(admin: AdminDep, ctx: CtxDep, session: SessionDep) -> HealthReport:
-    report = await health.check_all(ctx.runtime, ctx.settings.runtime)
-    _done(session, admin, "health.check", None, status=report.status)
+    report = await health.check_all(ctx.runtime)
+    record(session, admin, "health.check", None, status=report.status)
     return report
 
 
 @router.get("/stats", response_model=Stats, summary="Tasks, events/min, reminder lateness")
-def stats(admin: AdminDep, session: SessionDep) -> Stats:
-    result = collect(session, utcnow())
-    _done(session, admin, "stats.read")
+async def stats(admin: AdminDep, ctx: CtxDep, session: SessionDep) -> Stats:
+    result = await collect(ctx, admin, session, utcnow())
+    record(session, admin, "stats.read")
     return result
 
 

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 from backend_services.platform.inputs import SafeText
+from backend_services.service_schemas import EventRates, ReminderLateness
 from backend_services.users.models import MAX_TIMEZONE_LENGTH, USERNAME_PATTERN, validate_timezone
 
 
@@ -59,20 +60,6 @@ class UserCounts(BaseModel):
     total: int
     disabled: int
     admins: int
-
-
-class EventRates(BaseModel):
-    last_minute: int
-    per_minute_last_15: float
-
-
-class ReminderLateness(BaseModel):
-    fired_last_24h: int
-    mean_seconds: float | None
-    p95_seconds: float | None
-    max_seconds: float | None
-    pending: int
-    overdue_unfired: int
 
 
 class Stats(BaseModel):

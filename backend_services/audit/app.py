@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Path, Query
 
 from backend_services.audit import service
-from backend_services.audit.models import AuditPublic, DeadLetterPublic
 from backend_services.contracts import (
     BROADCAST_PUBSUB,
     PUBSUB,
@@ -18,11 +17,14 @@ from backend_services.contracts import (
     Topic,
 )
 from backend_services.platform.app_support import AdminDep, SessionDep, build_service_app
-from backend_services.platform.db import session_scope
+from backend_services.platform.db import new_session
 from backend_services.platform.inputs import BoundedDatetime, SafeText
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
 from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
+from backend_services.platform.timeutil import utcnow
+from backend_services.service_schemas import AuditPublic, DeadLetterPublic, EventRates
+from backend_services.users.principals import resolve_principal
 
 log = logging.getLogger("todo.audit")
 
@@ -36,18 +38,19 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         AppId.AUDIT.value,
         title="Audit service",
         description="Append-only log of every event; dead-lettered messages.",
+        principals=resolve_principal,
     )
 
     def recorder(topic: str) -> Any:
         def on_events(events: list[tuple[CloudEvent, EventPayload]]) -> None:
-            with session_scope(ctx.engine) as session:
+            with new_session(ctx.engine) as session:
                 service.record_many(session, topic, [(e, p.user_id) for e, p in events])
 
         return on_events
 
     def dead_letter_keeper(topic: str) -> Any:
         def on_dead_letter(body: dict[str, Any]) -> None:
-            with session_scope(ctx.engine) as session:
+            with new_session(ctx.engine) as session:
                 service.keep_dead_letter(session, topic, body)
             log.warning("dead letter on %s: event %s", topic, body.get("id"))
 
@@ -100,6 +103,11 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
             offset=offset,
         )
 
+    @app.get("/audit/rates", response_model=EventRates, tags=["audit"])
+    def rates(_admin: AdminDep, session: SessionDep) -> EventRates:
+        """Events per minute, for task-service's `GET /admin/stats`."""
+        return service.event_rates(session, utcnow())
+
     @app.get("/dead-letters", response_model=list[DeadLetterPublic], tags=["audit"])
     def list_dead_letters(
         _admin: AdminDep,
@@ -110,21 +118,12 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
 
     @app.post("/dead-letters/{letter_id}/replay", response_model=DeadLetterPublic, tags=["audit"])
     async def replay(letter_id: LetterId, _admin: AdminDep) -> DeadLetterPublic:
-        with session_scope(ctx.engine) as session:
-            letter = service.take_dead_letter(session, letter_id, "replayed")
-            event = CloudEvent.model_validate(letter.event)
-            topic, public = (
-                letter.original_topic,
-                DeadLetterPublic.model_validate(letter, from_attributes=True),
-            )
-            pubsub = BROADCAST_PUBSUB if topic == Topic.TASK_UPDATES.value else PUBSUB
-            await ctx.runtime.publish(pubsub, topic, event, partition_key=event.subject)
-        return public
+        with new_session(ctx.engine) as session:
+            return await service.replay_dead_letter(session, ctx.runtime, letter_id)
 
     @app.post("/dead-letters/{letter_id}/discard", response_model=DeadLetterPublic, tags=["audit"])
     def discard(letter_id: LetterId, _admin: AdminDep) -> DeadLetterPublic:
-        with session_scope(ctx.engine) as session:
-            letter = service.take_dead_letter(session, letter_id, "discarded")
-            return DeadLetterPublic.model_validate(letter, from_attributes=True)
+        with new_session(ctx.engine) as session:
+            return service.discard_dead_letter(session, letter_id)
 
     return app

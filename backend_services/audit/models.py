@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
@@ -38,22 +37,3 @@ class DeadLetter(SQLModel, table=True):
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
     )
     status: str = Field(default="pending", max_length=16)
-
-
-class AuditPublic(BaseModel):
-    event_id: str
-    topic: str
-    type: str
-    user_id: str | None
-    time: datetime
-    source: str
-    digest: str
-
-
-class DeadLetterPublic(BaseModel):
-    id: int
-    event_id: str | None
-    original_topic: str
-    event: dict[str, Any]
-    received_at: datetime
-    status: str

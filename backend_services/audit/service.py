@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from backend_services.audit.models import AuditPublic, AuditRecord, DeadLetter, DeadLetterPublic
-from backend_services.contracts import CloudEvent
+from backend_services.audit.models import AuditRecord, DeadLetter
+from backend_services.contracts import BROADCAST_PUBSUB, PUBSUB, CloudEvent, Topic
 from backend_services.platform.errors import Conflict, NotFound
 from backend_services.platform.inputs import check_text, json_safe
+from backend_services.platform.runtime import Runtime
 from backend_services.platform.timeutil import utcnow
+from backend_services.service_schemas import AuditPublic, DeadLetterPublic, EventRates
 
 MAX_EVENT_ID = 200  # the column
 
@@ -50,7 +53,9 @@ def record_many(session: Session, topic: str, events: list[tuple[CloudEvent, str
         .values(list(rows.values()))
         .on_conflict_do_nothing(index_elements=["event_id"])
     )
-    return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    recorded = int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    session.commit()
+    return recorded
 
 
 def query(
@@ -94,6 +99,7 @@ def keep_dead_letter(session: Session, topic: str, body: dict[str, Any]) -> None
             event_id=event_id, topic=topic, original_topic=topic.removesuffix("-dlq"), event=body
         )
     )
+    session.commit()
 
 
 def _usable_id(value: Any) -> str | None:
@@ -115,7 +121,7 @@ def dead_letters(session: Session, status: str | None = "pending") -> list[DeadL
     ]
 
 
-def take_dead_letter(session: Session, letter_id: int, new_status: str) -> DeadLetter:
+def _take(session: Session, letter_id: int, new_status: str) -> DeadLetter:
     letter = session.get(DeadLetter, letter_id)
     if letter is None:
         raise NotFound(f"no dead letter {letter_id}")
@@ -124,3 +130,33 @@ def take_dead_letter(session: Session, letter_id: int, new_status: str) -> DeadL
     letter.status = new_status
     session.add(letter)
     return letter
+
+
+def discard_dead_letter(session: Session, letter_id: int) -> DeadLetterPublic:
+    letter = _take(session, letter_id, "discarded")
+    session.commit()
+    return DeadLetterPublic.model_validate(letter, from_attributes=True)
+
+
+async def replay_dead_letter(
+    session: Session, runtime: Runtime, letter_id: int
+) -> DeadLetterPublic:
+    """Republish the letter on its original topic; marked replayed only once published (a
+    failed publish rolls the mark back, the letter stays pending)."""
+    letter = _take(session, letter_id, "replayed")
+    event = CloudEvent.model_validate(letter.event)
+    topic = letter.original_topic
+    pubsub = BROADCAST_PUBSUB if topic == Topic.TASK_UPDATES.value else PUBSUB
+    await runtime.publish(pubsub, topic, event, partition_key=event.subject)
+    session.commit()
+    return DeadLetterPublic.model_validate(letter, from_attributes=True)
+
+
+def event_rates(session: Session, now: datetime) -> EventRates:
+    """Events recorded in the last minute and per minute over the last 15 (admin stats)."""
+
+    def since(minutes: int) -> int:
+        stmt = select(func.count()).where(col(AuditRecord.time) >= now - timedelta(minutes=minutes))
+        return int(session.exec(stmt).one())
+
+    return EventRates(last_minute=since(1), per_minute_last_15=round(since(15) / 15, 2))

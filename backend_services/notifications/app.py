@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 
 from backend_services.contracts import (
     PUBSUB,
@@ -13,11 +14,12 @@ from backend_services.contracts import (
     EventPayload,
     ReminderTriggered,
     Topic,
+    UserDeleted,
 )
 from backend_services.notifications import service
 from backend_services.notifications.models import NotificationPublic
 from backend_services.platform.app_support import PrincipalDep, SessionDep, build_service_app
-from backend_services.platform.db import session_scope
+from backend_services.platform.db import new_session
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
 from backend_services.platform.subscriptions import (
@@ -25,6 +27,7 @@ from backend_services.platform.subscriptions import (
     Subscribed,
     mount_subscriptions,
 )
+from backend_services.users.principals import resolve_principal
 
 
 def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
@@ -34,16 +37,28 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         AppId.NOTIFICATIONS.value,
         title="Notification service",
         description="Each user's reminder inbox.",
+        principals=resolve_principal,
     )
 
-    def on_reminders(events: list[tuple[CloudEvent, EventPayload]]) -> None:
+    async def on_reminders(events: list[tuple[CloudEvent, EventPayload]]) -> None:
         fired = []
         for event, payload in events:
             if not isinstance(payload, ReminderTriggered):
                 raise PermanentFailure(f"{event.type} is not a ReminderTriggered")
             fired.append((event.id, payload))
-        with session_scope(ctx.engine) as session:
-            service.record_reminders(session, ctx.app_id, fired)
+        user_ids = {payload.user_id for _, payload in fired}
+        zones = await service.zones_for(ctx.runtime, ctx.service_token(), user_ids)
+
+        def record() -> None:
+            with new_session(ctx.engine) as session:
+                service.record_reminders(session, ctx.app_id, fired, zones)
+
+        await run_in_threadpool(record)
+
+    def on_task_event(_event: CloudEvent, payload: EventPayload) -> None:
+        if isinstance(payload, UserDeleted):  # the other task events are not ours
+            with new_session(ctx.engine) as session:
+                service.forget_user(session, payload.user_id, payload.deleted_at)
 
     mount_subscriptions(
         app,
@@ -51,6 +66,7 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
             Subscribed(
                 PUBSUB, Topic.REMINDERS.value, "/events/reminder", batch_handler=on_reminders
             ),
+            Subscribed(PUBSUB, Topic.TASK_EVENTS.value, "/events/task", on_task_event),
         ],
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from backend_services.contracts import AppId, NotificationCreated, ReminderTriggered
@@ -12,29 +13,31 @@ from backend_services.notifications.models import Notification, NotificationPubl
 from backend_services.platform.errors import NotFound
 from backend_services.platform.idempotency import claim_many
 from backend_services.platform.outbox import add_event
+from backend_services.platform.runtime import Runtime
 from backend_services.platform.timeutil import utcnow
+from backend_services.service_schemas import UserZones, ZonesQuery
 from backend_services.tasks import wording
-from backend_services.users.models import User
 
 SOURCE = AppId.NOTIFICATIONS.value
 
 
 def record_reminders(
-    session: Session, consumer: str, fired: list[tuple[str, ReminderTriggered]]
+    session: Session,
+    consumer: str,
+    fired: list[tuple[str, ReminderTriggered]],
+    zones: dict[str, str],
 ) -> int:
     """One notification (and its NotificationCreated) per ReminderTriggered event id seen
-    for the first time; a bulk delivery is one transaction and a handful of statements."""
+    for the first time; a bulk delivery is one transaction and a handful of statements.
+    `zones`: each user's time zone (task-service owns users: `zones_for`)."""
     # one entry per event id (a copy inside one delivery is the same event), claimed in one
     # statement: every event id yields one notification at most
     by_id = dict(fired)
     fresh = claim_many(session, consumer, list(by_id))
     todo = [(event_id, by_id[event_id]) for event_id in by_id if event_id in fresh]
     if not todo:
+        session.commit()  # nothing new: the claims are no-ops, end the transaction
         return 0
-    user_ids = {payload.user_id for _, payload in todo}
-    zones = dict(
-        session.exec(select(User.id, User.timezone).where(col(User.id).in_(user_ids))).all()
-    )
     for event_id, payload in todo:
         note = Notification(
             user_id=payload.user_id,
@@ -56,7 +59,23 @@ def record_reminders(
             ),
             source=SOURCE,
         )
+    session.commit()
     return len(todo)
+
+
+async def zones_for(runtime: Runtime, service_token: str, user_ids: set[str]) -> dict[str, str]:
+    """The users' time zones, asked of task-service (which owns users); a failure raises, so
+    the delivery is retried rather than worded in the wrong zone."""
+    result = await runtime.invoke(
+        AppId.TASKS.value,
+        "internal/users/zones",
+        http_method="POST",
+        json=ZonesQuery(user_ids=sorted(user_ids)).model_dump(),
+        headers={"authorization": f"Bearer {service_token}"},
+    )
+    if not result.ok:
+        raise RuntimeError(f"task-service answered {result.status_code} for time zones")
+    return UserZones.model_validate(result.body).zones
 
 
 def _body(payload: ReminderTriggered, zone: ZoneInfo) -> str:
@@ -100,3 +119,15 @@ def mark(
     session.add(note)
     session.commit()
     return NotificationPublic.model_validate(note, from_attributes=True)
+
+
+def forget_user(session: Session, user_id: str, before: datetime) -> int:
+    """A deleted account's notifications (those stored up to its deletion: a new account of
+    the same name keeps its own). Idempotent, so a redelivery needs no claim."""
+    gone = session.execute(
+        delete(Notification).where(
+            col(Notification.user_id) == user_id, col(Notification.created_at) <= before
+        )
+    ).rowcount  # type: ignore[attr-defined]
+    session.commit()
+    return int(gone)

@@ -6,9 +6,8 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import cache
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, FastAPI, Request
 from sqlalchemy import Engine
@@ -25,13 +24,18 @@ from backend_services.platform.runtime_guard import RuntimeCallerGuard
 from backend_services.platform.secrets_file import AUTH_SIGNING_KEY
 from backend_services.platform.settings import Settings
 from backend_services.platform.telemetry.middleware import TelemetryMiddleware
-from backend_services.users.models import User
-from backend_services.users.tokens import PREFIX as PAT_PREFIX
-from backend_services.users.tokens import owner_of as pat_owner
 
 log = logging.getLogger("todo.app")
 
 Hook = Callable[["AppContext"], Awaitable[None]]
+
+
+class PrincipalResolver(Protocol):
+    """Who a bearer token stands for. The platform only checks signatures; which users
+    exist, are disabled or own a personal access token is the users domain's to say
+    (`backend_services/users/principals.py` provides the resolver every service passes)."""
+
+    def __call__(self, session: Session, token: str, signer: TokenSigner) -> Principal: ...
 
 
 @cache
@@ -46,6 +50,7 @@ class AppContext:
     engine: Engine
     app_id: str
     signer: TokenSigner | None = None
+    principals: PrincipalResolver | None = None
     on_start: list[Hook] = field(default_factory=list)
     on_stop: list[Hook] = field(default_factory=list)
     relays: list[OutboxRelay] = field(default_factory=list)
@@ -77,13 +82,22 @@ class AppContext:
 
 
 def build_service_app(
-    settings: Settings, runtime: Runtime, app_id: str, *, title: str, description: str
+    settings: Settings,
+    runtime: Runtime,
+    app_id: str,
+    *,
+    title: str,
+    description: str,
+    principals: PrincipalResolver | None = None,
 ) -> tuple[FastAPI, AppContext]:
+    """`principals` resolves the bearer tokens of `PrincipalDep` routes; an app without
+    one serves no such route."""
     ctx = AppContext(
         settings=settings,
         runtime=runtime,
         engine=shared_engine(settings.resolved_database_url()),
         app_id=app_id,
+        principals=principals,
     )
 
     @asynccontextmanager
@@ -137,44 +151,21 @@ auth_log = logging.getLogger("todo.auth")
 
 
 def get_principal(request: Request, session: Annotated[Session, Depends(get_session)]) -> Principal:
-    """Who is calling: a signed token (user, admin or service) or a personal access token.
-
-    Users are looked up on every request, so a disabled user is refused at once whatever
-    token they hold, and the role comes from the database, not from the token's claim.
-    The lookup uses the request's own session: the route finds the user row in its identity
-    map (no second query, no second connection). Every refusal is logged (method, path,
-    reason; never the token)."""
+    """Who is calling: a signed token (user, admin or service) or a personal access token,
+    as the app's `PrincipalResolver` says. The resolver uses the request's own session (the
+    route then finds the caller's row in its identity map: no second query, no second
+    connection). Every refusal is logged (method, path, reason; never the token)."""
     ctx = get_ctx(request)
+    if ctx.principals is None:
+        raise RuntimeError(f"{ctx.app_id} was built without a principal resolver")
     try:
         token = bearer_token(request.headers.get("authorization"))
-        principal = _resolve(ctx, session, token)
+        principal = ctx.principals(session, token, ctx.tokens())
     except Unauthorized as exc:
         auth_log.warning("401 %s %s: %s", request.method, request.url.path, exc.detail)
         raise
     request.state.principal = principal
     return principal
-
-
-def _resolve(ctx: AppContext, session: Session, token: str) -> Principal:
-    if token.startswith(PAT_PREFIX):
-        return _active_user(session, pat_owner(session, token))
-    claimed = ctx.tokens().verify(token)
-    if claimed.is_service:
-        return claimed
-    return _active_user(session, claimed.subject, claimed.issued_at)
-
-
-def _active_user(session: Session, user_id: str, issued_at: datetime | None = None) -> Principal:
-    user = session.get(User, user_id)
-    if user is None or user.disabled:
-        raise Unauthorized("unknown or disabled user")
-    if issued_at is not None and issued_at < user.created_at.replace(microsecond=0):
-        # minted for an earlier account of the same name (deleted, then created again)
-        raise Unauthorized("token predates this account")
-    # the identity map holds rows weakly: keep this one for the request's session, so the
-    # route's `session.get(User, ...)` costs no query
-    session.info["caller"] = user
-    return Principal(subject=user.id, role="admin" if user.role == "admin" else "user")
 
 
 def require_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:

@@ -40,9 +40,20 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def new_session(engine: Engine) -> Session:
+    """A session for one service call (`with new_session(engine) as session:`).
+
+    The rule for transactions: a service function owns its unit of work and commits it;
+    routes, event handlers and the CLI call it and never commit. Closing the session rolls
+    back whatever a failed call left uncommitted."""
+    return Session(engine, expire_on_commit=False)
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction: committed on success, rolled back on any error."""
+    """One transaction, committed on success, rolled back on any error: for the platform's
+    own tables (the embedded runtime's state and jobs, the outbox relay). Domain writes go
+    through a service function that commits (`new_session`)."""
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session

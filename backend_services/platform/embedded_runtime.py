@@ -479,6 +479,8 @@ def _verdict(resp: httpx.Response) -> str:
 class EmbeddedAppRuntime:
     """The embedded runtime as one app sees it (its jobs call back to that app)."""
 
+    invocation = "in-process invocation"
+
     def __init__(self, shared: EmbeddedRuntime, app_id: str) -> None:
         self.shared = shared
         self.app_id = app_id

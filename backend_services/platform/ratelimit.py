@@ -3,6 +3,9 @@
 With N replicas a user gets up to N times the limit (each process counts alone); a shared
 limit would need a shared store (Redis, the Dapr state store with ETags). Good enough to stop
 a runaway script or a looping client; not a defence against a distributed attack.
+
+No web framework and no tables here: the agent counts chat turns with the same bucket.
+The REST dependency built on it lives in `platform/rest_limits.py`.
 """
 
 from __future__ import annotations
@@ -13,12 +16,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fastapi import Request
-
-from backend_services.platform.app_support import PrincipalDep, get_ctx
 from backend_services.platform.errors import TooMany
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_KEYS = 10_000
 
 
@@ -77,26 +76,3 @@ class RateLimiter:
         ]
         for key in full or list(self._buckets)[: MAX_KEYS // 10]:
             del self._buckets[key]
-
-
-_create_lock = threading.Lock()
-
-
-def limiter_for(request: Request, name: str, per_minute: int) -> RateLimiter:
-    """One limiter per app and name, created on first use."""
-    state = request.app.state
-    with _create_lock:
-        limiters: dict[str, RateLimiter] | None = getattr(state, "rate_limiters", None)
-        if limiters is None:
-            limiters = state.rate_limiters = {}
-        if name not in limiters:
-            limiters[name] = RateLimiter(per_minute)
-        return limiters[name]
-
-
-async def rest_write_limit(request: Request, principal: PrincipalDep) -> None:
-    """Dependency: per-user limit on REST writes (`settings.rest_writes_per_minute`)."""
-    if request.method in SAFE_METHODS or principal.is_service:
-        return
-    per_minute = get_ctx(request).settings.rest_writes_per_minute
-    limiter_for(request, "rest_writes", per_minute).check(principal.subject, "writes")

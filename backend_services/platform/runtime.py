@@ -38,6 +38,11 @@ BulkEntry = tuple[CloudEvent, str | None]
 
 class Runtime(Protocol):
     @property
+    def invocation(self) -> str:
+        """How service invocation travels, in words (the admin health report says it)."""
+        ...
+
+    @property
     def app_token(self) -> str | None:
         """The token this runtime presents (header `dapr-api-token`) when it calls the app:
         deliveries, job triggers, bindings. None: not configured (such calls are refused)."""

@@ -18,7 +18,6 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "TODO_DATABASE_URL")
     )
-    runtime: Literal["embedded", "sidecar"] = "embedded"
     app_id: str = Field(default="embedded", validation_alias=AliasChoices("APP_ID", "TODO_APP_ID"))
     secrets_file: Path | None = None
     dapr_http_port: int = Field(default=3500, validation_alias="DAPR_HTTP_PORT")
@@ -29,8 +28,6 @@ class Settings(BaseSettings):
     service_token_ttl_seconds: int = 300
     max_body_bytes: int = 64 * 1024
     max_chat_chars: int = 4000
-    max_tags_per_task: int = 20
-    max_reminders_per_task: int = 10
     chat_turns_per_minute: int = 30
     rest_writes_per_minute: int = 600
     outbox_poll_seconds: float = 1.0
@@ -59,6 +56,10 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    def resolved_secrets_file(self) -> Path:
+        """The local secrets file of the embedded runtime and the CLI."""
+        return self.secrets_file or self.data_dir / "secrets.json"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

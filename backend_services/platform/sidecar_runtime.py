@@ -54,6 +54,8 @@ def read_secret_sync(http_port: int, store: str, key: str) -> str:
 
 
 class SidecarRuntime:
+    invocation = "Dapr service invocation (daprd)"
+
     def __init__(self, http_port: int, grpc_port: int, app_token: str | None = None) -> None:
         self.http_port = http_port
         self.grpc_port = grpc_port

@@ -5,7 +5,9 @@ Event routes accept Dapr's bulk delivery (`bulkSubscribe`: many events in one PO
 per entry) as well as single events; each entry is handled on its own, in order.
 A malformed event is dropped (to the dead-letter topic) with one log line; a handler error
 asks for a retry, unless it is a `PermanentFailure` (retrying cannot help), which drops the
-event with its reason logged; a redelivered event id is acknowledged without effect.
+event with its reason logged; a redelivered event id is acknowledged without effect (its
+claim in `processed_events` conflicts: `idempotency.is_duplicate_claim`; any other integrity
+error is a failure like the rest).
 """
 
 from __future__ import annotations
@@ -28,14 +30,16 @@ from pydantic_core import from_json
 from sqlalchemy.exc import IntegrityError
 
 from backend_services.contracts import CloudEvent, EventPayload
+from backend_services.platform.idempotency import is_duplicate_claim
 from backend_services.platform.inputs import json_safe
 from backend_services.platform.telemetry import metrics, tracing
 
 log = logging.getLogger("todo.subscriptions")
 
 Handler = Callable[[CloudEvent, EventPayload], Any]
-# A bulk delivery's well-formed events in one call (one thread hop, one transaction); if it
-# raises, each event is handled again on its own, so one bad event cannot fail the rest.
+# A bulk delivery's well-formed events in one call (one thread hop, one transaction; or a
+# coroutine, awaited); if it raises, each event is handled again on its own, so one bad
+# event cannot fail the rest.
 BatchHandler = Callable[[list[tuple[CloudEvent, EventPayload]]], Any]
 RawHandler = Callable[[dict[str, Any]], Any]
 
@@ -150,7 +154,7 @@ async def _handle_batch(
     if good:
         with _consumer_spans(sub, app_id, [event for event, _ in good]) as spans:
             try:
-                await run_in_threadpool(batch, good)
+                await _call_batch(batch, good)
                 results = ["SUCCESS"] * len(good)
             except Exception as exc:
                 log.info(
@@ -227,12 +231,15 @@ async def _dispatch(sub: Subscribed, event: CloudEvent, payload: EventPayload) -
     try:
         if handler is None:
             assert batch is not None
-            await run_in_threadpool(batch, [(event, payload)])
+            await _call_batch(batch, [(event, payload)])
         elif inspect.iscoroutinefunction(handler):
             await handler(event, payload)
         else:
             await run_in_threadpool(handler, event, payload)
-    except IntegrityError:
+    except IntegrityError as exc:
+        if not is_duplicate_claim(exc):  # a handler's own constraint: a failure, not a copy
+            log.exception("handler for %s failed on event %s", sub.topic, event.id)
+            return "RETRY"
         log.info("event %s already processed on %s", event.id, sub.topic)
     except PermanentFailure as exc:
         log.warning("dropping event %s on %s: %s", event.id, sub.topic, _one_line(exc))
@@ -241,6 +248,13 @@ async def _dispatch(sub: Subscribed, event: CloudEvent, payload: EventPayload) -
         log.exception("handler for %s failed on event %s", sub.topic, event.id)
         return "RETRY"
     return "SUCCESS"
+
+
+async def _call_batch(batch: BatchHandler, events: list[tuple[CloudEvent, EventPayload]]) -> None:
+    if inspect.iscoroutinefunction(batch):
+        await batch(events)
+    else:
+        await run_in_threadpool(batch, events)
 
 
 async def _receive_raw(
@@ -256,8 +270,6 @@ async def _receive_raw(
         body = {"unparseable": body}
     try:
         await run_in_threadpool(handler, body)
-    except IntegrityError:
-        pass
     except Exception:
         log.exception("raw handler for %s failed", sub.topic)
         return {"status": "RETRY"}

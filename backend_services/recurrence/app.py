@@ -14,8 +14,8 @@ from fastapi import FastAPI
 
 from backend_services.contracts import PUBSUB, AppId, CloudEvent, EventPayload, TaskCompleted, Topic
 from backend_services.platform.app_support import build_service_app
-from backend_services.platform.db import session_scope
-from backend_services.platform.idempotency import claim
+from backend_services.platform.db import new_session
+from backend_services.platform.idempotency import claim, claimed
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
 from backend_services.platform.subscriptions import (
@@ -43,6 +43,10 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
     async def on_task_event(event: CloudEvent, payload: EventPayload) -> None:
         if not isinstance(payload, TaskCompleted) or not payload.task.recurrence:
             return
+        with new_session(ctx.engine) as session:
+            if claimed(session, ctx.app_id, event.id):
+                log.info("event %s already handled; no second call", event.id)
+                return
         result = await ctx.runtime.invoke(
             AppId.TASKS.value,
             f"internal/tasks/{payload.task.id}/next-occurrence",
@@ -58,8 +62,10 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
             )
         elif not result.ok:
             raise NextOccurrenceFailed(f"task-service answered {result.status_code}")
-        with session_scope(ctx.engine) as session:
-            claim(session, ctx.app_id, event.id)
+        with new_session(ctx.engine) as session:
+            if not claim(session, ctx.app_id, event.id):  # harmless: the call is idempotent
+                log.info("event %s was handled by another replica meanwhile", event.id)
+            session.commit()
 
     mount_subscriptions(
         app,

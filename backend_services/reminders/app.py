@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from opentelemetry import trace
-from pydantic import BaseModel
 
 from backend_services.contracts import (
     PUBSUB,
@@ -26,8 +25,7 @@ from backend_services.contracts import (
     Topic,
 )
 from backend_services.platform.app_support import AdminDep, AppContext, build_service_app
-from backend_services.platform.db import session_scope
-from backend_services.platform.idempotency import claim
+from backend_services.platform.db import new_session
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
 from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
@@ -35,19 +33,10 @@ from backend_services.platform.telemetry import metrics, tracing
 from backend_services.platform.timeutil import utcnow
 from backend_services.reminders import service
 from backend_services.reminders.models import job_name, reminder_id_from_job
+from backend_services.service_schemas import ReminderLateness, ReminderView
+from backend_services.users.principals import resolve_principal
 
 log = logging.getLogger("todo.reminders")
-
-
-class ReminderView(BaseModel):
-    reminder_id: str
-    task_id: str
-    user_id: str
-    title: str
-    remind_at: datetime
-    fired_at: datetime | None
-    active: bool
-    job: dict[str, Any] | None = None
 
 
 def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
@@ -57,19 +46,21 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         AppId.REMINDERS.value,
         title="Reminder service",
         description="Schedules a Dapr job per reminder and fires each reminder once.",
+        principals=resolve_principal,
     )
 
     async def on_task_event(event: CloudEvent, payload: EventPayload) -> None:
-        assert isinstance(
+        if not isinstance(
             payload, TaskCreated | TaskUpdated | TaskCompleted | TaskReopened | TaskDeleted
-        )
+        ):
+            return  # an account's deletion: its tasks' TaskDeleted events came first
         deleted = isinstance(payload, TaskDeleted)
 
         def plan() -> service.JobPlan:
-            with session_scope(ctx.engine) as session:
-                if not claim(session, ctx.app_id, event.id):
-                    return service.JobPlan()
-                return service.plan_for_task(session, payload.task, deleted=deleted)
+            with new_session(ctx.engine) as session:
+                return service.plan_for_event(
+                    session, ctx.app_id, event.id, payload.task, deleted=deleted
+                )
 
         # Jobs are idempotent (overwrite / delete); the rows commit first so a job that
         # fires straight away finds its reminder. A lost job is caught by the sweep.
@@ -114,6 +105,12 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
     def sweep() -> dict[str, int]:
         return {"fired": sweep_due(ctx)}
 
+    @app.get("/reminders/lateness", response_model=ReminderLateness, tags=["admin"])
+    def reminder_lateness(_admin: AdminDep) -> ReminderLateness:
+        """For task-service's `GET /admin/stats`."""
+        with new_session(ctx.engine) as session:
+            return service.lateness(session, utcnow())
+
     @app.get("/reminders", response_model=list[ReminderView], tags=["admin"])
     async def list_reminders(
         _admin: AdminDep,
@@ -121,7 +118,7 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         with_jobs: bool = False,
     ) -> list[ReminderView]:
         def load() -> list[ReminderView]:
-            with session_scope(ctx.engine) as session:
+            with new_session(ctx.engine) as session:
                 rows = service.list_reminders(session, state=state, now=utcnow())
                 return [ReminderView.model_validate(r, from_attributes=True) for r in rows]
 
@@ -139,7 +136,7 @@ def sweep_due(ctx: AppContext) -> int:
     """Fire reminders whose job is overdue by more than the grace period (a lost job)."""
     now = utcnow()
     overdue_since = now - timedelta(seconds=ctx.settings.reminder_sweep_grace_seconds)
-    with session_scope(ctx.engine) as session:
+    with new_session(ctx.engine) as session:
         due = service.due_unfired(session, overdue_since)
     if not due:
         return 0
@@ -152,7 +149,7 @@ def sweep_due(ctx: AppContext) -> int:
 
 def fire_reminder(ctx: AppContext, rid: str, now: datetime, path: str) -> bool:
     """Fire one reminder (see service.fire); its lateness is observed when it does."""
-    with session_scope(ctx.engine) as session:
+    with new_session(ctx.engine) as session:
         event = service.fire(session, rid, now)
     if event is None:
         return False

@@ -6,24 +6,43 @@ whose conditional update lets only one of them win.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from backend_services.contracts import AppId, ReminderTriggered, TaskSnapshot
+from backend_services.platform.idempotency import claim
 from backend_services.platform.outbox import add_event
 from backend_services.reminders.models import ScheduledReminder
+from backend_services.service_schemas import ReminderLateness
 
 SOURCE = AppId.REMINDERS.value
 EARLY_TOLERANCE = timedelta(seconds=1)
+LATENESS_SAMPLE = 5000
 
 
 @dataclass
 class JobPlan:
     schedule: list[ScheduledReminder] = field(default_factory=list)
     cancel: list[str] = field(default_factory=list)
+
+
+def plan_for_event(
+    session: Session, consumer: str, event_id: str, task: TaskSnapshot, *, deleted: bool
+) -> JobPlan:
+    """`plan_for_task` for a task event seen for the first time (a redelivery plans nothing),
+    committed with its claim before any job is scheduled: a job that fires at once finds
+    its reminder."""
+    if not claim(session, consumer, event_id):
+        session.rollback()
+        return JobPlan()
+    plan = plan_for_task(session, task, deleted=deleted)
+    session.commit()
+    return plan
 
 
 def plan_for_task(session: Session, task: TaskSnapshot, *, deleted: bool) -> JobPlan:
@@ -81,6 +100,7 @@ def fire(session: Session, reminder_id: str, now: datetime) -> ReminderTriggered
         .execution_options(synchronize_session=False)
     ).first()
     if won is None:
+        session.rollback()
         return None
     user_id, task_id, title, due_at, remind_at = won
     event = ReminderTriggered(
@@ -93,6 +113,7 @@ def fire(session: Session, reminder_id: str, now: datetime) -> ReminderTriggered
         fired_at=now,
     )
     add_event(session, event, source=SOURCE)
+    session.commit()
     return event
 
 
@@ -127,3 +148,28 @@ def list_reminders(
     elif state == "fired":
         stmt = stmt.where(col(ScheduledReminder.fired_at).is_not(None))
     return list(session.exec(stmt.limit(limit)).all())
+
+
+def lateness(session: Session, now: datetime) -> ReminderLateness:
+    """How late reminders fired in the last 24 hours (a sample), and how many wait."""
+    fired = session.exec(
+        select(ScheduledReminder.fired_at, ScheduledReminder.remind_at)
+        .where(col(ScheduledReminder.fired_at) >= now - timedelta(hours=24))
+        .limit(LATENESS_SAMPLE)
+    ).all()
+    late = sorted(max(0.0, (f - r).total_seconds()) for f, r in fired if f is not None)
+    unfired = (col(ScheduledReminder.fired_at).is_(None), col(ScheduledReminder.active).is_(True))
+
+    def count(*where: Any) -> int:
+        return int(session.exec(select(func.count()).where(*where)).one())
+
+    return ReminderLateness(
+        fired_last_24h=len(late),
+        mean_seconds=round(sum(late) / len(late), 3) if late else None,
+        p95_seconds=round(late[min(len(late) - 1, math.ceil(0.95 * len(late)) - 1)], 3)
+        if late
+        else None,
+        max_seconds=round(late[-1], 3) if late else None,
+        pending=count(*unfired),
+        overdue_unfired=count(*unfired, col(ScheduledReminder.remind_at) < now),
+    )

@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from backend_services.contracts import AppId
+
 from . import jaeger, trace_view
 from .paths import APP_IDS, default_stack_dir
 from .processes import tail
@@ -34,16 +36,11 @@ def _parser() -> argparse.ArgumentParser:
         "--apps",
         dest="apps",
         action="store_true",
-        default=None,
-        help="start the app processes (default: if backend_services/serve.py exists)",
+        default=True,
+        help="start the app processes (the default)",
     )
     apps.add_argument(
         "--no-apps", dest="apps", action="store_false", help="sidecars only, without app processes"
-    )
-    up.add_argument(
-        "--placement",
-        action="store_true",
-        help="also start the placement service (actors/workflows)",
     )
     up.add_argument(
         "--no-build",
@@ -100,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
         help="print a trace from the stack's Jaeger (up --tracing) as a tree, or find traces",
     )
     trace.add_argument("trace_id", nargs="?", help="32 hex digits (from a log line's trace_id)")
-    trace.add_argument("--service", default="reminder-service", help="for a search")
+    trace.add_argument("--service", default=AppId.REMINDERS.value, help="for a search")
     trace.add_argument("--operation", help="for a search, e.g. 'reminder job fired'")
     trace.add_argument(
         "--tag",
@@ -155,7 +152,6 @@ def _cmd_up(stack: Stack, args: argparse.Namespace) -> int:
         return 2
     opts = UpOptions(
         apps=args.apps,
-        placement=args.placement,
         build=not args.no_build,
         app_ids=tuple(args.only) if args.only else APP_IDS,
         replicas=replicas,

@@ -1,4 +1,4 @@
-"""Dapr control plane (scheduler, optional placement) and daprd sidecars,
+"""Dapr control plane (the scheduler) and daprd sidecars,
 run from the binaries deploy/dapr/build.sh puts in the cache."""
 
 from __future__ import annotations
@@ -99,60 +99,6 @@ def start_scheduler(
     )
 
 
-# -- placement (actors / workflows only) ----------------------------------------
-
-
-@dataclass(frozen=True)
-class PlacementPorts:
-    grpc: int
-    healthz: int
-    metrics: int
-    raft: int
-
-    @property
-    def address(self) -> str:
-        return f"{HOST}:{self.grpc}"
-
-
-def start_placement(
-    directory: Path, ports: PlacementPorts, log: Path, bin_dir: Path | None = None
-) -> processes.ProcessRecord:
-    directory.mkdir(parents=True, exist_ok=True)
-    argv = [
-        str(binary("placement", bin_dir)),
-        "--mode",
-        "standalone",
-        "--id",
-        "dapr-placement-0",
-        "--port",
-        str(ports.grpc),
-        "--listen-address",
-        HOST,
-        "--healthz-port",
-        str(ports.healthz),
-        "--healthz-listen-address",
-        HOST,
-        "--metrics-port",
-        str(ports.metrics),
-        "--metrics-listen-address",
-        HOST,
-        "--initial-cluster",
-        f"dapr-placement-0={HOST}:{ports.raft}",
-        "--raft-logstore-path",
-        str(directory / "raft"),
-        "--log-level",
-        "info",
-    ]
-    return processes.start(
-        "placement",
-        argv,
-        log=log,
-        kind="infra",
-        cwd=directory,
-        ports={"grpc": ports.grpc, "healthz": ports.healthz, "metrics": ports.metrics},
-    )
-
-
 # -- daprd -------------------------------------------------------------------------
 
 
@@ -180,7 +126,6 @@ def daprd_argv(
     config: Path,
     scheduler_address: str,
     app_port: int | None = None,
-    placement_address: str | None = None,
     log_level: str = "info",
     bin_dir: Path | None = None,
 ) -> list[str]:
@@ -220,8 +165,6 @@ def daprd_argv(
             "--app-channel-address",
             HOST,
         ]
-    if placement_address:
-        argv += ["--placement-host-address", placement_address]
     return argv
 
 
@@ -234,7 +177,6 @@ def start_daprd(
     config: Path,
     scheduler_address: str,
     app_port: int | None = None,
-    placement_address: str | None = None,
     cwd: Path | None = None,
     bin_dir: Path | None = None,
     app_token: str | None = None,
@@ -250,7 +192,6 @@ def start_daprd(
         config=config,
         scheduler_address=scheduler_address,
         app_port=app_port,
-        placement_address=placement_address,
         bin_dir=bin_dir,
     )
     port_map = ports.as_dict()

@@ -7,18 +7,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from backend_services.contracts import AppId
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 DAPR_VERSION = "1.18.3"
 
-APP_IDS: tuple[str, ...] = (
-    "task-service",
-    "reminder-service",
-    "recurring-worker",
-    "notification-service",
-    "audit-service",
-    "chat-ui",
-)
+# in start order; the names are contracts.AppId's (the one list of app ids)
+APP_IDS: tuple[str, ...] = tuple(app.value for app in AppId)
 
 
 REPLICA_MARK = "#"
@@ -101,10 +97,6 @@ class StackLayout:
     @property
     def scheduler(self) -> Path:
         return self.root / "scheduler"
-
-    @property
-    def placement(self) -> Path:
-        return self.root / "placement"
 
     @property
     def run(self) -> Path:

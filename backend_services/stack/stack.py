@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from backend_services.contracts import AppId
+
 from . import dapr, jaeger, kafka, postgres, processes
 from .paths import (
     APP_IDS,
@@ -29,7 +31,7 @@ from .ports import HOST, PortAllocator, is_listening
 from .processes import ProcessRecord, StackState
 from .resources import APP_API_TOKEN_KEY, render_all, write_secrets
 
-UI_APP_ID = "chat-ui"
+UI_APP_ID = AppId.CHAT_UI.value
 APP_START_TIMEOUT = float(os.environ.get("TODO_STACK_APP_TIMEOUT", "120"))
 DAPRD_START_TIMEOUT = float(os.environ.get("TODO_STACK_DAPRD_TIMEOUT", "90"))
 
@@ -46,18 +48,13 @@ def app_command(app_id: str, port: int, metrics_port: int | None = None) -> list
     return argv + (["--metrics-port", str(metrics_port)] if metrics_port else [])
 
 
-def apps_available() -> bool:
-    return (REPO_ROOT / "backend_services" / "serve.py").exists()
-
-
 def app_healthy(port: int) -> bool:
     return dapr.http_status(f"http://{HOST}:{port}/healthz") == 200
 
 
 @dataclass
 class UpOptions:
-    apps: bool | None = None  # None: start them when backend_services/serve.py exists
-    placement: bool = False
+    apps: bool = True  # False: sidecars only (`--no-apps`)
     build: bool = True
     app_ids: tuple[str, ...] = APP_IDS
     # instances per app-id (each with its own daprd, same app-id); an app-id not named
@@ -167,7 +164,7 @@ class Stack:
             return kafka.is_ready(f"{HOST}:{rec.ports['broker']}")
         if rec.name == "jaeger":
             return jaeger.healthy(rec.ports["query"])
-        if rec.name in ("scheduler", "placement"):
+        if rec.name == "scheduler":
             return dapr.control_plane_healthy(rec.ports["healthz"])
         if rec.kind == "daprd":
             return dapr.daprd_healthy(rec.ports["dapr_http"])
@@ -210,8 +207,6 @@ class Stack:
             self._up_postgres(state, port("postgres", "postgres"))
             self._up_kafka(state, port("kafka", "kafka"), port("kafka.controller", "kafka"))
             self._up_scheduler(state, port)
-            if opts.placement:
-                self._up_placement(state, port)
             tracing = "jaeger" in state.processes if opts.tracing is None else opts.tracing
             endpoint = self._up_jaeger(state, port, tracing, build=opts.build)
             if endpoint != state.infra.get("otlp_endpoint", ""):
@@ -240,9 +235,7 @@ class Stack:
                 layout.config_file,
             )
 
-            with_apps = apps_available() if opts.apps is None else opts.apps
-            if with_apps and not apps_available():
-                raise StackError("backend_services/serve.py does not exist yet")
+            with_apps = opts.apps
             if not with_apps:
                 self.say("  apps: not started (sidecars run without --app-port)")
             self._up_services(
@@ -394,28 +387,6 @@ class Stack:
                 del state.processes[name]
                 self.say(f"  {name}: stopped ({why}), starts again")
 
-    def _up_placement(self, state: StackState, port: Callable[[str, str], int]) -> None:
-        rec = state.processes.get("placement")
-        if rec is not None and dapr.control_plane_healthy(rec.ports["healthz"]):
-            state.infra["placement_address"] = f"{HOST}:{rec.ports['grpc']}"
-            return
-        ports = dapr.PlacementPorts(
-            grpc=port("placement.grpc", "placement"),
-            healthz=port("placement.healthz", "placement"),
-            metrics=port("placement.metrics", "placement"),
-            raft=port("placement.raft", "placement"),
-        )
-        rec = dapr.start_placement(
-            self.layout.placement, ports, self.layout.log("placement"), dapr_bin_dir()
-        )
-        state.processes["placement"] = rec
-        state.save(self.layout.state_file)
-        dapr.wait_until(
-            lambda: dapr.control_plane_healthy(ports.healthz), "placement", timeout=60, rec=rec
-        )
-        state.infra["placement_address"] = ports.address
-        self.say(f"  placement: started on {ports.address}")
-
     def _up_services(
         self,
         state: StackState,
@@ -474,7 +445,6 @@ class Stack:
                 kind="app",
                 cwd=REPO_ROOT,
                 env={
-                    "TODO_RUNTIME": "sidecar",
                     "APP_ID": app_id,
                     "DAPR_HTTP_PORT": str(side.http),
                     "DAPR_GRPC_PORT": str(side.grpc),
@@ -499,7 +469,6 @@ class Stack:
 
         # 2. one daprd per app process (per replica)
         pending_sidecars: list[ProcessRecord] = []
-        placement = state.infra.get("placement_address")
         for app_id, name in instances:
             sidecar = f"daprd-{name}"
             kept = state.processes.get(sidecar)
@@ -510,7 +479,6 @@ class Stack:
                 config=layout.config_file,
                 scheduler_address=state.infra["scheduler_address"],
                 app_port=app_ports.get(name),
-                placement_address=placement,
                 bin_dir=dapr_bin_dir(),
             )
             if kept is not None:
@@ -526,7 +494,6 @@ class Stack:
                 config=layout.config_file,
                 scheduler_address=state.infra["scheduler_address"],
                 app_port=app_ports.get(name),
-                placement_address=placement,
                 cwd=layout.run,
                 bin_dir=dapr_bin_dir(),
                 app_token=app_token,
@@ -607,7 +574,7 @@ class Stack:
         state = self.load()
         stopped: list[str] = []
         order = {"daprd": 0, "app": 1, "infra": 2}
-        infra_order = {"placement": 0, "scheduler": 1, "kafka": 2, "postgres": 3, "jaeger": 4}
+        infra_order = {"scheduler": 1, "kafka": 2, "postgres": 3, "jaeger": 4}
         recs = sorted(
             state.processes.values(),
             key=lambda r: (order.get(r.kind, 3), infra_order.get(r.name, 0), r.name),
@@ -634,7 +601,7 @@ class Stack:
 
 
 def _display_order(rec: ProcessRecord) -> tuple[int, int, int, int, str]:
-    infra = ("postgres", "kafka", "scheduler", "placement", "jaeger")
+    infra = ("postgres", "kafka", "scheduler", "jaeger")
     if rec.name in infra:
         return (0, infra.index(rec.name), 0, 0, rec.name)
     app_id, replica = split_instance(rec.name)

@@ -14,7 +14,7 @@ from backend_services.contracts import (
     Topic,
 )
 from backend_services.platform.app_support import build_service_app
-from backend_services.platform.db import session_scope
+from backend_services.platform.db import new_session
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
 from backend_services.platform.subscriptions import (
@@ -25,6 +25,7 @@ from backend_services.platform.subscriptions import (
 from backend_services.tasks import routes, service
 from backend_services.users import routes as user_routes
 from backend_services.users import token_routes
+from backend_services.users.principals import resolve_principal
 
 
 def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
@@ -35,11 +36,13 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         title="Task service",
         description="Tasks, reminders and recurrence for the signed-in user. "
         "Authenticate with `Authorization: Bearer <token>` (`todo token --user U`).",
+        principals=resolve_principal,
     )
     app.include_router(routes.router)
     app.include_router(routes.lists)
     app.include_router(routes.internal)
     app.include_router(user_routes.router)
+    app.include_router(user_routes.internal)
     app.include_router(token_routes.router)
     app.include_router(admin_routes.router)
 
@@ -49,7 +52,7 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
             if not isinstance(payload, ReminderTriggered):
                 raise PermanentFailure(f"{event.type} is not a ReminderTriggered")
             fired.append((payload.reminder_id, payload.fired_at))
-        with session_scope(ctx.engine) as session:
+        with new_session(ctx.engine) as session:
             service.mark_reminders_fired(session, fired)
 
     mount_subscriptions(

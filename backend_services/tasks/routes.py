@@ -10,7 +10,7 @@ from backend_services.contracts import AppId
 from backend_services.platform.app_support import PrincipalDep, SessionDep, require_service
 from backend_services.platform.auth import Principal
 from backend_services.platform.errors import BadRequest
-from backend_services.platform.ratelimit import rest_write_limit
+from backend_services.platform.rest_limits import rest_write_limit
 from backend_services.tasks import service
 from backend_services.tasks.recurrence import RecurrenceError
 from backend_services.tasks.schemas import (

@@ -7,6 +7,7 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from backend_services.contracts import Priority
 from backend_services.platform.inputs import (
     BoundedDatetime,
     FoldedText,
@@ -15,7 +16,6 @@ from backend_services.platform.inputs import (
 )
 from backend_services.tasks.recurrence import validate_rrule
 
-Priority = Literal["none", "low", "medium", "high"]
 Status = Literal["pending", "completed"]
 SortKey = Literal["due", "-due", "priority", "-priority", "created", "-created", "title", "-title"]
 

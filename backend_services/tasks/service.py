@@ -270,6 +270,16 @@ def delete_task(session: Session, user_id: str, task_id: str) -> TaskPublic:
     return gone
 
 
+def stage_deleting_all(session: Session, user_id: str) -> int:
+    """Delete every task of `user_id`, each with its TaskDeleted (reminders are cancelled and
+    the audit log records it); part of deleting the account, whose unit of work commits."""
+    owned = list(session.exec(select(Task).where(Task.user_id == user_id)))
+    for task in owned:
+        _emit(session, TaskDeleted(user_id=user_id, task=snapshot(task)))
+    session.execute(sa_delete(Task).where(col(Task.user_id) == user_id))
+    return len(owned)
+
+
 def add_reminder(session: Session, user_id: str, task_id: str, spec: ReminderIn) -> Task:
     task = get_task(session, user_id, task_id)
     if len(task.reminders) >= MAX_REMINDERS:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from backend_services.platform.db import session_scope
+from backend_services.platform.db import new_session
 from backend_services.platform.settings import Settings, private_file
 from backend_services.users import service as users
 
@@ -18,7 +18,7 @@ def ensure_first_account(settings: Settings, engine: Engine, note_dir: Path) -> 
     """An admin from TODO_ADMIN_* and, while no account has a password, a generated password
     for 'demo' (never a fixed default), written to `note_dir`/first-login.txt (0600). Returns
     the line to print once, or None when accounts already exist."""
-    with session_scope(engine) as session:
+    with new_session(engine) as session:
         admin = settings.admin_username
         if admin and settings.admin_password and session.get(users.User, admin.lower()) is None:
             users.create_user(session, admin, password=settings.admin_password, role="admin")

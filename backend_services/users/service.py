@@ -1,4 +1,6 @@
-"""User accounts: the one place CLI, chat login and admin API go through."""
+"""User accounts: the one place CLI, chat login and admin API go through.
+
+Each function that writes commits its own unit of work (callers never commit)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend_services.platform.errors import BadRequest, Conflict, NotFound, Unauthorized
 from backend_services.users.models import USERNAME_PATTERN, User, UserPublic, validate_timezone
@@ -53,7 +55,7 @@ def create_user(
         password_hash=_hash(password) if password is not None else None,
     )
     session.add(user)
-    session.flush()
+    session.commit()
     return user
 
 
@@ -65,7 +67,14 @@ def ensure_user(session: Session, username: str, timezone: str | None = None) ->
     if timezone and user.timezone != timezone:
         user.timezone = _tz(timezone)
         session.add(user)
+        session.commit()
     return user
+
+
+def time_zones(session: Session, user_ids: list[str]) -> dict[str, str]:
+    """Each existing user's time zone (for notification-service's wording)."""
+    rows = session.exec(select(User.id, User.timezone).where(col(User.id).in_(user_ids)))
+    return dict(rows.all())
 
 
 def get_active_user(session: Session, user_id: str) -> User:
@@ -89,6 +98,7 @@ def set_password(session: Session, username: str, password: str) -> User:
     user = _get(session, username)
     user.password_hash = _hash(password)
     session.add(user)
+    session.commit()
     return user
 
 
@@ -96,13 +106,21 @@ def set_disabled(session: Session, username: str, disabled: bool = True) -> User
     user = _get(session, username)
     user.disabled = disabled
     session.add(user)
+    session.commit()
     return user
 
 
-def set_timezone(session: Session, user_id: str, timezone: str) -> User:
-    user = _get(session, user_id)
-    user.timezone = _tz(timezone)
+def update_profile(
+    session: Session, user_id: str, *, timezone: str | None = None, display_name: str | None = None
+) -> User:
+    """The caller's own time zone and display name (each when given), in one transaction."""
+    user = get_active_user(session, user_id)
+    if timezone:
+        user.timezone = _tz(timezone)
+    if display_name:
+        user.display_name = display_name
     session.add(user)
+    session.commit()
     return user
 
 

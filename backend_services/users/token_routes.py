@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response, status
 
 from backend_services.platform.app_support import PrincipalDep, SessionDep
-from backend_services.platform.ratelimit import rest_write_limit
+from backend_services.platform.rest_limits import rest_write_limit
 from backend_services.users import tokens
 from backend_services.users.service import get_active_user
 

@@ -123,6 +123,7 @@ def revoke_all(session: Session, user_id: str) -> int:
     for row in rows:
         row.revoked_at = utcnow()
         session.add(row)
+    session.commit()
     return len(rows)
 
 

@@ -80,7 +80,6 @@ def test_deployments_run_the_image_command_behind_a_sidecar(
         # the public listener and the metrics one (on no Service: test_chart_monitoring)
         assert [p["containerPort"] for p in app_c["ports"]] == [8000, 9464]
         env = {e["name"]: e for e in app_c["env"]}
-        assert env["TODO_RUNTIME"]["value"] == "sidecar"
         assert env["APP_ID"]["value"] == app
         for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
             assert app_c[probe]["httpGet"] == {"path": "/healthz", "port": "http"}, probe
@@ -278,5 +277,8 @@ def test_access_control_denies_all_but_known_callers(render: Renderer) -> None:
     cfg = by_name(render(), "Configuration")["todo-config"]["spec"]
     acl = cfg["accessControl"]
     assert acl["defaultAction"] == "deny"
-    assert {p["appId"] for p in acl["policies"]} == {"chat-ui", "recurring-worker"}
+    # the code's call graph: task-service's admin API calls audit- and reminder-service,
+    # notification-service asks task-service for time zones
+    callers = {"chat-ui", "recurring-worker", "task-service", "notification-service"}
+    assert {p["appId"] for p in acl["policies"]} == callers
     assert all(p["namespace"] == "todo" for p in acl["policies"])

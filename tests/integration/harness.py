@@ -24,8 +24,8 @@ from typing import Any, TypeVar
 import httpx
 from sqlalchemy import Engine, text
 
-from backend_services.platform.auth import TokenSigner
-from backend_services.platform.db import make_engine, session_scope
+from backend_services.platform.auth import Role, TokenSigner
+from backend_services.platform.db import make_engine, new_session
 from backend_services.stack import processes
 from backend_services.stack.paths import instance_name
 from backend_services.stack.ports import is_free
@@ -194,13 +194,15 @@ class RealStack:
     def signer(self) -> TokenSigner:
         return TokenSigner(self.secret("auth-signing-key"))
 
-    def new_user(self, prefix: str = "it", timezone: str = "UTC") -> tuple[str, str]:
+    def new_user(
+        self, prefix: str = "it", timezone: str = "UTC", role: Role = "user"
+    ) -> tuple[str, str]:
         """A fresh account in PostgreSQL and a bearer token for it."""
         name = f"{prefix}{uuid.uuid4().hex[:10]}"
-        with session_scope(self.engine) as session:
-            user = create_user(session, name, timezone=timezone)
+        with new_session(self.engine) as session:  # create_user commits
+            user = create_user(session, name, timezone=timezone, role=role)
             user_id = user.id
-        return user_id, self.signer().issue(user_id, "user", 3600)
+        return user_id, self.signer().issue(user_id, role, 3600)
 
     def wait_task_events_flowing(self, timeout: float = 180.0) -> None:
         """Every `task-events` subscriber handles a fresh TaskCreated: after a broker or

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from tests.integration.harness import (
     RealStack,
@@ -338,6 +339,42 @@ def test_reminder_fires_through_scheduler_into_job_route(stack: RealStack) -> No
         "NotificationCreated on task-updates",
         30,
     )
+
+
+def test_account_deletion_reaches_every_owning_service(stack: RealStack) -> None:
+    """DELETE /admin/users/{u}: task-service removes the account and its tasks and publishes
+    UserDeleted through Kafka; notification-service deletes the notifications (here one that
+    a real reminder produced) and chat-ui the chat history, each from its own tables."""
+    user_id, token = stack.new_user("gone", timezone="Europe/Berlin")
+    _admin_id, admin_token = stack.new_user("root", role="admin")
+    at = datetime.now(UTC) + timedelta(seconds=3)
+    _create_task(stack, token, {"title": "water plants", "reminders": [{"at": iso(at)}]})
+    owned = "select count(*) from notifications where user_id = :u"
+    wait_for(lambda: stack.scalar(owned, u=user_id) == 1, "the reminder's notification", 90)
+    with stack.engine.begin() as conn:  # a chat thread of the user's (Chainlit's tables)
+        chainlit_user, thread = str(uuid.uuid4()), str(uuid.uuid4())
+        conn.execute(
+            text("insert into users (id, identifier, metadata) values (:i, :u, '{}')"),
+            {"i": chainlit_user, "u": user_id},
+        )
+        conn.execute(
+            text('insert into threads (id, "userId", "userIdentifier") values (:t, :i, :u)'),
+            {"t": thread, "i": chainlit_user, "u": user_id},
+        )
+
+    with client(stack.app_url("task-service"), admin_token) as http:
+        resp = http.delete(f"/admin/users/{user_id}")
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == {"tasks": 1, "tokens": 0}
+    assert stack.scalar("select count(*) from accounts where id = :u", u=user_id) == 0
+    assert stack.scalar("select count(*) from tasks where user_id = :u", u=user_id) == 0
+
+    wait_for(lambda: stack.scalar(owned, u=user_id) == 0, "notification-service's purge", 90)
+    threads = 'select count(*) from threads where "userIdentifier" = :u'
+    wait_for(lambda: stack.scalar(threads, u=user_id) == 0, "chat-ui's purge", 90)
+    assert stack.scalar("select count(*) from users where identifier = :u", u=user_id) == 0
+    recorded = "select count(*) from audit_log where type = 'todo.user.deleted.v1' and user_id = :u"
+    wait_for(lambda: stack.scalar(recorded, u=user_id) == 1, "UserDeleted in the audit log", 60)
 
 
 def test_moved_or_deleted_reminder_never_fires_at_old_time(stack: RealStack) -> None:

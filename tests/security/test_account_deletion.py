@@ -1,5 +1,8 @@
 """A deleted account leaves nothing to the next account of the same name: tasks, reminders,
-tokens, notifications and chat history go; tokens minted before the new account are refused."""
+tokens, notifications and chat history go; tokens minted before the new account are refused.
+
+task-service purges what it owns at once; notification-service and chat-ui purge theirs on
+the `UserDeleted` event (each service owns its tables)."""
 
 from __future__ import annotations
 
@@ -13,17 +16,18 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from backend_services import cli
+from backend_services.notifications.models import Notification
 from backend_services.platform.auth import ALGORITHM, ISSUER
 from backend_services.platform.embedded_tables import EmbeddedJob
 from backend_services.platform.secrets_file import AUTH_SIGNING_KEY, read_local_secret
-from tests.support.embedded_env import EmbeddedEnv, eventually
+from tests.support.embedded_env import EmbeddedEnv, embedded_env, eventually, make_settings
 
 pytestmark = pytest.mark.anyio
 
 
 def minted(env: EmbeddedEnv, user: str, seconds_ago: int) -> dict[str, str]:
     """A user token signed `seconds_ago` (the account it was minted for is older)."""
-    key = read_local_secret(env.settings.data_dir / "secrets.json", AUTH_SIGNING_KEY)
+    key = read_local_secret(env.settings.resolved_secrets_file(), AUTH_SIGNING_KEY)
     iat = datetime.now(UTC) - timedelta(seconds=seconds_ago)
     claims = {
         "iss": ISSUER,
@@ -35,8 +39,13 @@ def minted(env: EmbeddedEnv, user: str, seconds_ago: int) -> dict[str, str]:
     return {"authorization": f"Bearer {jwt.encode(claims, key, algorithm=ALGORITHM)}"}
 
 
-async def test_deleting_a_user_revokes_and_purges(db_env: EmbeddedEnv) -> None:
-    env = db_env
+async def test_deleting_a_user_revokes_and_purges(tmp_path: Path, database_url: str | None) -> None:
+    # with the chat UI: chat-ui purges the chat history on UserDeleted
+    async with embedded_env(make_settings(tmp_path, database_url), with_ui=True) as env:
+        await deleting_a_user_revokes_and_purges(env)
+
+
+async def deleting_a_user_revokes_and_purges(env: EmbeddedEnv) -> None:
     admin = env.user("root", role="admin")
     alice = env.user("alice")
     due = (datetime.now(UTC) + timedelta(days=2)).isoformat()
@@ -55,6 +64,8 @@ async def test_deleting_a_user_revokes_and_purges(db_env: EmbeddedEnv) -> None:
             text('INSERT INTO threads (id, "userId", "userIdentifier") VALUES (:t, :u, \'alice\')'),
             {"t": tid, "u": uid},
         )
+        # and a notification of hers (notification-service's table)
+        session.add(Notification(user_id="alice", source_event_id="e-1", title="t", body="b"))
         session.commit()
 
     async def two_jobs() -> bool:
@@ -66,7 +77,7 @@ async def test_deleting_a_user_revokes_and_purges(db_env: EmbeddedEnv) -> None:
 
     resp = await env.client.delete("/admin/users/alice", headers=admin)
     assert resp.status_code == 200, resp.text
-    assert resp.json() == {"tasks": 2, "tokens": 1, "notifications": 0}
+    assert resp.json() == {"tasks": 2, "tokens": 1}
 
     for headers in (alice, pat_auth, old_token):
         assert (await env.client.get("/tasks", headers=headers)).status_code == 401
@@ -83,8 +94,15 @@ async def test_deleting_a_user_revokes_and_purges(db_env: EmbeddedEnv) -> None:
     assert (await env.client.get("/tokens", headers=fresh)).json() == []
     assert (await env.client.get("/tasks", headers=old_token)).status_code == 401
     assert (await env.client.get("/tasks", headers=pat_auth)).status_code == 401
-    with Session(env.engine) as session:
-        assert session.execute(text("SELECT count(*) FROM threads")).scalar() == 0
+
+    async def history_and_notifications_gone() -> bool:
+        with Session(env.engine) as session:
+            threads = session.execute(text("SELECT count(*) FROM threads")).scalar()
+            notes = session.exec(select(Notification)).all()
+            return threads == 0 and notes == []
+
+    await eventually(history_and_notifications_gone, what="UserDeleted consumed by every service")
+    assert (await env.client.get("/notifications", headers=fresh)).json() == []
 
     assert (await env.client.delete("/admin/users/nobody", headers=admin)).status_code == 404
     assert (await env.client.delete("/admin/users/root", headers=admin)).status_code == 409
@@ -99,5 +117,5 @@ def test_the_cli_deletes_and_purges(
     assert cli.main(["token", "--user", "carol"]) == 0  # creates carol
     capsys.readouterr()
     assert cli.main(["users", "delete", "carol"]) == 0
-    assert "deleted carol (0 tasks, 0 tokens, 0 notifications)" in capsys.readouterr().out
+    assert "deleted carol (0 tasks, 0 tokens)" in capsys.readouterr().out
     assert cli.main(["users", "delete", "carol"]) == 1  # gone: a clear error, exit 1

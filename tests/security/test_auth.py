@@ -114,3 +114,19 @@ async def test_only_the_recurring_worker_may_spawn_occurrences(env: EmbeddedEnv)
     worker = env.signer().issue_service("recurring-worker")
     ok = await env.client.post(path, headers={"authorization": f"Bearer {worker}"})
     assert ok.status_code == 200 and ok.json()["due_at"].startswith("2030-01-02")
+
+
+async def test_only_the_notification_service_may_read_time_zones(env: EmbeddedEnv) -> None:
+    """task-service answers users' time zones to notification-service alone (it reads no
+    user table of its own)."""
+    alice = env.user("alice")
+    await env.client.patch("/me", json={"timezone": "Europe/Berlin"}, headers=alice)
+    path, body = "/internal/users/zones", {"user_ids": ["alice", "nobody"]}
+    for who in ("reminder-service", "recurring-worker", "chat-ui"):
+        token = env.signer().issue_service(who)
+        resp = await env.client.post(path, json=body, headers={"authorization": f"Bearer {token}"})
+        assert resp.status_code == 403
+    assert (await env.client.post(path, json=body, headers=alice)).status_code == 403
+    notifier = env.signer().issue_service("notification-service")
+    ok = await env.client.post(path, json=body, headers={"authorization": f"Bearer {notifier}"})
+    assert ok.status_code == 200 and ok.json() == {"zones": {"alice": "Europe/Berlin"}}

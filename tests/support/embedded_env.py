@@ -37,7 +37,7 @@ class EmbeddedEnv:
         return shared_engine(self.settings.resolved_database_url())
 
     def signer(self) -> TokenSigner:
-        path = self.settings.secrets_file or self.settings.data_dir / "secrets.json"
+        path = self.settings.resolved_secrets_file()
         return TokenSigner(read_local_secret(path, AUTH_SIGNING_KEY))
 
     def user(
@@ -65,8 +65,8 @@ def make_settings(data_dir: Path, database_url: str | None = None, **overrides: 
 
 
 @asynccontextmanager
-async def embedded_env(settings: Settings) -> AsyncIterator[EmbeddedEnv]:
-    gateway = create_embedded_app(settings, with_ui=False)
+async def embedded_env(settings: Settings, *, with_ui: bool = False) -> AsyncIterator[EmbeddedEnv]:
+    gateway = create_embedded_app(settings, with_ui=with_ui)
     gateway.runtime.delivery_retry_delay = 0.01
     try:
         async with gateway.running():

@@ -1,0 +1,71 @@
+"""The package layers point inward: UI → agent → services → platform.
+
+Read from the source (AST), so the rule holds for every import, including the ones made
+inside functions for a lazy start."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SERVICES = REPO / "backend_services"
+DOMAINS = ("admin", "audit", "notifications", "recurrence", "reminders", "tasks", "users")
+# process wiring and the local launcher: they assemble every layer (the lead decides on a
+# top-level home for them); everything else under backend_services is a service or platform
+COMPOSITION = ("cli.py", "embedded.py", "serve.py", "services.py", "stack", "k8s")
+
+
+def imports_of(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def offenders(files: list[Path], forbidden: tuple[str, ...]) -> list[str]:
+    return sorted(
+        f"{path.name} imports {name}"
+        for path in files
+        for name in imports_of(path)
+        if any(name == f or name.startswith(f + ".") for f in forbidden)
+    )
+
+
+def test_platform_imports_no_domain() -> None:
+    files = sorted((SERVICES / "platform").rglob("*.py"))
+    assert files
+    forbidden = (*(f"backend_services.{d}" for d in DOMAINS), "agent", "chat_ui")
+    assert offenders(files, forbidden) == []
+
+
+def test_services_import_no_agent_or_ui() -> None:
+    files = [
+        path
+        for path in sorted(SERVICES.rglob("*.py"))
+        if path.relative_to(SERVICES).parts[0] not in COMPOSITION
+    ]
+    assert len(files) > 30
+    assert offenders(files, ("agent", "chat_ui")) == []
+
+
+def test_the_token_bucket_needs_no_web_framework_or_tables() -> None:
+    """The agent counts chat turns with it: no FastAPI, no app support, no tables."""
+    ratelimit = SERVICES / "platform" / "ratelimit.py"
+    forbidden = (
+        "fastapi",
+        "starlette",
+        "sqlmodel",
+        "sqlalchemy",
+        "backend_services.platform.app_support",
+    )
+    assert offenders([ratelimit], forbidden) == []
+
+
+def test_the_rule_sees_a_violation(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f():\n    from backend_services.users.models import User\n")
+    assert offenders([bad], ("backend_services.users",)) != []
