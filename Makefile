@@ -49,9 +49,8 @@ stack-down: setup
 # The local single-node Kubernetes cluster (deploy/k8s, backend_services/k8s): binaries
 # from the Go module proxy and images from a debootstrap base, both cached in
 # ~/.cache/todo-assistant and rebuilt only when their inputs change.
-k8s-prepare: prepare
-	deploy/k8s/build-binaries.sh
-	deploy/k8s/build-images.sh
+k8s-prepare: prepare  ## the cluster's binaries and images (the Go builds and the image builds overlap)
+	deploy/k8s/prepare.sh
 
 k8s-up: k8s-prepare  ## cluster + Dapr + PostgreSQL + Kafka + the chart (dev values)
 	.venv/bin/python -m backend_services.k8s up --no-build

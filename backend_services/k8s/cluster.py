@@ -52,8 +52,7 @@ BUILD_SCRIPTS = (
     REPO_ROOT / "deploy" / "dapr" / "build.sh",
     REPO_ROOT / "deploy" / "kafka" / "fetch.sh",
     REPO_ROOT / "deploy" / "helm-tools" / "build.sh",
-    REPO_ROOT / "deploy" / "k8s" / "build-binaries.sh",
-    REPO_ROOT / "deploy" / "k8s" / "build-images.sh",
+    REPO_ROOT / "deploy" / "k8s" / "prepare.sh",  # build-binaries.sh and build-images.sh
 )
 
 
