@@ -167,7 +167,8 @@ def test_deleting_a_consumer_pod_mid_stream_loses_nothing(
 ) -> None:
     """audit-service consumes task-events; its pod is deleted while tasks are created.
     Every TaskCreated still reaches the audit log exactly once (its replacement resumes
-    from the committed offset; the consumer is idempotent)."""
+    from the committed offset; the consumer is idempotent), and none is dead-lettered (the
+    chart's preStop hook stops the sidecar before the app)."""
     headers = {"authorization": f"Bearer {token(node, 'lena')}"}
     total, deleted = 40, threading.Event()
     created: list[str] = []
@@ -187,6 +188,13 @@ def test_deleting_a_consumer_pod_mid_stream_loses_nothing(
     assert deleted.is_set()
 
     def audited() -> bool:
+        # a dead-lettered TaskCreated will never reach the audit log: say so at once
+        dead = scalar(
+            db,
+            "select count(*) from dead_letters "
+            "where topic = 'task-events-dlq' or original_topic = 'task-events'",
+        )
+        assert dead == 0, f"{dead} TaskCreated dead-lettered instead of audited"
         n = scalar(
             db,
             "select count(*) from audit_log where user_id = :u and type = 'todo.task.created.v1'",
