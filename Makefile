@@ -30,8 +30,8 @@ prepare: setup  ## system packages, daprd/scheduler, helm and Jaeger (built once
 	deploy/kafka/fetch.sh
 	deploy/helm-tools/build.sh
 
-test: prepare  ## the whole suite: unit, API, PostgreSQL, real stack, browser
-	.venv/bin/pytest -q -p no:cacheprovider -m "not k8s"
+test: k8s-prepare  ## the whole suite: unit, API, PostgreSQL, real stack, browser, local cluster
+	.venv/bin/pytest -q -p no:cacheprovider
 
 test-fast: setup  ## without the real stack or the browser
 	.venv/bin/pytest -q -m "not stack and not browser"
@@ -49,15 +49,14 @@ stack-down: setup
 # The local single-node Kubernetes cluster (deploy/k8s, backend_services/k8s): binaries
 # from the Go module proxy and images from a debootstrap base, both cached in
 # ~/.cache/todo-assistant and rebuilt only when their inputs change.
-k8s-prepare: prepare
-	deploy/k8s/build-binaries.sh
-	deploy/k8s/build-images.sh
+k8s-prepare: prepare  ## the cluster's binaries and images (the Go builds and the image builds overlap)
+	deploy/k8s/prepare.sh
 
 k8s-up: k8s-prepare  ## cluster + Dapr + PostgreSQL + Kafka + the chart (dev values)
 	.venv/bin/python -m backend_services.k8s up --no-build
 
-# The end-to-end tests on a fresh local cluster (not yet part of `make test`: see
-# docs/deploy.md, "Local cluster").
+# Only the end-to-end tests on a fresh local cluster (`make test` runs them first, then
+# everything else: see docs/deploy.md, "Local cluster").
 test-k8s: k8s-prepare
 	.venv/bin/pytest -q -p no:cacheprovider -m k8s tests/k8s
 

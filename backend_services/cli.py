@@ -338,6 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     usr.set_defaults(fn=cmd_users)
 
     sub.add_parser("stack", help="the real local stack: up|status|logs|down (see `todo stack -h`)")
+    sub.add_parser("k8s", help="the local Kubernetes cluster: up|status|down (see `todo k8s -h`)")
     return parser
 
 
@@ -347,6 +348,10 @@ def main(argv: list[str] | None = None) -> int:
         from backend_services.stack.commands import main as stack_main
 
         return stack_main(argv[1:])
+    if argv[:1] == ["k8s"]:  # likewise the local cluster's (backend_services/k8s)
+        from backend_services.k8s.commands import main as k8s_main
+
+        return k8s_main(argv[1:])
     args = build_parser().parse_args(argv)
     from backend_services.platform.errors import AppError
 

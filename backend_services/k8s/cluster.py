@@ -52,8 +52,7 @@ BUILD_SCRIPTS = (
     REPO_ROOT / "deploy" / "dapr" / "build.sh",
     REPO_ROOT / "deploy" / "kafka" / "fetch.sh",
     REPO_ROOT / "deploy" / "helm-tools" / "build.sh",
-    REPO_ROOT / "deploy" / "k8s" / "build-binaries.sh",
-    REPO_ROOT / "deploy" / "k8s" / "build-images.sh",
+    REPO_ROOT / "deploy" / "k8s" / "prepare.sh",  # build-binaries.sh and build-images.sh
 )
 
 
@@ -337,7 +336,9 @@ class Cluster:
         for hierarchy in sorted(base.iterdir()):
             top = hierarchy / name
             if top.is_dir():
-                below = [p for p in top.rglob("*") if p.is_dir()]
+                # os.walk passes over directories that vanish while it walks (the kubelet
+                # and containerd remove pod cgroups while `down` runs); rglob raises
+                below = [Path(d) for d, _, _ in os.walk(top) if Path(d) != top]
                 found += sorted(below, key=lambda p: len(p.parts), reverse=True)
                 found.append(top)
         # cgroup v2-only machines: the cluster's root directly under /sys/fs/cgroup
@@ -351,9 +352,8 @@ class Cluster:
         for _ in range(3):
             batch = set()
             for d in self._cgroup_dirs():
-                procs = d / "cgroup.procs"
-                if procs.exists():
-                    batch |= {int(p) for p in procs.read_text().split()}
+                with contextlib.suppress(OSError):  # gone meanwhile
+                    batch |= {int(p) for p in (d / "cgroup.procs").read_text().split()}
             batch -= {os.getpid()}
             if not batch:
                 break

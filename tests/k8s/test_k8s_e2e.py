@@ -8,14 +8,16 @@ node's address (the cluster side of its veth pair)."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, Page, Response, Route, WebSocket, expect
+from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import text
 
 from backend_services.k8s.addons import RELEASE, Addons
@@ -165,7 +167,8 @@ def test_deleting_a_consumer_pod_mid_stream_loses_nothing(
 ) -> None:
     """audit-service consumes task-events; its pod is deleted while tasks are created.
     Every TaskCreated still reaches the audit log exactly once (its replacement resumes
-    from the committed offset; the consumer is idempotent)."""
+    from the committed offset; the consumer is idempotent), and none is dead-lettered (the
+    chart's preStop hook stops the sidecar before the app)."""
     headers = {"authorization": f"Bearer {token(node, 'lena')}"}
     total, deleted = 40, threading.Event()
     created: list[str] = []
@@ -185,6 +188,13 @@ def test_deleting_a_consumer_pod_mid_stream_loses_nothing(
     assert deleted.is_set()
 
     def audited() -> bool:
+        # a dead-lettered TaskCreated will never reach the audit log: say so at once
+        dead = scalar(
+            db,
+            "select count(*) from dead_letters "
+            "where topic = 'task-events-dlq' or original_topic = 'task-events'",
+        )
+        assert dead == 0, f"{dead} TaskCreated dead-lettered instead of audited"
         n = scalar(
             db,
             "select count(*) from audit_log where user_id = :u and type = 'todo.task.created.v1'",
@@ -204,16 +214,58 @@ def test_helm_test_hooks_pass(k8s: Addons) -> None:
     assert "Phase:          Succeeded" in out, out
 
 
+class SocketWatch:
+    """What the chat page's Socket.IO connection receives, over either of its transports
+    (HTTP long-polling first, then the upgraded websocket): to see a ``resume_thread`` event
+    reach the page."""
+
+    def __init__(self, page: Page) -> None:
+        self.frames: list[str] = []
+        self.polls: list[Response] = []
+        page.on("websocket", self._websocket)
+        page.on("response", self._response)
+
+    def _websocket(self, ws: WebSocket) -> None:
+        ws.on("framereceived", lambda payload: self.frames.append(str(payload)))
+
+    def _response(self, response: Response) -> None:
+        if "/ws/socket.io/" in response.url and response.request.method == "GET":
+            self.polls.append(response)
+
+    def received(self, event: str) -> bool:
+        while self.polls:
+            response = self.polls.pop()
+            # a long poll cut by the pod going away has no body
+            with contextlib.suppress(PlaywrightError):
+                self.frames.append(response.text())
+        return any(f'"{event}"' in frame for frame in self.frames)
+
+
+def wait_on_page(page: Page, check: Callable[[], bool], what: str, timeout: float) -> None:
+    """Poll ``check`` while the page's events are delivered (the sync API hands them over
+    only inside its own calls)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        page.wait_for_timeout(500)
+
+
 def test_helm_upgrade_to_a_changed_image_rolls_while_chat_and_api_answer(
-    k8s: Addons, chat: Page, node: str
+    k8s: Addons, chat: Page, node: str, db: Any, accounts: dict[str, str]
 ) -> None:
     """`helm upgrade` to another image: every Deployment rolls (one new pod ready before an
-    old one goes) and the chat UI and the API answer throughout; after the roll the chat,
-    reloaded, signs in again and goes on with the same user's tasks.
-
-    Known gap: the websocket session of a page left open does not survive its chat-ui pod
-    being replaced (Chainlit keeps sessions in the replica's memory); a reload is needed."""
+    old one goes) and the chat UI and the API answer throughout. The chat page left open
+    is not reloaded: when its chat-ui pod is replaced, Chainlit's client reconnects with
+    the thread's id, the new pod (which has no session for it in memory) resumes the thread
+    from the data layer in PostgreSQL, and the next sentence continues the same thread."""
     rolled = image_refs()["app-rolled"]
+    old_chat_pods = k8s.cluster.kubectl(
+        "get", "pods", "-n", NAMESPACE, "-l", "app.kubernetes.io/component=chat-ui", "-o", "name",
+    ).stdout.split()  # fmt: skip
+    assert old_chat_pods
+    socket = SocketWatch(chat)
+    assert not socket.received("resume_thread")
     stop, drops, polls = threading.Event(), [], [0]
 
     def poll() -> None:
@@ -230,9 +282,9 @@ def test_helm_upgrade_to_a_changed_image_rolls_while_chat_and_api_answer(
                             pass
                         if attempt == 2:
                             drops.append(f"{time.strftime('%H:%M:%S')} {url}")
-                        time.sleep(1)
+                        stop.wait(1)
                 polls[0] += 1
-                time.sleep(0.5)
+                stop.wait(0.5)
 
     poller = threading.Thread(target=poll, daemon=True)
     poller.start()
@@ -249,13 +301,40 @@ def test_helm_upgrade_to_a_changed_image_rolls_while_chat_and_api_answer(
     assert polls[0] > 0
     assert drops == [], f"the chat UI or the API stopped answering during the roll: {drops}"
 
-    chat.reload()
-    chat.wait_for_selector("#email, #chat-input")
-    if chat.locator("#email").count():
-        chat.fill("#email", "kate")
-        chat.fill("#password", PASSWORDS["kate"])
-        chat.click("button[type=submit]")
-    expect(chat.locator("#chat-input")).to_be_visible()
+    # the page's chat-ui pod is gone; the page, never reloaded, is on the new one
+    k8s.cluster.kubectl(
+        "wait", "--for=delete", "-n", NAMESPACE, *old_chat_pods, "--timeout=300s", timeout=330
+    )
+    wait_on_page(
+        chat, lambda: socket.received("resume_thread"),
+        "the open chat page to resume its thread on the new chat-ui pod", timeout=300,
+    )  # fmt: skip
+    expect(chat.locator("#chat-input")).to_be_enabled()
     say(chat, "list my tasks")
-    reply = chat.locator(".step[data-step-type=assistant_message]", has_text="stretch")
-    expect(reply.last).to_be_visible(timeout=UI_TIMEOUT_MS)
+
+    def thread_of(words: str) -> Any:
+        return scalar(
+            db,
+            'select s."threadId" from steps s join threads t on t.id = s."threadId" '
+            "where s.type = 'user_message' and s.output = :w and t.\"userIdentifier\" = :u",
+            w=words, u=str(accounts["kate"]),
+        )  # fmt: skip
+
+    first = thread_of("remind me to stretch in 1 minute")
+    assert first is not None
+    after = wait_for(lambda: thread_of("list my tasks"), "the new sentence in the data layer", 120)
+    assert after == first, "the sentence after the roll started another thread"
+
+    def answered() -> Any:
+        return scalar(
+            db,
+            "select count(*) from steps a where a.\"threadId\" = :t "
+            "and a.type = 'assistant_message' and a.output like '%stretch%' and a.\"createdAt\" > "
+            "(select u.\"createdAt\" from steps u where u.\"threadId\" = :t "
+            "and u.type = 'user_message' and u.output = 'list my tasks')",
+            t=first,
+        )  # fmt: skip
+
+    wait_for(answered, "the reply listing 'stretch' in the same thread", timeout=120)
+    reply = chat.locator(".step[data-step-type=assistant_message]")
+    expect(reply.last).to_contain_text("stretch")
