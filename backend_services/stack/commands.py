@@ -177,6 +177,7 @@ def _cmd_up(stack: Stack, args: argparse.Namespace) -> int:
     ui = next((r.url for r in rows if r.url), None)
     if ui:
         stack.say(f"chat UI: {ui}")
+        stack.say(f"MCP server: {ui.rstrip('/')}/mcp (a token: `todo pat create NAME --user U`)")
         stack.say(_sign_in_line(stack.layout.root))
     if infra.get("trace_ui"):
         stack.say(f"traces (Jaeger UI and API): {infra['trace_ui']}")

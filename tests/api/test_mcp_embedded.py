@@ -8,8 +8,7 @@ import asyncio
 import json
 import socket
 import threading
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -18,8 +17,6 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from mcp import ClientSession, types
-from mcp.client.streamable_http import streamable_http_client
 from sqlmodel import Session
 
 from agent.tools import REGISTRY
@@ -32,6 +29,7 @@ from backend_services.platform.timeutil import utcnow
 from backend_services.users import service as users
 from backend_services.users import tokens
 from tests.support.embedded_env import make_settings
+from tests.support.mcp_client import call, connect, payload, status_errors
 
 pytestmark = pytest.mark.anyio
 
@@ -91,42 +89,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         shared_engine(settings.resolved_database_url()).dispose()
 
 
-@asynccontextmanager
-async def connect(url: str, token: str) -> AsyncIterator[ClientSession]:
-    headers = {"authorization": f"Bearer {token}"}
-    async with (
-        httpx.AsyncClient(headers=headers, timeout=60) as http,
-        streamable_http_client(url, http_client=http) as (read, write, _),
-        ClientSession(read, write) as session,
-    ):
-        await session.initialize()
-        yield session
-
-
-async def call(session: ClientSession, name: str, **arguments: Any) -> types.CallToolResult:
-    return await session.call_tool(name, arguments)
-
-
-def payload(result: types.CallToolResult) -> dict[str, Any]:
-    """The tool's answer as the chat's model sees it: {"ok", "message", "data"?}."""
-    assert result.structuredContent is not None
-    first = result.content[0]
-    assert isinstance(first, types.TextContent)
-    assert json.loads(first.text) == result.structuredContent
-    return result.structuredContent
-
-
-def status_errors(exc: BaseException) -> list[int]:
-    """HTTP statuses in an exception (group) raised by the client."""
-    if isinstance(exc, BaseExceptionGroup):
-        return [s for inner in exc.exceptions for s in status_errors(inner)]
-    if isinstance(exc, httpx.HTTPStatusError):
-        return [exc.response.status_code]
-    return []
-
-
 async def assert_refused(url: str, token: str) -> None:
-    with pytest.raises(BaseException) as info:  # noqa: B017 (an ExceptionGroup from anyio)
+    with pytest.raises(BaseException) as info:  # an ExceptionGroup from anyio
         async with connect(url, token) as session:
             await session.list_tools()
     assert 401 in status_errors(info.value), info.value
@@ -169,7 +133,9 @@ async def test_delete_asks_first_then_deletes_on_the_next_call(served: Served) -
     pat = served.pat("dave")
     async with connect(served.mcp, pat.token) as session:
         task_id = payload(await call(session, "add_task", title="old idea"))["data"]["id"]
-        confirmed_at_once = payload(await call(session, "delete_task", task=task_id, confirmed=True))
+        confirmed_at_once = payload(
+            await call(session, "delete_task", task=task_id, confirmed=True)
+        )
         assert confirmed_at_once.get("needs_confirmation") is True  # nothing was asked before
         assert served.rest("GET", f"/tasks/{task_id}", pat.token).status_code == 200
         gone = payload(await call(session, "delete_task", task=task_id, confirmed=True))
@@ -228,7 +194,7 @@ async def test_missing_unknown_and_non_pat_tokens_are_refused(served: Served) ->
 async def test_revoked_and_expired_tokens_are_refused(served: Served) -> None:
     revoked, expired = served.pat("frank"), served.pat("frank", expires_in_days=1)
     listed_before_revoking = False
-    with pytest.raises(BaseException) as info:  # noqa: B017 (an ExceptionGroup from anyio)
+    with pytest.raises(BaseException) as info:  # an ExceptionGroup from anyio
         async with connect(served.mcp, revoked.token) as session:
             listed_before_revoking = payload(await call(session, "list_tasks"))["ok"]
             with served.session() as db:
