@@ -12,10 +12,12 @@ import pytest
 
 from backend_services.platform.db import session_scope
 from backend_services.users import tokens
-from tests.integration.harness import RealStack
+from tests.integration.harness import RealStack, wait_for
 from tests.support.mcp_client import call, connect, payload
 
 pytestmark = pytest.mark.stack
+
+ACCEPT = "application/json, text/event-stream"
 
 
 def test_mcp_add_task_through_the_stack_lands_in_postgresql(stack: RealStack) -> None:
@@ -24,6 +26,20 @@ def test_mcp_add_task_through_the_stack_lands_in_postgresql(stack: RealStack) ->
         pat = tokens.create(session, user_id, tokens.TokenCreate(name="stack test"))
     url = f"{stack.app_url('chat-ui')}/mcp"
     title = f"mcp probe {uuid.uuid4().hex[:8]}"
+
+    def answers() -> bool:
+        # right after `up` on a loaded machine, daprd's name resolution may not list
+        # task-service yet: /mcp then says 503 (task service unavailable) until it does
+        resp = httpx.post(
+            url,
+            json={"jsonrpc": "2.0", "id": 0, "method": "tools/list"},
+            headers={"authorization": f"Bearer {pat.token}", "accept": ACCEPT},
+            timeout=30,
+        )
+        assert resp.status_code in (200, 503), resp.text
+        return resp.status_code == 200
+
+    wait_for(answers, "/mcp to reach task-service", timeout=180, interval=1)
 
     async def run() -> tuple[dict[str, object], dict[str, object], set[str]]:
         async with connect(url, pat.token) as session:
