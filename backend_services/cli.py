@@ -110,6 +110,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     _first_user(settings)
     url = f"http://{args.host}:{args.port}"
     print(f"To-do assistant (embedded mode) at {url}  — REST docs at {url}/docs", flush=True)
+    print(f"MCP server (streamable HTTP) at {url}/mcp  — `todo pat create` for a token", flush=True)
     uvicorn.run(gateway, host=args.host, port=args.port, log_level="warning", log_config=None)
     return 0
 
@@ -336,6 +337,10 @@ def build_parser() -> argparse.ArgumentParser:
     for command in usr_sub.choices.values():
         _stack_flag(command)
     usr.set_defaults(fn=cmd_users)
+
+    from backend_services.users.token_commands import add_parser as add_pat_parser
+
+    add_pat_parser(sub)
 
     sub.add_parser("stack", help="the real local stack: up|status|logs|down (see `todo stack -h`)")
     sub.add_parser("k8s", help="the local Kubernetes cluster: up|status|down (see `todo k8s -h`)")

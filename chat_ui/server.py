@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -21,7 +22,7 @@ from backend_services.contracts import (
     Topic,
     UserDeleted,
 )
-from backend_services.platform.app_support import build_service_app
+from backend_services.platform.app_support import AppContext, build_service_app
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
 from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
@@ -41,6 +42,26 @@ def allow_origins(origins: list[str]) -> None:
     from chainlit.config import config
 
     config.project.allow_origins[:] = [o for o in origins if o != "*"]
+
+
+def mount_mcp(app: FastAPI, ctx: AppContext) -> None:
+    """The agent's tools over MCP at `/mcp` (agent/mcp_server.py), before Chainlit's `/`."""
+    from starlette.routing import Route
+
+    from agent.mcp_server import MCP_PATH, McpEndpoint
+
+    endpoint = McpEndpoint(ctx.runtime)
+    stack = AsyncExitStack()
+
+    async def start(_ctx: AppContext) -> None:
+        await stack.enter_async_context(endpoint.running())
+
+    async def stop(_ctx: AppContext) -> None:
+        await stack.aclose()
+
+    ctx.on_start.append(start)
+    ctx.on_stop.append(stop)
+    app.router.routes.append(Route(MCP_PATH, endpoint, methods=["GET", "POST", "DELETE"]))
 
 
 def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> FastAPI:
@@ -109,6 +130,7 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
             Subscribed(PUBSUB, Topic.TASK_EVENTS.value, "/events/user-deleted", on_user_deleted),
         ],
     )
+    mount_mcp(app, ctx)
     allow_origins(settings.allowed_origins)
     from chainlit.utils import mount_chainlit
 

@@ -137,6 +137,7 @@ class DateParse:
     time_part: time | None = None
     soft_time: time | None = None
     exact: bool = False
+    zone: ZoneInfo | None = None  # named right after the time ("9am Berlin time")
 
     @property
     def found(self) -> bool:
@@ -434,6 +435,7 @@ def extract_datetime(
         time_part=t,
         soft_time=soft or (spec.soft_time if spec else None),
         exact=spec is not None and spec.offset is not None,
+        zone=zone,
     )
 
 

@@ -566,7 +566,8 @@ _COMPLETE = [
     _rx(r"^(?P<ref>.+?)\s+(?:done|finished|completed)[.!]*$"),
     _rx(r"^(?:done|finished|completed)\s*[:\-]\s*(?P<ref>.+)$"),
 ]
-_COMPLETE_VERB = _rx(rf"^{_POLITE}(?:complete|finish|close|resolve)\s+(?P<ref>.+)$")
+# "tick that one", "tick it", "tick the second one": tick alone completes too
+_COMPLETE_VERB = _rx(rf"^{_POLITE}(?:complete|finish|close|resolve|tick)\s+(?P<ref>.+)$")
 _DELETE = [
     _rx(
         rf"^{_POLITE}(?:delete|remove|cancel|drop|erase|trash|discard|scrap|scratch|kill|nuke"
@@ -696,7 +697,11 @@ def _build_add(rest: str, now: datetime, *, reminder: bool) -> Intent | None:
     recurrence: str | None = None
     if spec is not None:
         recurrence = checked_rule(spec)
-        due = first_occurrence(spec, now, at=dp.time_part or dp.soft_time, not_before=dp.date_part)
+        # "every day at 9am Berlin time": the first occurrence is 9am on Berlin's clock
+        local_now = now.astimezone(dp.zone) if dp.zone is not None else now
+        due = first_occurrence(
+            spec, local_now, at=dp.time_part or dp.soft_time, not_before=dp.date_part
+        ).astimezone(now.tzinfo)
     reminder_at = None
     if remind_when:
         rp = extract_datetime(remind_when, now)

@@ -184,6 +184,7 @@ _INTERVAL_RE = _rx(
     rf"\b(?:every|each)\s+(?P<n>{_INTERVAL}|{_NTH_INTERVAL})\s+(?P<unit>{_UNIT})\b"
     rf"(?:\s+on\s+(?P<days>{_DAYLIST})|\s+on\s+the\s+(?P<o>{_ORD})\b)?"
 )
+_TWICE_A_DAY_RE = _rx(r"\btwice\s+(?:a|per|each|every)\s+day\b|\btwice\s+daily\b")
 _WORKDAY = r"(?:weekday|workday|work\s+day|working\s+day|business\s+day)"
 _EVERY_UNIT_RE = _rx(
     rf"\b(?:every|each)\s+(?P<unit>day|week|month|year|hour|{_WORKDAY}|weekend|morning"
@@ -270,6 +271,9 @@ def _match_spec(text: str) -> tuple[RecurrenceSpec, re.Match[str]] | None:
             except ValueError:
                 continue
             return RecurrenceSpec("YEARLY", bymonth=_month(mon), bymonthday=day), m
+    m = _TWICE_A_DAY_RE.search(text)
+    if m:  # on a 12-hour grid through the time given, else 09:00 and 21:00
+        return RecurrenceSpec("HOURLY", interval=12, default_time=time(9, 0)), m
     m = _INTERVAL_RE.search(text)
     if m:
         unit = m.group("unit").lower().rstrip("s")
@@ -465,6 +469,7 @@ def first_occurrence(
     if start_day.year >= 9000 - HORIZON_YEARS:
         raise PhraseError(TOO_FAR)
     if spec.freq == "HOURLY":
+        at = at or spec.default_time  # "twice a day": 09:00 and 21:00
         if at is None and not_before is None:
             return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
         # a grid through that time of day, its first point after now: "every 8 hours

@@ -174,6 +174,7 @@ def _cmd_up(stack: Stack, args: argparse.Namespace) -> int:
     ui = next((r.url for r in rows if r.url and r.kind == "app" and r.app_id == "chat-ui"), None)
     if ui:
         stack.say(f"chat UI: {ui}")
+        stack.say(f"MCP server: {ui.rstrip('/')}/mcp (a token: `todo pat create NAME --user U`)")
         stack.say(_sign_in_line(stack.layout.root))
     if infra.get("trace_ui"):
         stack.say(f"traces (viewer and Jaeger query API): {infra['trace_ui']}")

@@ -211,3 +211,18 @@ def test_drift_is_detected(local: list[Doc], tmp_path: Path) -> None:
         for m in pubsub["spec"]["metadata"]
     ]
     assert set(metadata(pubsub)) != {m["name"] for m in renamed}
+
+
+def test_mcp_endpoint_is_routed_to_chat_ui(render: Renderer) -> None:
+    """/mcp (agent/mcp_server.py, mounted in chat-ui) reaches chat-ui through the Ingresses:
+    the longest matching prefix over every Ingress path, as ingress-nginx chooses."""
+    from agent.mcp_server import MCP_PATH
+
+    routes = {
+        p["path"]: p["backend"]["service"]["name"].removeprefix("todo-todo-assistant-")
+        for ingress in by_kind(render(), "Ingress")
+        for p in ingress["spec"]["rules"][0]["http"]["paths"]
+    }
+    matching = [path for path in routes if MCP_PATH.startswith(path.rstrip("/") + "/")]
+    matching += [path for path in routes if path == MCP_PATH]
+    assert routes[max(matching, key=len)] == AppId.CHAT_UI.value

@@ -1,0 +1,65 @@
+"""`todo pat create|list|revoke`: personal access tokens from the command line, through the
+same module as `POST/GET/DELETE /tokens` (backend_services/users/tokens.py). The secret is
+printed once, by `create`, on stdout alone (`TOKEN=$(todo pat create mcp --user alice)`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    pat = sub.add_parser(
+        "pat", help="personal access tokens (MCP clients, scripts): create|list|revoke"
+    )
+    pat_sub = pat.add_subparsers(dest="pat_cmd", required=True)
+    create = pat_sub.add_parser("create", help="a new token for USER; the secret is shown once")
+    create.add_argument("name", help="what the token is for, e.g. 'laptop IDE'")
+    create.add_argument("--expires-in-days", type=int, default=None)
+    pat_sub.add_parser("list", help="USER's tokens (never the secrets)")
+    revoke = pat_sub.add_parser("revoke", help="revoke one of USER's tokens at once")
+    revoke.add_argument("token_id")
+    for command in pat_sub.choices.values():
+        command.add_argument("--user", required=True)
+        command.add_argument("--stack", action="store_true", help="act on the local stack")
+    pat.set_defaults(fn=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from backend_services.cli import _migrated_engine, _settings
+    from backend_services.platform.db import session_scope
+    from backend_services.platform.errors import AppError
+    from backend_services.users import service as users
+    from backend_services.users import tokens
+
+    engine = _migrated_engine(_settings(args))
+    try:
+        with session_scope(engine) as session:
+            user = users.get_active_user(session, users.get_user(session, args.user).id)
+            if args.pat_cmd == "create":
+                body = tokens.TokenCreate(name=args.name, expires_in_days=args.expires_in_days)
+                made = tokens.create(session, user.id, body)
+                print(made.token)
+                until = f", expires {made.expires_at:%Y-%m-%d}" if made.expires_at else ""
+                print(f"created {made.id} '{made.name}' for {user.id}{until}", file=sys.stderr)
+            elif args.pat_cmd == "list":
+                for t in tokens.list_for(session, user.id):
+                    state = "revoked" if t.revoked else "live"
+                    used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never used"
+                    expires = f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "no expiry"
+                    print(f"{t.id}\t{t.name}\t{t.hint}\t{state}\t{used}\t{expires}")
+            else:
+                tokens.revoke(session, user.id, args.token_id)
+                print(f"revoked {args.token_id}")
+    except AppError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        print(f"error: {first['loc'][0]}: {first['msg']}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    return 0
