@@ -9,3 +9,8 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("CHAINLIT_APP_ROOT", str(Path(__file__).resolve().parent))
+
+# before chainlit is imported too: its unused Literal AI client would load the Traceloop SDK
+from chat_ui.deferred_imports import defer_traceloop
+
+defer_traceloop()
