@@ -11,6 +11,7 @@ from pathlib import Path
 os.environ.setdefault("CHAINLIT_APP_ROOT", str(Path(__file__).resolve().parent))
 
 # before chainlit is imported too: its unused Literal AI client would load the Traceloop SDK
-from chat_ui.deferred_imports import defer_traceloop
+# (see backend_services/platform/deferred_imports.py)
+from backend_services.platform.deferred_imports import defer_unused_imports
 
-defer_traceloop()
+defer_unused_imports()

@@ -1,5 +1,6 @@
-"""chat_ui defers the Traceloop SDK that Chainlit's Literal AI client imports (issue 10:
-`todo up` start-up and chat-ui memory), and the real SDK still answers once used.
+"""Unused third-party modules that dependencies import are loaded only when used (issue 10:
+start-up time and idle RSS; backend_services/platform/deferred_imports.py), and the real
+module answers once they are.
 
 Each check runs in a fresh interpreter: the point is what an import leaves in sys.modules."""
 
@@ -9,10 +10,11 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 
-PROBE = """
+CHAINLIT = """
 import json, sys
 import chat_ui, chainlit
 from literalai.client import Traceloop as seen_by_literalai
@@ -27,23 +29,47 @@ print(json.dumps({
 }))
 """
 
+HTTPX = """
+import json, sys
+import backend_services.platform.embedded_runtime, httpx
+before = sorted(m for m in sys.modules if m.split(".")[0] in ("rich", "click", "pygments"))
+try:
+    httpx.main(["--help"])  # the real command line: prints its help, exits 0
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({
+    "before": before,
+    "code": code,
+    "rich_loaded": "rich.console" in sys.modules,
+    "module_file": getattr(sys.modules["httpx._main"], "__file__", None),
+}))
+"""
 
-def probe() -> dict[str, object]:
+
+def probe(code: str) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", code],
         cwd=REPO,
         check=True,
         capture_output=True,
         text=True,
         timeout=300,
     ).stdout
-    result: dict[str, object] = json.loads(out.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return result
 
 
-def test_chainlit_through_chat_ui_does_not_load_traceloop_until_used() -> None:
-    result = probe()
+def test_chainlit_through_chat_ui_loads_traceloop_only_when_used() -> None:
+    result = probe(CHAINLIT)
     assert result["before"] == ["traceloop.sdk"]  # the placeholder only, no aiohttp
     assert result["real_loaded"] is True
     assert result["same_init"] is True
     assert str(result["module_file"]).endswith("traceloop/sdk/__init__.py")
+
+
+def test_httpx_through_backend_services_loads_its_cli_only_when_used() -> None:
+    result = probe(HTTPX)
+    assert result["before"] == []
+    assert result["code"] in (0, None)
+    assert result["rich_loaded"] is True
+    assert str(result["module_file"]).endswith("httpx/_main.py")
