@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import openai
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, AsyncStream
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from agent.events import AgentEvent, TextDelta, ToolFinished, ToolStarted, TurnDone
 from agent.telemetry import traced_llm_stream
@@ -76,6 +77,22 @@ class LLMLoop:
         self.tool_choice = tool_choice
         self.stream = stream
 
+    async def _create(self, body: dict[str, Any]) -> Any:
+        """`chat.completions.create` without the SDK's request transform: it walks every
+        message and the tool schemas against the SDK's TypedDicts on each call (py-spy: most
+        of the agent's own CPU per turn, growing with the conversation), to return the very
+        same plain JSON we built. The client's own `post` keeps its auth, retries, timeout,
+        errors and the typed (streamed) response."""
+        stream = bool(body.get("stream"))
+        return await self.client.post(
+            "/chat/completions",
+            body={"model": self.model, "tools": self.tools, **body},
+            cast_to=ChatCompletion,
+            options={"security": {"bearer_auth": True}},
+            stream=stream,
+            stream_cls=AsyncStream[ChatCompletionChunk],
+        )
+
     async def _ask(
         self, messages: list[dict[str, Any]], answer: _Answer
     ) -> AsyncIterator[AgentEvent]:
@@ -85,14 +102,7 @@ class LLMLoop:
             held: list[str] = []  # text that may be a tool call written out as JSON
             try:
                 stream = traced_llm_stream(
-                    self.model,
-                    self.client.chat.completions.create(
-                        model=self.model,
-                        messages=messages,  # type: ignore[arg-type]
-                        tools=self.tools,  # type: ignore[arg-type]
-                        stream=True,
-                        **extra,
-                    ),
+                    self.model, self._create({"messages": messages, "stream": True, **extra})
                 )
                 async for chunk in stream:
                     if not chunk.choices:
@@ -114,12 +124,7 @@ class LLMLoop:
                 if held and not _text_call(answer, self.tool_names):
                     yield TextDelta("".join(held))
                 return
-        whole = await self.client.chat.completions.create(
-            model=self.model,
-            messages=messages,  # type: ignore[arg-type]
-            tools=self.tools,  # type: ignore[arg-type]
-            **extra,
-        )
+        whole = await self._create({"messages": messages, **extra})
         if fallback:
             self.stream = False
         message = whole.choices[0].message

@@ -52,6 +52,14 @@ def render(r: dict[str, Any]) -> str:
     add(
         f"- stack up in {r.get('stack_up_seconds', 0):.0f}s; whole run {r.get('total_seconds', 0) / 60:.1f} min"
     )
+    la = r.get("loadavg") or {}
+    if la:
+        add(
+            f"- machine load during the run (1-minute load average, every {la['every_s']:.0f} s, "
+            f"{la['samples']} samples, {m['cores']} cores): median {la['median']:.1f}, "
+            f"min {la['min']:.1f}, max {la['max']:.1f} — above {m['cores']} means processes "
+            "waited for a core, this run's own and other users' alike"
+        )
     add(
         "- load generator, stack and databases share the same cores: every number below "
         "includes that contention.\n"

@@ -37,6 +37,7 @@ from bench import (
     stack_cost,
     tracing_cost,
 )
+from bench.loadavg import LoadSampler
 from bench.report import render
 from tests.integration.harness import RealStack
 
@@ -114,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TODO_REST_WRITES_PER_MINUTE", "10000000")
     results["rest_writes_per_minute"] = os.environ["TODO_REST_WRITES_PER_MINUTE"]
     root = args.stack_dir or Path(tempfile.mkdtemp(prefix="todo-bench-"))
+    load = LoadSampler().start()  # how busy the shared machine was, other processes included
     if "cli" in only:  # before the stack starts: the CLI's own start-up, not the stack's load
         print("[cli]", flush=True)
         try:
@@ -178,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             step("replicas", lambda: stack_cost.run(stack, quick=args.quick))
     finally:
         results["total_seconds"] = time.monotonic() - started
+        results["loadavg"] = load.stop()
         raw = REPO_ROOT / "bench" / "results" / ("quick.json" if args.quick else "latest.json")
         raw.parent.mkdir(exist_ok=True)
         raw.write_text(json.dumps(results, indent=2, default=str) + "\n")

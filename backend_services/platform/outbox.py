@@ -16,7 +16,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from backend_services.contracts import CloudEvent, EventPayload
 from backend_services.platform.runtime import Runtime, RuntimeUnavailable
-from backend_services.platform.telemetry import metrics, tracing
+from backend_services.platform.telemetry import tracing
 from backend_services.platform.timeutil import UTCDateTime, utcnow
 from backend_services.platform.waiting import wait_for_wake
 
@@ -182,6 +182,8 @@ class OutboxRelay:
             if done:
                 await _in_thread(self._forget, session, done)
                 self.published += len(done)
+                from backend_services.platform.telemetry import metrics
+
                 metrics.OUTBOX_PUBLISHED.labels(self.source).inc(len(done))
             if error is not None:
                 raise error
@@ -202,6 +204,8 @@ class OutboxRelay:
         )
         rows = list(session.exec(stmt))
         lag = (utcnow() - rows[0].created_at).total_seconds() if rows else 0.0
+        from backend_services.platform.telemetry import metrics  # not for CLI writes (prometheus)
+
         metrics.OUTBOX_LAG.labels(self.source).set(max(0.0, lag))
         return rows
 
