@@ -30,8 +30,8 @@ prepare: setup  ## system packages, daprd/scheduler, helm and Jaeger (built once
 	deploy/kafka/fetch.sh
 	deploy/helm-tools/build.sh
 
-test: prepare  ## the whole suite but the local cluster: unit, API, PostgreSQL, real stack, browser
-	.venv/bin/pytest -q -p no:cacheprovider -m "not k8s"
+test: k8s-prepare  ## the whole suite: unit, API, PostgreSQL, real stack, browser, local cluster
+	.venv/bin/pytest -q -p no:cacheprovider
 
 test-fast: setup  ## without the real stack or the browser
 	.venv/bin/pytest -q -m "not stack and not browser"
@@ -55,8 +55,8 @@ k8s-prepare: prepare  ## the cluster's binaries and images (the Go builds and th
 k8s-up: k8s-prepare  ## cluster + Dapr + PostgreSQL + Kafka + the chart (dev values)
 	.venv/bin/python -m backend_services.k8s up --no-build
 
-# The end-to-end tests on a fresh local cluster. Not yet part of `make test` (its `-m "not k8s"`):
-# see docs/deploy.md, "Local cluster", for why and what is left.
+# Only the end-to-end tests on a fresh local cluster (`make test` runs them first, then
+# everything else: see docs/deploy.md, "Local cluster").
 test-k8s: k8s-prepare
 	.venv/bin/pytest -q -p no:cacheprovider -m k8s tests/k8s
 
