@@ -115,34 +115,43 @@ async def test_moved_or_removed_reminder_never_fires_at_the_old_time(env: Embedd
     assert control["title"] == "control"
 
 
-async def test_sweep_fires_a_reminder_whose_job_was_lost(env: EmbeddedEnv) -> None:
-    alice = env.user("alice")
+async def due_reminder_without_job(env: EmbeddedEnv, user: dict[str, str], title: str) -> str:
+    """A reminder due a second from now whose Dapr job is deleted behind the service's back;
+    returns its id once its time has passed."""
     at = datetime.now(UTC) + timedelta(seconds=1)
     task = (
         await env.client.post(
-            "/tasks", headers=alice, json={"title": "lost job", "reminders": [{"at": iso(at)}]}
+            "/tasks", headers=user, json={"title": title, "reminders": [{"at": iso(at)}]}
         )
     ).json()
-    rid = task["reminders"][0]["id"]
+    rid = str(task["reminders"][0]["id"])
     jobs = env.runtime.for_app(AppId.REMINDERS.value)
 
     async def job_exists() -> bool:
         return await jobs.get_job(job_name(rid)) is not None
 
     await eventually(job_exists, what="the job")
-    await jobs.delete_job(job_name(rid))  # behind the service's back
-    await asyncio.sleep(1.5)
-    assert await notifications(env, alice) == []
+    await jobs.delete_job(job_name(rid))
+    while datetime.now(UTC) <= at:
+        await asyncio.sleep(0.1)
+    return rid
+
+
+async def sweep(env: EmbeddedEnv) -> Any:
     swept = await env.runtime.invoke(
         AppId.REMINDERS.value, "reminder-sweep", http_method="POST", json={}
     )
-    assert swept.body == {"fired": 1}
+    return swept.body
+
+
+async def test_sweep_fires_a_reminder_whose_job_was_lost(env: EmbeddedEnv) -> None:
+    alice = env.user("alice")
+    await due_reminder_without_job(env, alice, "lost job")
+    assert await notifications(env, alice) == []
+    assert await sweep(env) == {"fired": 1}
     notes = await eventually(lambda: notifications(env, alice), what="swept notification")
     assert [n["title"] for n in notes] == ["lost job"]
-    again = await env.runtime.invoke(
-        AppId.REMINDERS.value, "reminder-sweep", http_method="POST", json={}
-    )
-    assert again.body == {"fired": 0}
+    assert await sweep(env) == {"fired": 0}
 
 
 async def test_sweep_leaves_a_just_due_reminder_to_its_job(tmp_path: Path) -> None:
@@ -150,35 +159,13 @@ async def test_sweep_leaves_a_just_due_reminder_to_its_job(tmp_path: Path) -> No
     little late after a scheduler restart keeps its turn); past it, the sweep rescues it."""
     settings = make_settings(tmp_path, reminder_sweep_grace_seconds=3600.0)
     async with embedded_env(settings) as env:
-        alice = env.user("alice")
-        at = datetime.now(UTC) + timedelta(seconds=1)
-        task = (
-            await env.client.post(
-                "/tasks", headers=alice, json={"title": "slow job", "reminders": [{"at": iso(at)}]}
-            )
-        ).json()
-        rid = task["reminders"][0]["id"]
-        jobs = env.runtime.for_app(AppId.REMINDERS.value)
-
-        async def job_exists() -> bool:
-            return await jobs.get_job(job_name(rid)) is not None
-
-        await eventually(job_exists, what="the job")
-        await jobs.delete_job(job_name(rid))  # the job is "late": it never comes
-        while datetime.now(UTC) <= at:
-            await asyncio.sleep(0.1)
-        swept = await env.runtime.invoke(
-            AppId.REMINDERS.value, "reminder-sweep", http_method="POST", json={}
-        )
-        assert swept.body == {"fired": 0}
+        rid = await due_reminder_without_job(env, env.user("alice"), "slow job")
+        assert await sweep(env) == {"fired": 0}
         row = scheduled(env, rid)
         assert row is not None and row.fired_at is None
 
         env.settings.reminder_sweep_grace_seconds = 0.0  # the grace is over
-        swept = await env.runtime.invoke(
-            AppId.REMINDERS.value, "reminder-sweep", http_method="POST", json={}
-        )
-        assert swept.body == {"fired": 1}
+        assert await sweep(env) == {"fired": 1}
 
 
 async def test_notification_ack_and_isolation(env: EmbeddedEnv) -> None:
