@@ -38,6 +38,7 @@ test-fast: setup  ## without the real stack or the browser
 
 lint: setup
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 	.venv/bin/mypy backend_services agent chat_ui
 
 stack-up: prepare

@@ -120,7 +120,7 @@ async def run_offline(ctx: ToolContext, text: str, now: datetime) -> AsyncIterat
 
 
 async def resolve_list_hint(ctx: ToolContext, intent: nlp.Intent) -> nlp.Intent:
-    """"add eggs to groceries" files eggs in the user's Groceries list when there is one;
+    """ "add eggs to groceries" files eggs in the user's Groceries list when there is one;
     otherwise "to groceries" stays part of the title ("add talk to mom")."""
     if not isinstance(intent, nlp.AddTask) or intent.list_hint is None:
         return intent
@@ -153,4 +153,3 @@ async def _run_intent(ctx: ToolContext, intent: nlp.Intent) -> AsyncIterator[Age
         yield TurnDone(result.message if not result.data else f"{heading}\n\n{result.message}")
         return
     yield TurnDone(result.message if result.ok else f"Sorry: {result.message}.")
-

@@ -120,9 +120,7 @@ class Agent:
             {"role": "user", "content": text},
         ]
         # the LLM loop extends `messages` with its tool calls and their results
-        events = (
-            run_offline(ctx, text, now) if self.loop is None else self.loop.run(ctx, messages)
-        )
+        events = run_offline(ctx, text, now) if self.loop is None else self.loop.run(ctx, messages)
         confirmation_asked = False
         async for event in events:
             if isinstance(event, ToolFinished) and event.needs_confirmation:

@@ -852,5 +852,3 @@ def _parse_one(text: str, now: datetime) -> Intent:
     except OverflowError as exc:  # date arithmetic beyond what datetime holds
         raise PhraseError(TOO_FAR) from exc
     return Unknown(text=text)
-
-

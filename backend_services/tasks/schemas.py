@@ -99,7 +99,7 @@ class TaskFields(BaseModel):
 
 
 REPEAT_FROM_COMPLETION = (
-    "count the next occurrence from when the task is completed (\"every 3 days after I finish\") "
+    'count the next occurrence from when the task is completed ("every 3 days after I finish") '
     "instead of from its due time"
 )
 LIST_NAME = "the list (project) the task belongs to; Inbox when not given"
