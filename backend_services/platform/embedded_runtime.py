@@ -381,9 +381,7 @@ class EmbeddedRuntime:
         now = utcnow()
         with Session(self.engine) as session:
             due = list(
-                session.exec(
-                    select(EmbeddedJob).where(EmbeddedJob.due_at <= now).limit(500)  # type: ignore[arg-type]
-                )
+                session.exec(select(EmbeddedJob).where(col(EmbeddedJob.due_at) <= now).limit(500))
             )
             upcoming = session.exec(select(func.min(EmbeddedJob.due_at))).first()
         return due, upcoming

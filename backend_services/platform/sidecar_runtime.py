@@ -75,7 +75,7 @@ class SidecarRuntime:
 
     async def stop(self) -> None:
         if self._client is not None:
-            await self._client.close()
+            await self._client.close()  # type: ignore[no-untyped-call]
         if self._http is not None:
             await self._http.aclose()
         self._client = self._http = None
