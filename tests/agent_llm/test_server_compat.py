@@ -5,6 +5,7 @@ its tool call as text."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -18,15 +19,21 @@ from tests.support.fake_openai import FakeOpenAI, Reply, ToolCall, call, calls, 
 pytestmark = pytest.mark.anyio
 
 
-async def test_llama_cpp_accepts_the_tool_call_history(
-    env: EmbeddedEnv, agent: Agent, fake_llm: FakeOpenAI
-) -> None:
+async def add_buy_milk(env: EmbeddedEnv, agent: Agent, fake_llm: FakeOpenAI, flavor: str) -> Any:
+    """One turn that adds a task through a server of this flavour; the task must be stored."""
     env.user("alice")
-    fake_llm.flavor = "llama.cpp"
+    fake_llm.flavor = flavor
     fake_llm.add(call("add_task", title="buy milk"), say("Added buy milk."))
     turn = await run_turn(env, agent, "alice", "add buy milk")
     assert turn.reply == "Added buy milk."
     assert [t["title"] for t in await tasks_of(env, "alice")] == ["buy milk"]
+    return turn
+
+
+async def test_llama_cpp_accepts_the_tool_call_history(
+    env: EmbeddedEnv, agent: Agent, fake_llm: FakeOpenAI
+) -> None:
+    await add_buy_milk(env, agent, fake_llm, "llama.cpp")
     (assistant,) = [m for m in fake_llm.requests[1]["messages"] if m.get("tool_calls")]
     assert assistant["content"] == ""
 
@@ -126,12 +133,7 @@ async def whole_agent(env: EmbeddedEnv, fake_llm: FakeOpenAI) -> AsyncIterator[A
 async def test_server_without_streaming(
     env: EmbeddedEnv, whole_agent: Agent, fake_llm: FakeOpenAI
 ) -> None:
-    env.user("alice")
-    fake_llm.flavor = "no-stream"
-    fake_llm.add(call("add_task", title="buy milk"), say("Added buy milk."))
-    turn = await run_turn(env, whole_agent, "alice", "add buy milk")
-    assert turn.reply == "Added buy milk."
-    assert [t["title"] for t in await tasks_of(env, "alice")] == ["buy milk"]
+    turn = await add_buy_milk(env, whole_agent, fake_llm, "no-stream")
     # one refused streamed request, then whole answers only
     assert [r.get("stream", False) for r in fake_llm.requests] == [True, False, False]
     assert any(isinstance(e, TextDelta) for e in turn.events)
