@@ -3,7 +3,7 @@ PY      := .venv/bin/python
 UV      := .venv/bin/uv
 STAMP   := .venv/.synced
 
-.PHONY: setup run test test-fast lint prepare stack-up stack-down bench screenshots clean \
+.PHONY: setup run test test-under-load test-fast lint prepare stack-up stack-down bench screenshots clean \
 	k8s-prepare k8s-up k8s-down k8s-status test-k8s
 
 # --compile-bytecode: this machine sets PYTHONDONTWRITEBYTECODE=1, so without installed .pyc
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml uv.lock Makefile
 # The repo's own packages are an editable install: compile them on every setup (compileall
 # skips files whose .pyc is current, so this is quick after the first time).
 setup: $(STAMP)
-	@$(PY) -m compileall -q -x '/(\.venv|\.files)/' agent backend_services chat_ui bench
+	@$(PY) -m compileall -q -x '/(\.venv|\.files)/' launch agent backend_services chat_ui bench
 
 run: setup  ## the product, embedded, no API key needed
 	.venv/bin/todo up
@@ -33,13 +33,18 @@ prepare: setup  ## system packages, daprd/scheduler, helm and Jaeger (built once
 test: k8s-prepare  ## the whole suite: unit, API, PostgreSQL, real stack, browser, local cluster
 	.venv/bin/pytest -q -p no:cacheprovider
 
+# The suite twice in a row beside stress-ng (LOAD_WORKERS=2 LOAD_PERCENT=50 RUNS=2 by default):
+# tests wait on conditions, never on timings, so a busy machine must not fail them.
+test-under-load: prepare  ## `make test` RUNS times under background CPU load
+	tests/under-load.sh
+
 test-fast: setup  ## without the real stack or the browser
 	.venv/bin/pytest -q -m "not stack and not browser"
 
 lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy backend_services agent chat_ui
+	.venv/bin/mypy launch backend_services agent chat_ui
 
 stack-up: prepare
 	.venv/bin/todo stack up
@@ -47,14 +52,14 @@ stack-up: prepare
 stack-down: setup
 	.venv/bin/todo stack down
 
-# The local single-node Kubernetes cluster (deploy/k8s, backend_services/k8s): binaries
+# The local single-node Kubernetes cluster (deploy/k8s, launch/k8s): binaries
 # from the Go module proxy and images from a debootstrap base, both cached in
 # ~/.cache/todo-assistant and rebuilt only when their inputs change.
 k8s-prepare: prepare  ## the cluster's binaries and images (the Go builds and the image builds overlap)
 	deploy/k8s/prepare.sh
 
 k8s-up: k8s-prepare  ## cluster + Dapr + PostgreSQL + Kafka + the chart (dev values)
-	.venv/bin/python -m backend_services.k8s up --no-build
+	.venv/bin/python -m launch.k8s up --no-build
 
 # Only the end-to-end tests on a fresh local cluster (`make test` runs them first, then
 # everything else: see docs/deploy.md, "Local cluster").
@@ -62,10 +67,10 @@ test-k8s: k8s-prepare
 	.venv/bin/pytest -q -p no:cacheprovider -m k8s tests/k8s
 
 k8s-status: setup
-	.venv/bin/python -m backend_services.k8s status
+	.venv/bin/python -m launch.k8s status
 
 k8s-down: setup  ## stop it all; removes its netns, veth, mounts, cgroups, processes
-	.venv/bin/python -m backend_services.k8s down
+	.venv/bin/python -m launch.k8s down
 
 bench: prepare
 	$(PY) -m bench.run_all

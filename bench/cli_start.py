@@ -32,8 +32,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from backend_services.stack.paths import REPO_ROOT
-from backend_services.stack.ports import free_port
+from launch.stack.paths import REPO_ROOT
+from launch.stack.ports import free_port
 
 TODO = REPO_ROOT / ".venv" / "bin" / "todo"
 USER = "bench"

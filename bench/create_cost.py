@@ -29,13 +29,13 @@ def measure(creates: int) -> dict[str, Any]:
     import httpx
     from sqlalchemy import event
 
-    from backend_services.embedded import create_embedded_app
     from backend_services.platform.app_support import shared_engine
     from backend_services.platform.auth import TokenSigner
     from backend_services.platform.db import session_scope
     from backend_services.platform.secrets_file import AUTH_SIGNING_KEY, read_local_secret
     from backend_services.platform.settings import Settings
     from backend_services.users import service as users
+    from launch.embedded import create_embedded_app
     from tests.support.pg import fresh_database, pg_server
 
     with (

@@ -22,9 +22,9 @@ from typing import Any
 
 import httpx
 
-from backend_services.stack.ports import free_port
 from bench.proc import cpu_seconds, wait_idle
 from bench.stats import fmt, summary_ms
+from launch.stack.ports import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 TODO = REPO / ".venv" / "bin" / "todo"

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from backend_services.stack.paths import APP_IDS
+from launch.stack.paths import APP_IDS
 from tests.integration.harness import RealStack
 
 

@@ -17,10 +17,10 @@ from typing import Any
 import httpx
 import yaml
 
-from backend_services.stack import dapr, processes
-from backend_services.stack.paths import REPO_ROOT, dapr_bin_dir
-from backend_services.stack.ports import free_port
 from bench.stats import summary_ms
+from launch.stack import dapr, processes
+from launch.stack.paths import REPO_ROOT, dapr_bin_dir
+from launch.stack.ports import free_port
 from tests.integration.harness import RealStack, wait_for
 
 PROBE_ID = "bench-probe"

@@ -24,7 +24,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from backend_services.stack.paths import APP_IDS, DAPR_VERSION, REPO_ROOT, kafka_version
 from bench import (
     cli_start,
     create_cost,
@@ -39,6 +38,7 @@ from bench import (
 )
 from bench.loadavg import LoadSampler
 from bench.report import render
+from launch.stack.paths import APP_IDS, DAPR_VERSION, REPO_ROOT, kafka_version
 from tests.integration.harness import RealStack
 
 # the code before the throughput work (issue 10): bench.create_cost measures it beside ours

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from backend_services.stack.ports import free_port
+from launch.stack.ports import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,7 +45,6 @@ def measure(database_url: str, creates: int, endpoint: str | None) -> dict[str, 
     import httpx
     from sqlmodel import Session, select
 
-    from backend_services.embedded import create_embedded_app
     from backend_services.platform.app_support import shared_engine
     from backend_services.platform.auth import TokenSigner
     from backend_services.platform.db import session_scope
@@ -54,6 +53,7 @@ def measure(database_url: str, creates: int, endpoint: str | None) -> dict[str, 
     from backend_services.platform.settings import Settings
     from backend_services.platform.telemetry import tracing
     from backend_services.users import service as users
+    from launch.embedded import create_embedded_app
 
     tracing.configure_tracing(endpoint, 1.0, "task-service")
     with tempfile.TemporaryDirectory(prefix="bench-trace-") as tmp:

@@ -37,10 +37,10 @@ DEBIAN_MIRROR="${TODO_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 hash_of() { sha256sum | cut -c1-16; }
 files_hash() { cat "$@" | hash_of; }
 # The app image's inputs: what deploy/Dockerfile copies, and the Dockerfile (not
-# the cluster launcher in backend_services/k8s, which only runs on the host).
+# the cluster launcher in launch/k8s, which only runs on the host).
 app_hash() {
-    (cd "$REPO" && git ls-files -z pyproject.toml uv.lock deploy/Dockerfile backend_services agent chat_ui \
-        ':(exclude)backend_services/k8s' \
+    (cd "$REPO" && git ls-files -z pyproject.toml uv.lock deploy/Dockerfile launch backend_services agent chat_ui \
+        ':(exclude)launch/k8s' \
         | xargs -0 sha256sum) | hash_of
 }
 
@@ -227,8 +227,8 @@ build_app() {
     # Only what deploy/Dockerfile copies, from git's view of the tree (no .venv,
     # caches or data dirs in the context).
     local ctx; ctx="$(mktemp -d)"
-    (cd "$REPO" && git ls-files -z pyproject.toml uv.lock deploy/Dockerfile backend_services agent chat_ui \
-        ':(exclude)backend_services/k8s' \
+    (cd "$REPO" && git ls-files -z pyproject.toml uv.lock deploy/Dockerfile launch backend_services agent chat_ui \
+        ':(exclude)launch/k8s' \
         | xargs -0 cp --parents -t "$ctx")
     build app "$ctx" "$ctx/deploy/Dockerfile" "${REF[app]}" "PYTHON_IMAGE=$PY_REF"
     rm -rf "$ctx"

@@ -4,13 +4,15 @@
 #   /usr/lib/postgresql/15/bin/{initdb,pg_ctl}), chromium, a colour emoji font
 #   (the chat shows 🔔 ✅ 🔁; without it the screenshots in docs/images show boxes);
 #   for the local Kubernetes cluster (deploy/k8s): docker.io (image builds only),
-#   containerd, runc, the CNI plugins, debootstrap, iptables and conntrack.
+#   containerd, runc, the CNI plugins, debootstrap, iptables and conntrack;
+#   stress-ng (`make test-under-load` runs the suite beside it).
 # Idempotent: does nothing when everything is installed; apt-get update runs
 # at most once per invocation and only when something is missing.
 set -euo pipefail
 
 PACKAGES=(postgresql-15 postgresql-client-15 chromium fonts-noto-color-emoji
-    docker.io containerd runc containernetworking-plugins debootstrap iptables conntrack)
+    docker.io containerd runc containernetworking-plugins debootstrap iptables conntrack
+    stress-ng)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -20,7 +20,7 @@ from backend_services.contracts import PUBSUB, AppId, CloudEvent, Topic
 from backend_services.platform.telemetry import tracing
 from backend_services.platform.telemetry.logs import JsonFormatter
 from backend_services.platform.telemetry.metrics import metrics_app
-from backend_services.serve import dispatch_by_port
+from launch.serve import dispatch_by_port
 from tests.support.embedded_env import EmbeddedEnv, eventually
 
 pytestmark = pytest.mark.anyio

@@ -72,7 +72,7 @@ def test_deployments_run_the_image_command_behind_a_sidecar(
         for key in ("cpu-request", "memory-request", "cpu-limit", "memory-limit"):
             assert ann[f"dapr.io/sidecar-{key}"], key
         (app_c,) = pod["spec"]["containers"]
-        assert app_c["command"] == ["python", "-m", "backend_services.serve"]
+        assert app_c["command"] == ["python", "-m", "launch.serve"]
         assert app_c["args"] == [
             app, "--host", "0.0.0.0", "--port", "8001", "--public-port", "8000",
             "--metrics-port", "9464", "--no-migrate",
@@ -229,7 +229,7 @@ def test_migration_job_is_a_pre_install_hook_without_sidecar(
     assert pod["metadata"]["annotations"]["dapr.io/enabled"] == "false"
     assert pod["spec"]["automountServiceAccountToken"] is False
     (c,) = pod["spec"]["containers"]
-    assert c["command"] == ["python", "-m", "backend_services.cli", "migrate"]
+    assert c["command"] == ["python", "-m", "launch.cli", "migrate"]
     (env,) = c["env"]
     assert env["valueFrom"]["secretKeyRef"] == {"name": "database-url", "key": "database-url"}
     for secret in by_kind(docs, "Secret"):  # what the Job reads must exist before it

@@ -13,7 +13,7 @@ import yaml
 
 from backend_services import contracts
 from backend_services.contracts import AppId, EventPayload
-from backend_services.services import PUBLIC_ROUTES
+from launch.services import PUBLIC_ROUTES
 
 from .conftest import COMPONENTS, DEV_VALUES, Doc, Renderer, by_kind, by_name
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from backend_services import cli, serve
+from launch import cli, serve
 
 from .conftest import REPO, Renderer, by_kind
 
@@ -36,7 +36,7 @@ def test_deployment_commands_parse(render: Renderer, monkeypatch: pytest.MonkeyP
     for dep in deployments:
         (c,) = dep["spec"]["template"]["spec"]["containers"]
         assert c["command"][:2] == ["python", "-m"]
-        assert c["command"][2] == "backend_services.serve"
+        assert c["command"][2] == "launch.serve"
         parse_serve(c["args"], monkeypatch)
 
 
@@ -49,7 +49,7 @@ def test_unknown_app_id_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_migration_command_parses(render: Renderer) -> None:
     (job,) = by_kind(render(), "Job")
     (c,) = job["spec"]["template"]["spec"]["containers"]
-    assert c["command"][:3] == ["python", "-m", "backend_services.cli"]
+    assert c["command"][:3] == ["python", "-m", "launch.cli"]
     args = cli.build_parser().parse_args(c["command"][3:])
     assert args.fn is cli.cmd_migrate
 
@@ -63,7 +63,7 @@ def test_dockerfile_is_slim_non_root_and_locked() -> None:
     users = re.findall(r"^USER (\S+)", text, re.M)
     assert users and users[-1].split(":")[0] not in ("root", "0")
     cmd = re.search(r"^CMD (\[.*\])", text, re.M)
-    assert cmd and "backend_services.serve" in cmd.group(1)
+    assert cmd and "launch.serve" in cmd.group(1)
     # The uv the Makefile installs is the uv the image installs.
     make_uv = re.search(r'"uv==([^"]+)"', (REPO / "Makefile").read_text(encoding="utf-8"))
     assert make_uv and f'"uv=={make_uv.group(1)}"' in text

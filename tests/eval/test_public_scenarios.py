@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backend_services.cli import main as todo
+from launch.cli import main as todo
 from tests.eval.checker import check_expect, norm_title
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "shared" / "eval" / "nl_public.jsonl"

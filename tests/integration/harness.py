@@ -26,12 +26,12 @@ from sqlalchemy import Engine, text
 
 from backend_services.platform.auth import Role, TokenSigner
 from backend_services.platform.db import make_engine, new_session
-from backend_services.stack import processes
-from backend_services.stack.paths import instance_name
-from backend_services.stack.ports import is_free
-from backend_services.stack.processes import ProcessRecord, StackState
-from backend_services.stack.stack import Stack, UpOptions
 from backend_services.users.service import create_user
+from launch.stack import processes
+from launch.stack.paths import instance_name
+from launch.stack.ports import is_free
+from launch.stack.processes import ProcessRecord, StackState
+from launch.stack.stack import Stack, UpOptions
 
 T = TypeVar("T")
 
@@ -266,7 +266,7 @@ def session_stack(
     running = RealStack.start(root, replicas=replicas, tracing=tracing)
     # as `todo stack up` does once the apps answer: the first account, before any test
     # adds users of its own
-    from backend_services.stack.commands import _sign_in_line
+    from launch.stack.commands import _sign_in_line
 
     running.sign_in_line = _sign_in_line(root)
     try:

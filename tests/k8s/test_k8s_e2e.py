@@ -20,8 +20,10 @@ from playwright.sync_api import Browser, Page, Response, Route, WebSocket, expec
 from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import text
 
-from backend_services.k8s.addons import RELEASE, Addons
-from backend_services.k8s.layout import (
+from backend_services.platform.db import make_engine, session_scope
+from backend_services.users import service as users
+from launch.k8s.addons import RELEASE, Addons
+from launch.k8s.layout import (
     API_NODE_PORT,
     CHAT_NODE_PORT,
     KAFKA_NODE_PORT,
@@ -29,8 +31,6 @@ from backend_services.k8s.layout import (
     POSTGRES_NODE_PORT,
     image_refs,
 )
-from backend_services.platform.db import make_engine, session_scope
-from backend_services.users import service as users
 from tests.integration.harness import collect_from_kafka, wait_for
 from tests.support.browser import launch_chromium
 

@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
-from backend_services.services import BACKEND_SERVICES
+from launch.services import BACKEND_SERVICES
 from tests.support.embedded_env import make_settings
 from tests.support.served import ServedApps, serve_apps
 

@@ -12,7 +12,7 @@ import pytest
 
 from backend_services.notifications.models import Notification
 from backend_services.platform.db import session_scope
-from backend_services.services import BACKEND_SERVICES
+from launch.services import BACKEND_SERVICES
 from tests.support.embedded_env import EmbeddedEnv
 
 pytestmark = pytest.mark.anyio

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from backend_services.cli import _migrated_engine, main
 from backend_services.platform.db import make_engine, session_scope
 from backend_services.platform.errors import Unauthorized
 from backend_services.platform.settings import Settings
 from backend_services.users import service as users
 from backend_services.users.tokens import PREFIX, PersonalToken, owner_of
+from launch.cli import _migrated_engine, main
 
 
 def add_user(data_dir: Path, name: str) -> None:

@@ -15,11 +15,11 @@ from fastapi.routing import APIRoute
 from sqlmodel import Session, select
 
 from backend_services.audit.models import DeadLetter
-from backend_services.embedded import EmbeddedGateway, create_embedded_app
 from backend_services.platform.app_support import shared_engine
 from backend_services.platform.runtime_guard import APP_TOKEN_HEADER, is_runtime_path
 from backend_services.platform.sidecar_runtime import SidecarRuntime
-from backend_services.services import BACKEND_SERVICES
+from launch.embedded import EmbeddedGateway, create_embedded_app
+from launch.services import BACKEND_SERVICES
 from tests.support.embedded_env import make_settings
 
 pytestmark = pytest.mark.anyio
@@ -140,7 +140,7 @@ async def test_a_sidecar_with_a_token_accepts_exactly_that_token(tmp_path: Path)
 
 async def test_the_public_listener_of_a_sidecar_app_has_no_runtime_routes(tmp_path: Path) -> None:
     """Kubernetes: the Service and Ingress reach the public port only; daprd the other."""
-    from backend_services.serve import by_listener
+    from launch.serve import by_listener
 
     app = BACKEND_SERVICES["reminder-service"](
         make_settings(tmp_path), SidecarRuntime(1, 2, app_token="s3cret")

@@ -11,10 +11,10 @@ import httpx
 import jwt
 import pytest
 
-from backend_services import cli
-from backend_services.embedded import EmbeddedGateway, create_embedded_app
 from backend_services.platform.secrets_file import AUTH_SIGNING_KEY, read_local_secret
 from chat_ui.safe_text import InertImageStream, inert_images
+from launch import cli
+from launch.embedded import EmbeddedGateway, create_embedded_app
 from tests.support.embedded_env import make_settings
 
 EVIL = "https://evil.example"

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from backend_services.stack import dapr, processes
-from backend_services.stack.commands import main as stack_main
-from backend_services.stack.paths import APP_IDS
-from backend_services.stack.resources import components_for, read_resources
-from backend_services.stack.stack import UpOptions
+from launch.stack import dapr, processes
+from launch.stack.commands import main as stack_main
+from launch.stack.paths import APP_IDS
+from launch.stack.resources import components_for, read_resources
+from launch.stack.stack import UpOptions
 from tests.support.plain_http import http
 
 from .conftest import InfraStack

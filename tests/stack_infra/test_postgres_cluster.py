@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from backend_services.stack import postgres
-from backend_services.stack.ports import free_port
+from launch.stack import postgres
+from launch.stack.ports import free_port
 
 pytestmark = pytest.mark.stack
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from backend_services.stack.paths import APP_IDS
-from backend_services.stack.resources import (
+from launch.stack.paths import APP_IDS
+from launch.stack.resources import (
     RenderError,
     components_for,
     render_all,

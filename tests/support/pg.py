@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from backend_services.stack import postgres
-from backend_services.stack.ports import free_port
+from launch.stack import postgres
+from launch.stack.ports import free_port
 
 
 @contextmanager

@@ -18,8 +18,8 @@ REPO = Path(__file__).resolve().parents[2]
 # never needed by `todo tasks` / `todo chat` / `todo token` / `todo users`
 UI_AND_LLM = ("chainlit", "chat_ui", "openai", "uvicorn")
 OTHER_SERVICES = (
-    "backend_services.embedded",
-    "backend_services.services",
+    "launch.embedded",
+    "launch.services",
     "backend_services.reminders.app",
     "backend_services.recurrence.app",
     "backend_services.notifications.app",
@@ -28,7 +28,7 @@ OTHER_SERVICES = (
 
 PROBE = """
 import json, sys
-from backend_services.cli import main
+from launch.cli import main
 code = main(sys.argv[2:]) if len(sys.argv) > 2 else 0
 with open(sys.argv[1], "w") as out:
     json.dump({"code": code, "modules": sorted(sys.modules)}, out)
@@ -44,7 +44,7 @@ def counting(self, *args, **kwargs):
     built.append(kwargs.get("title"))
     init(self, *args, **kwargs)
 fastapi.FastAPI.__init__ = counting
-from backend_services.cli import main
+from launch.cli import main
 code = main(sys.argv[2:])
 with open(sys.argv[1], "w") as out:
     json.dump({"code": code, "modules": sorted(sys.modules), "apps": built}, out)

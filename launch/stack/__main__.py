@@ -1,4 +1,4 @@
-"""``python -m backend_services.stack up|status|logs|down``."""
+"""``python -m launch.stack up|status|logs|down``."""
 
 import sys
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from backend_services.contracts import AppId
+from launch.build_scripts import run_build_script
 
 from . import dapr, jaeger, kafka, postgres, processes
 from .paths import (
@@ -41,10 +41,10 @@ class StackError(RuntimeError):
 
 
 def app_command(app_id: str, port: int, metrics_port: int | None = None) -> list[str]:
-    """The app process contract (backend_services/serve.py)."""
+    """The app process contract (launch/serve.py)."""
     python = REPO_ROOT / ".venv" / "bin" / "python"
     exe = str(python) if python.exists() else sys.executable
-    argv = [exe, "-m", "backend_services.serve", app_id, "--host", HOST, "--port", str(port)]
+    argv = [exe, "-m", "launch.serve", app_id, "--host", HOST, "--port", str(port)]
     return argv + (["--metrics-port", str(metrics_port)] if metrics_port else [])
 
 
@@ -131,23 +131,7 @@ class Stack:
         return StackState.load(self.layout.state_file)
 
     def _run_script(self, script: Path) -> None:
-        started = time.monotonic()
-        with subprocess.Popen(
-            ["bash", str(script)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            text=True,
-        ) as proc:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                self.out.write(line)
-                self.out.flush()
-        if proc.returncode != 0:
-            raise StackError(f"{script.relative_to(REPO_ROOT)} failed ({proc.returncode})")
-        took = time.monotonic() - started
-        if took > 2:
-            self.say(f"  ({script.name} took {took:.0f}s)")
+        run_build_script(script, self.out, StackError)
 
     def ensure_artifacts(self) -> None:
         """Build daprd & co. and fetch Kafka's jars when missing (cached)."""

@@ -3,7 +3,7 @@
 Host processes (containerd, etcd, kube-apiserver, kube-controller-manager,
 kube-scheduler, kubelet, kube-proxy, CoreDNS) run inside the cluster's network
 namespace, each in its own session with a log under ``<dir>/logs``, remembered by pid in
-``<dir>/state.json`` (the local stack's supervisor: backend_services.stack.processes)."""
+``<dir>/state.json`` (the local stack's supervisor: launch.stack.processes)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from backend_services.stack import processes
-from backend_services.stack.paths import REPO_ROOT
-from backend_services.stack.processes import ProcessRecord, StackState
+from launch.build_scripts import run_build_script
+from launch.stack import processes
+from launch.stack.paths import REPO_ROOT
+from launch.stack.processes import ProcessRecord, StackState
 
 from . import configs, network, pki
 from .layout import (
@@ -58,27 +59,6 @@ BUILD_SCRIPTS = (
 
 class ClusterError(RuntimeError):
     pass
-
-
-def run_script(script: Path, out: TextIO) -> None:
-    """Run a build script, passing its progress lines through."""
-    started = time.monotonic()
-    with subprocess.Popen(
-        ["bash", str(script)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    ) as proc:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            out.write(line)
-            out.flush()
-    if proc.returncode != 0:
-        raise ClusterError(f"{script.relative_to(REPO_ROOT)} failed ({proc.returncode})")
-    took = time.monotonic() - started
-    if took > 2:
-        print(f"  ({script.name} took {took:.0f}s)", file=out, flush=True)
 
 
 def wait_for(
@@ -137,7 +117,7 @@ class Cluster:
 
     def build(self) -> None:
         for script in BUILD_SCRIPTS:
-            run_script(script, self.out)
+            run_build_script(script, self.out, ClusterError)
 
     def up(self, build: bool = True) -> StackState:
         """Start (or resume) the cluster's host processes; wait until the node is Ready."""

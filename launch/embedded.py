@@ -20,7 +20,7 @@ from backend_services.platform.secrets_file import (
     read_local_secret,
 )
 from backend_services.platform.settings import Settings
-from backend_services.services import BACKEND_SERVICES, PUBLIC_ROUTES
+from launch.services import BACKEND_SERVICES, PUBLIC_ROUTES
 
 
 class EmbeddedGateway:

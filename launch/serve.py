@@ -1,5 +1,5 @@
 """One service behind its own daprd (the real stack and Kubernetes):
-`python -m backend_services.serve <app-id> --host 127.0.0.1 --port N [--public-port M]
+`python -m launch.serve <app-id> --host 127.0.0.1 --port N [--public-port M]
 [--metrics-port P]`.
 
 `--port` is what daprd calls (its --app-port). With `--public-port`, that port listens on
@@ -28,7 +28,7 @@ from backend_services.platform.sidecar_runtime import (
 )
 from backend_services.platform.telemetry import setup_telemetry
 from backend_services.platform.telemetry.metrics import metrics_app
-from backend_services.services import BACKEND_SERVICES
+from launch.services import BACKEND_SERVICES
 
 DATABASE_URL_SECRET = "database-url"
 

@@ -25,7 +25,7 @@ def _settings(args: argparse.Namespace | None = None) -> Settings:
     from backend_services.platform.settings import Settings
 
     if args is not None and hasattr(args, "stack"):
-        from backend_services.stack.access import NoStack, running_stack, stack_settings
+        from launch.stack.access import NoStack, running_stack, stack_settings
 
         try:
             stack = stack_settings() if args.stack else running_stack()
@@ -100,8 +100,8 @@ def _user_token(settings: Settings, engine: Engine, username: str, tz: str | Non
 def cmd_up(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from backend_services.embedded import create_embedded_app
     from backend_services.platform.telemetry import setup_telemetry
+    from launch.embedded import create_embedded_app
 
     settings = _settings()
     # tracing stays off unless OTEL_EXPORTER_OTLP_ENDPOINT is set; logs in TODO_LOG_FORMAT
@@ -338,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
         _stack_flag(command)
     usr.set_defaults(fn=cmd_users)
 
-    from backend_services.users.token_commands import add_parser as add_pat_parser
+    from launch.pat_commands import add_parser as add_pat_parser
 
     add_pat_parser(sub)
 
@@ -350,11 +350,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["stack"]:  # everything after `stack` belongs to the launcher
-        from backend_services.stack.commands import main as stack_main
+        from launch.stack.commands import main as stack_main
 
         return stack_main(argv[1:])
-    if argv[:1] == ["k8s"]:  # likewise the local cluster's (backend_services/k8s)
-        from backend_services.k8s.commands import main as k8s_main
+    if argv[:1] == ["k8s"]:  # likewise the local cluster's (launch/k8s)
+        from launch.k8s.commands import main as k8s_main
 
         return k8s_main(argv[1:])
     args = build_parser().parse_args(argv)

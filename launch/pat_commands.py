@@ -28,11 +28,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from backend_services.cli import _migrated_engine, _settings
     from backend_services.platform.db import session_scope
     from backend_services.platform.errors import AppError
     from backend_services.users import service as users
     from backend_services.users import tokens
+    from launch.cli import _migrated_engine, _settings
 
     engine = _migrated_engine(_settings(args))
     try:
