@@ -32,15 +32,18 @@ async def _create(url: str, headers: dict[str, str], n: int, run_id: str) -> flo
         async def worker() -> None:
             for i in queue:
                 body = {"title": f"{run_id} {i}"}
+                last_failure = ""
                 for _attempt in range(5):
                     try:
                         resp = await http.post(url, json=body, headers=headers)
-                    except httpx.TransportError:
+                    except httpx.TransportError as exc:
+                        last_failure = f"{type(exc).__name__}: {exc}"
                         continue
                     if resp.status_code == 201:
                         break
+                    last_failure = f"HTTP {resp.status_code}: {resp.text[:300]}"
                 else:
-                    raise RuntimeError(f"create {i} failed")
+                    raise RuntimeError(f"create {i} failed 5 times, last: {last_failure}")
 
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(CLIENTS)))
