@@ -414,6 +414,15 @@ def test_login_page_says_what_the_app_is_and_starters_welcome(
     expect(page.get_by_text("Email address")).to_have_count(0)
     screenshot(page, "login")
 
+    # a browser set to another language gets the same wording (the app speaks English)
+    german = browser.new_context(locale="de-DE")
+    german.route("**/*", local_only)
+    german_page = german.new_page()
+    german_page.goto(server.url + "/")
+    expect(german_page.get_by_text("Sign in to To-do Assistant")).to_be_visible()
+    expect(german_page.get_by_label("Username")).to_be_visible()
+    german.close()
+
     favicon = httpx.get(f"{server.url}/favicon", timeout=10)
     assert favicon.headers["content-type"].startswith("image/svg")
     assert "prefers-color-scheme: dark" in favicon.text  # one icon, both themes
