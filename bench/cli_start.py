@@ -32,6 +32,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from bench.profile import import_times
 from launch.stack.paths import REPO_ROOT
 from launch.stack.ports import free_port
 
@@ -153,7 +154,12 @@ def run(runs: int = 5, quick: bool = False) -> dict[str, Any]:
                     samples[name][mode].append(_command(argv, env))
                 samples["up"][mode].append(_up(env))
         leaked = sum(1 for _ in prefix.rglob("*.pyc"))
+        env = _env(data, "installed", prefix)
+        imports = {  # where each command's start goes (the targets it misses)
+            name: import_times(["-m", "launch.cli", *argv], env) for name, argv in commands.items()
+        }
         return {
+            "imports": imports,
             "python": str(TODO),
             "targets_s": TARGETS_S,
             "cold_prefix_pyc_files": leaked,  # 0: the baseline really compiled everything
@@ -187,7 +193,20 @@ def table(result: dict[str, Any]) -> list[str]:
                 f"{s['wall_min_s']:.2f} / {s['wall_max_s']:.2f} | {s['cpu_median_s']:.2f} | "
                 f"{target} |"
             )
+    for name, profile in result.get("imports", {}).items():
+        rows += ["", *import_lines(LABELS[name], profile)]
     return rows
+
+
+def import_lines(label: str, profile: dict[str, Any]) -> list[str]:
+    """Where a command's start goes: `python -X importtime`, self times by package."""
+    share = profile["imports_ms"] / profile["wall_ms"] if profile["wall_ms"] else 0.0
+    top = ", ".join(f"{name} {ms:.0f}" for name, ms in profile["top"])
+    return [
+        f"Where {label} goes (one run under `python -X importtime`, which slows it): imports "
+        f"take {profile['imports_ms']:.0f} of {profile['wall_ms']:.0f} ms ({share:.0%}); "
+        f"by package, ms: {top}."
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from bench.proc import cpu_seconds, wait_idle
+from bench.profile import sampled, sampled_line
 from bench.stats import fmt, summary_ms
 from launch.stack.ports import free_port
 
@@ -141,7 +142,7 @@ async def _python_load(
     }
 
 
-async def agent_turns(turns: int) -> dict[str, float]:
+async def agent_turns(turns: int) -> dict[str, Any]:
     """Turn latency with a fake LLM answering at once: a tool call, then the final text."""
     from agent.service import Agent, LLMConfig
     from tests.support.embedded_env import embedded_env, make_settings
@@ -181,6 +182,12 @@ async def agent_turns(turns: int) -> dict[str, float]:
                 if i >= 10:
                     llm_only.append(time.perf_counter() - t1)
             await client.aclose()
+            # more turns under py-spy, apart from the measured ones
+            with sampled(os.getpid()) as turn_profile:
+                for i in range(max(20, turns // 4)):
+                    fake.add(call("add_task", title=f"sampled {i}"), say("Added."))
+                    async for _ in agent.turn(bearer, "bench", "bench", f"add sampled {i}"):
+                        pass
     turn, llm = summary_ms(durations), summary_ms(llm_only)
     return {
         "turn_p50": turn["p50"],
@@ -188,6 +195,7 @@ async def agent_turns(turns: int) -> dict[str, float]:
         "llm_p50": llm["p50"],
         "overhead_p95": turn["p95"] - 2 * llm["p50"],
         "cpu_ms_per_turn": turn_cpu * 1000 / max(1, len(durations)),
+        "profile": turn_profile,
     }
 
 
@@ -209,6 +217,10 @@ def run(seconds: float = 15.0, turns: int = 200) -> dict[str, Any]:
         rss_load = _rss_mb(proc.pid)
         cpu_load = cpu_seconds([proc.pid]) - cpu0
         cpu_settled = wait_idle([proc.pid]) - cpu0
+        # a second, shorter load under py-spy (kept apart: the sampler takes CPU too)
+        with sampled(proc.pid) as create_profile:
+            load_post_tasks(port, bearer, max(3.0, seconds / 3), 32)
+            wait_idle([proc.pid])
     finally:
         proc.terminate()
         proc.wait()
@@ -223,6 +235,7 @@ def run(seconds: float = 15.0, turns: int = 200) -> dict[str, Any]:
         "load": load,
         "cpu_ms_per_create_request": cpu_load * 1000 / created,
         "cpu_ms_per_create_settled": cpu_settled * 1000 / created,
+        "create_profile": create_profile,
         "agent": asyncio.run(agent_turns(turns)),
     }
 
@@ -263,9 +276,21 @@ def table(r: dict[str, Any]) -> list[str]:
             "<= 25 ms",
         ),
     ]
-    return ["| measure | result | target |", "|---|---|---|"] + [
+    lines = ["| measure | result | target |", "|---|---|---|"] + [
         "| " + " | ".join(row) + " |" for row in rows
     ]
+    if "create_profile" in r:
+        lines += ["", sampled_line("`todo up`'s CPU under the create load", r["create_profile"])]
+    if "profile" in turns:
+        lines += [
+            "",
+            sampled_line(
+                "an agent turn's CPU (the process also runs the apps, their event delivery "
+                "and the fake LLM server: `tests`)",
+                turns["profile"],
+            ),
+        ]
+    return lines
 
 
 def main() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,45 @@ def _rss_tree_kib(pid: int) -> int:
     return total
 
 
+# what a service process loads, in the order it needs it: the RSS after each import, in a
+# fresh interpreter, shows where an idle service's memory goes
+IMPORT_STEPS = (
+    ("the interpreter", ""),
+    ("pydantic", "pydantic"),
+    ("SQLAlchemy ORM + SQLModel", "sqlmodel"),
+    ("FastAPI", "fastapi"),
+    ("psycopg", "psycopg"),
+    ("OpenTelemetry SDK", "opentelemetry.sdk.trace"),
+    ("Dapr SDK (gRPC)", "dapr.clients"),
+    ("task-service's app and its domain", "backend_services.tasks.app"),
+)
+
+
+def import_rss() -> list[dict[str, Any]]:
+    code = (
+        "import importlib, sys\n"
+        "def rss():\n"
+        "    for line in open('/proc/self/status'):\n"
+        "        if line.startswith('VmRSS:'):\n"
+        "            return int(line.split()[1]) / 1024\n"
+        "for module in sys.argv[1:]:\n"
+        "    if module:\n"
+        "        importlib.import_module(module)\n"
+        "    print(rss())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, *(module for _, module in IMPORT_STEPS)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    values = [float(v) for v in done.stdout.split()]
+    return [
+        {"step": label, "rss_mib": rss, "added_mib": rss - (values[i - 1] if i else 0.0)}
+        for i, ((label, _), rss) in enumerate(zip(IMPORT_STEPS, values, strict=True))
+    ]
+
+
 def run(stack: RealStack, *, settle: float = 5.0) -> dict[str, Any]:
     time.sleep(settle)
     state = stack.state
@@ -48,4 +89,4 @@ def run(stack: RealStack, *, settle: float = 5.0) -> dict[str, Any]:
         for name in ("postgres", "kafka", "scheduler")
         if name in state.processes
     }
-    return {"services": rows, "infra": infra}
+    return {"services": rows, "infra": infra, "imports": import_rss()}

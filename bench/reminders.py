@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from bench.proc import cpu_seconds
 from bench.stats import summary_ms
 from tests.integration.harness import RealStack, bearer, iso, wait_for
 
@@ -70,6 +71,14 @@ def lateness(stack: RealStack, count: int, log: Any = print) -> dict[str, Any]:
     if datetime.now(UTC) > minute:
         log("  WARNING: creation ran into the due minute; early reminders are measured late")
     rids = [t["reminders"][0]["id"] for t in created]
+    # what the burst costs, process by process: CPU from just before the due minute (the
+    # creates and their job scheduling are done by then) until the last notification
+    processes = {name: rec.pid for name, rec in stack.state.processes.items()}
+    time.sleep(max(0.0, (minute - datetime.now(UTC)).total_seconds() - 5))
+    cpu_before, burst_started = (
+        {n: cpu_seconds([p]) for n, p in processes.items()},
+        time.monotonic(),
+    )
 
     def done() -> bool:
         n = stack.scalar("select count(*) from notifications where reminder_id = any(:r)", r=rids)
@@ -77,6 +86,11 @@ def lateness(stack: RealStack, count: int, log: Any = print) -> dict[str, Any]:
 
     deadline = (minute + timedelta(seconds=60) - datetime.now(UTC)).total_seconds() + 180
     wait_for(done, f"{count} notifications", max(deadline, 60), 2.0)
+    burst_seconds = time.monotonic() - burst_started
+    cpu_after = {n: cpu_seconds([p]) for n, p in processes.items()}
+    burst_ms = {
+        n: (cpu_after[n] - cpu_before[n]) * 1000 / count for n in processes if n in cpu_after
+    }
     rows = stack.sql(
         "select s.remind_at, s.fired_at, n.created_at from scheduled_reminders s "
         "join notifications n on n.reminder_id = s.reminder_id where s.reminder_id = any(:r)",
@@ -94,6 +108,8 @@ def lateness(stack: RealStack, count: int, log: Any = print) -> dict[str, Any]:
         "sweep_lines": sweeps,
         "at_notification": summary_ms(at_notification),
         "at_fire": summary_ms(at_fire),
+        "burst_seconds": burst_seconds,
+        "burst_cpu_ms_per_reminder": dict(sorted(burst_ms.items(), key=lambda kv: -kv[1])),
     }
     log(f"  lateness {count}: {out}")
     return out

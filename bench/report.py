@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from bench import cli_start, embedded, stack_cost
@@ -27,6 +28,25 @@ TARGETS = """\
 
 def _verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("met" if ok else "**missed**")
+
+
+def _burst_cost(row: dict[str, Any]) -> str:
+    """Where a burst of reminders goes: CPU per reminder by process, and what that allows."""
+    per = row["burst_cpu_ms_per_reminder"]
+    total = sum(per.values())
+    cores = os.cpu_count() or 1
+    arriving = row["count"] / 60
+    top = ", ".join(f"{name} {ms:.2f}" for name, ms in list(per.items())[:8])
+    return (
+        f"Where the {row['count']:,}-reminder burst goes (CPU from 5 s before the minute until "
+        f"the last notification, {row['burst_seconds']:.0f} s, per reminder, every process "
+        f"with its idle background): {total:.1f} ms in all; {top}. Arriving at "
+        f"{arriving:.0f}/s, the burst needs {arriving * total / 1000:.1f} cores of work while "
+        f"this machine has {cores}: at most about {cores * 1000 / total:.0f} reminders/s go "
+        "from job to notification here; the rest wait their turn in the pipeline (outbox, "
+        "Kafka, the consumers), which is the lateness "
+        "at notification above.\n"
+    )
 
 
 def render(r: dict[str, Any]) -> str:
@@ -365,6 +385,22 @@ def render(r: dict[str, Any]) -> str:
         for name, mib in mem["infra"].items():
             add(f"| {name} (infra) | {mib:.0f} | |")
         add("\nDapr's published sidecar figure is ~51 MB.\n")
+        worst = max(mem["services"], key=lambda row: row["app_mib"])
+        summary.append(
+            f"| idle RSS per Python service (largest: {worst['app_id']}) | "
+            f"{worst['app_mib']:.0f} MiB | ≤ 90 MB | {_verdict(worst['app_mib'] <= 90)} |"
+        )
+        if "imports" in mem:
+            add(
+                "Where a service's idle memory goes: RSS of a fresh interpreter after each "
+                "import a service makes, in order (the rest of a running service is its "
+                "threads, pools and caches).\n"
+            )
+            add("| after importing | RSS MiB | added MiB |")
+            add("|---|---|---|")
+            for step in mem["imports"]:
+                add(f"| {step['step']} | {step['rss_mib']:.0f} | {step['added_mib']:.0f} |")
+            add("")
 
     rec = r.get("recurring")
     if rec:
@@ -397,6 +433,7 @@ def render(r: dict[str, Any]) -> str:
             "notification-service. *At notification* = notification row time − due time (the "
             "issue's definition); *at fire* = reminder-service's fired_at − due time.\n"
         )
+        burst: list[dict[str, Any]] = []
         add(
             "| reminders | notified | early | sweep log lines | at fire p50 / p99 / max s | "
             "at notification p50 / p95 / p99 / max s |"
@@ -410,12 +447,16 @@ def render(r: dict[str, Any]) -> str:
                 f"{fmt(n['p50'] / 1000, 3)} / {fmt(n['p95'] / 1000, 3)} / {fmt(n['p99'] / 1000, 3)} / "
                 f"{fmt(n['max'] / 1000, 3)} |"
             )
+            if "burst_cpu_ms_per_reminder" in row:
+                burst.append(row)
             summary.append(
                 f"| reminder fire p99 / notification p99, {row['count']} in a minute | "
                 f"{fmt(f['p99'] / 1000, 3)} / {fmt(n['p99'] / 1000, 3)} s | ≤ 1 s / ≤ 2 s | "
                 f"{_verdict(f['p99'] <= 1000 and n['p99'] <= 2000)} |"
             )
         add("")
+        for row in burst:
+            add(_burst_cost(row))
 
     jobs = r.get("jobs")
     if jobs:

@@ -12,12 +12,14 @@ where rates are not; both are reported.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from typing import Any
 
 import httpx
 
 from bench.proc import cpu_seconds, wait_idle
+from bench.profile import sampled, sampled_line
 from tests.integration.harness import RealStack, bearer, wait_for
 
 CLIENTS = 16
@@ -93,7 +95,12 @@ def run(stack: RealStack, *, quick: bool, log: Any = print) -> dict[str, Any]:
     total = sum(per_process.values())
     raw_total = sum(after[k] - before[k] for k in processes if k in after) * 1000 / n
     log(f"  {n} creates: {total:.1f} CPU-ms per create over the stack, {n / create_seconds:.0f}/s")
+    # where task-service's share goes: more creates under py-spy, after the measured ones
+    task_service = next(pid for name, pid in processes.items() if name.startswith("task-service"))
+    with sampled(task_service) as task_service_profile:
+        asyncio.run(_create(url, bearer(token), max(200, n // 4), f"{run_id}-sampled"))
     return {
+        "task_service_profile": task_service_profile,
         "creates": n,
         "clients": CLIENTS,
         "creates_per_s": n / create_seconds,
@@ -114,4 +121,15 @@ def table(r: dict[str, Any]) -> list[str]:
         f"| (the same with the idle background left in) | {r['cpu_ms_per_create_with_idle']:.1f} |"
     )
     rows.append(f"| (load generator, not in the total) | {r['load_generator_ms']:.2f} |")
+    cores = os.cpu_count() or 1
+    per_create = r["cpu_ms_per_create_with_idle"] + r["load_generator_ms"]
+    rows += [
+        "",
+        f"What this caps: on {cores} cores, {per_create:.1f} CPU-ms per create (the stack with "
+        f"its idle background, plus the load generator on the same cores) allow at most about "
+        f"{cores * 1000 / per_create:.0f} creates/s here; more creates/s need fewer ms per "
+        "create or more cores (task-service and the consumers scale out: see the replicas).",
+    ]
+    if "task_service_profile" in r:
+        rows += ["", sampled_line("task-service's CPU per create", r["task_service_profile"])]
     return rows
