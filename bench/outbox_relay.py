@@ -126,7 +126,7 @@ def real_stack(stack: Any, n: int) -> dict[str, dict[str, float]]:
         engine = make_engine(stack.database_url)
         # the SDK's DaprClient health-waits for the daprd named by DAPR_HTTP_PORT (env)
         os.environ["DAPR_HTTP_PORT"] = str(stack.dapr_http("task-service"))
-        runtime = SidecarRuntime(stack.dapr_http("task-service"), stack.dapr_grpc("task-service"))
+        runtime = SidecarRuntime(stack.dapr_http("task-service"))
         await runtime.start()
         try:
             return await _compare(engine, runtime, n, pids)

@@ -59,9 +59,7 @@ def main(argv: list[str] | None = None) -> None:
             "APP_API_TOKEN is not set: subscription, job and binding routes will refuse every"
             " call (set it for both daprd and this app)"
         )
-    runtime = SidecarRuntime(
-        settings.dapr_http_port, settings.dapr_grpc_port, settings.app_api_token
-    )
+    runtime = SidecarRuntime(settings.dapr_http_port, settings.app_api_token)
     if args.app_id == AppId.CHAT_UI.value:
         from chat_ui.server import create_app as chat_app
 

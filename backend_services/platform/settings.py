@@ -21,7 +21,6 @@ class Settings(BaseSettings):
     app_id: str = Field(default="embedded", validation_alias=AliasChoices("APP_ID", "TODO_APP_ID"))
     secrets_file: Path | None = None
     dapr_http_port: int = Field(default=3500, validation_alias="DAPR_HTTP_PORT")
-    dapr_grpc_port: int = Field(default=50001, validation_alias="DAPR_GRPC_PORT")
     # the token daprd presents on calls to this app (Dapr's own variable name)
     app_api_token: str | None = Field(default=None, validation_alias="APP_API_TOKEN")
     user_token_ttl_seconds: int = 900

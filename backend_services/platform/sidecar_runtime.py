@@ -1,24 +1,20 @@
 """The sidecar implementation of the Dapr port: a daprd next to this process.
 
-Publish, state and secrets go through the Dapr Python SDK (one async gRPC client per process,
-opened at start). Service invocation and the Jobs API use daprd's HTTP API: invocation is
-plain HTTP by nature, and HTTP jobs carry JSON `data`, which is exactly the body daprd posts
-back to `/job/{name}` (the SDK wraps job data in a protobuf Any).
+Everything goes through daprd's HTTP API on one pooled HTTP/1.1 client per process: service
+invocation, publish (single and bulk), state with ETags, secrets and the Jobs API (HTTP jobs
+carry JSON `data`, which is exactly the body daprd posts back to `/job/{name}`). The Dapr
+Python SDK's gRPC client is not used: it added ~24 MB to every service's memory and a
+polling thread, for calls that HTTP makes as well (docs/benchmarks.md, memory).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from datetime import datetime
 from typing import Any
 
-import grpc
 import httpx
-from dapr.aio.clients import DaprClient
-from dapr.clients import BulkPublishEntry
-from dapr.clients.grpc._state import Concurrency, StateOptions
 
 from backend_services.contracts import CloudEvent
 from backend_services.platform.runtime import (
@@ -30,6 +26,7 @@ from backend_services.platform.runtime import (
 from backend_services.platform.telemetry import tracing
 
 log = logging.getLogger("todo.sidecar")
+CLOUDEVENT_JSON = "application/cloudevents+json"
 
 
 def wait_for_sidecar(http_port: int, timeout: float = 120.0) -> None:
@@ -56,17 +53,14 @@ def read_secret_sync(http_port: int, store: str, key: str) -> str:
 class SidecarRuntime:
     invocation = "Dapr service invocation (daprd)"
 
-    def __init__(self, http_port: int, grpc_port: int, app_token: str | None = None) -> None:
+    def __init__(self, http_port: int, app_token: str | None = None) -> None:
         self.http_port = http_port
-        self.grpc_port = grpc_port
         self.app_token = app_token or None  # daprd's APP_API_TOKEN: what it sends to us
-        self._client: DaprClient | None = None
         self._http: httpx.AsyncClient | None = None
 
     async def start(self) -> None:
-        if self._client is not None:
+        if self._http is not None:
             return
-        self._client = DaprClient(address=f"127.0.0.1:{self.grpc_port}")
         self._http = httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{self.http_port}",
             timeout=httpx.Timeout(30, connect=5),
@@ -74,17 +68,9 @@ class SidecarRuntime:
         )
 
     async def stop(self) -> None:
-        if self._client is not None:
-            await self._client.close()  # type: ignore[no-untyped-call]
         if self._http is not None:
             await self._http.aclose()
-        self._client = self._http = None
-
-    @property
-    def client(self) -> DaprClient:
-        if self._client is None:
-            raise RuntimeUnavailable("sidecar runtime not started")
-        return self._client
+        self._http = None
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -121,82 +107,103 @@ class SidecarRuntime:
     async def publish(
         self, pubsub: str, topic: str, event: CloudEvent, *, partition_key: str | None = None
     ) -> None:
-        metadata = {"partitionKey": partition_key} if partition_key else {}
+        params = {"metadata.partitionKey": partition_key} if partition_key else None
         try:
-            await self.client.publish_event(
-                pubsub_name=pubsub,
-                topic_name=topic,
-                data=event.model_dump_json(exclude_none=True),
-                data_content_type="application/cloudevents+json",
-                publish_metadata=metadata,
+            resp = await self.http.post(
+                f"/v1.0/publish/{pubsub}/{topic}",
+                content=event.model_dump_json(exclude_none=True),
+                params=params,
+                headers={"content-type": CLOUDEVENT_JSON},
             )
-        except grpc.RpcError as exc:
-            raise RuntimeUnavailable(f"publish to {topic}: {_grpc_detail(exc)}") from exc
+        except httpx.HTTPError as exc:
+            raise RuntimeUnavailable(f"publish to {topic}: {exc}") from exc
+        if resp.status_code >= 300:
+            raise RuntimeUnavailable(f"publish to {topic}: {_detail(resp)}")
 
     async def publish_bulk(self, pubsub: str, topic: str, entries: list[BulkEntry]) -> set[str]:
-        """Dapr bulk publish (gRPC BulkPublishEvent): one request, per-entry `partitionKey`
-        metadata so each user's events keep their Kafka partition; the entry id is the event
-        id, so `failedEntries` name the events that were not published."""
+        """Dapr bulk publish: one request, per-entry `partitionKey` metadata so each user's
+        events keep their Kafka partition; the entry id is the event id, so `failedEntries`
+        name the events that were not published."""
         if not entries:
             return set()
-        data = [
-            BulkPublishEntry(
-                event=event.model_dump_json(exclude_none=True),
-                metadata={"partitionKey": key} if key else None,
-                content_type="application/cloudevents+json",
-                entry_id=event.id,
-            )
+        body = [
+            {
+                "entryId": event.id,
+                "event": event.model_dump(mode="json", exclude_none=True),
+                "contentType": CLOUDEVENT_JSON,
+                **({"metadata": {"partitionKey": key}} if key else {}),
+            }
             for event, key in entries
         ]
         try:
-            resp = await self.client.publish_events(pubsub_name=pubsub, topic_name=topic, data=data)
-        except grpc.RpcError as exc:
-            raise RuntimeUnavailable(f"bulk publish to {topic}: {_grpc_detail(exc)}") from exc
-        failed = {entry.entry_id for entry in resp.failed_entries}
-        if failed:
-            first = resp.failed_entries[0]
-            log.warning(
-                "bulk publish to %s: %d of %d entries failed (first: %s)",
-                topic,
-                len(failed),
-                len(entries),
-                first.error,
-            )
+            resp = await self.http.post(f"/v1.0-alpha1/publish/bulk/{pubsub}/{topic}", json=body)
+        except httpx.HTTPError as exc:
+            raise RuntimeUnavailable(f"bulk publish to {topic}: {exc}") from exc
+        if resp.status_code < 300:
+            return set()
+        failed_entries = _json_or_empty(resp).get("failedEntries")
+        if not isinstance(failed_entries, list) or not failed_entries:
+            raise RuntimeUnavailable(f"bulk publish to {topic}: {_detail(resp)}")
+        failed = {str(entry.get("entryId")) for entry in failed_entries}
+        log.warning(
+            "bulk publish to %s: %d of %d entries failed (first: %s)",
+            topic,
+            len(failed),
+            len(entries),
+            failed_entries[0].get("error"),
+        )
         return failed
 
     async def get_state(self, store: str, key: str) -> tuple[Any, str | None]:
-        resp = await self.client.get_state(store_name=store, key=key)
-        if not resp.data:
+        try:
+            resp = await self.http.get(f"/v1.0/state/{store}/{key}")
+        except httpx.HTTPError as exc:
+            raise RuntimeUnavailable(f"get state {key}: {exc}") from exc
+        if resp.status_code == 204 or (resp.status_code == 200 and not resp.content):
             return None, None
-        return json.loads(resp.data), resp.etag or None
+        if resp.status_code >= 300:
+            raise RuntimeUnavailable(f"get state {key}: {_detail(resp)}")
+        return resp.json(), resp.headers.get("etag") or None
 
     async def save_state(
         self, store: str, key: str, value: Any, *, etag: str | None = None
     ) -> None:
+        item: dict[str, Any] = {"key": key, "value": value}
+        if etag is not None:  # first-write: the save fails if another one came first
+            item |= {"etag": etag, "options": {"concurrency": "first-write"}}
         try:
-            await self.client.save_state(
-                store_name=store,
-                key=key,
-                value=json.dumps(value),
-                etag=etag,
-                options=StateOptions(concurrency=Concurrency.first_write) if etag else None,
-            )
-        except grpc.RpcError as exc:
-            if etag is not None and _is_conflict(exc):
-                raise StateConflict(key) from exc
-            raise
+            resp = await self.http.post(f"/v1.0/state/{store}", json=[item])
+        except httpx.HTTPError as exc:
+            raise RuntimeUnavailable(f"save state {key}: {exc}") from exc
+        self._state_outcome(resp, key, etag)
 
     async def delete_state(self, store: str, key: str, *, etag: str | None = None) -> None:
+        headers = {"if-match": etag} if etag is not None else None
+        params = {"concurrency": "first-write"} if etag is not None else None
         try:
-            await self.client.delete_state(store_name=store, key=key, etag=etag)
-        except grpc.RpcError as exc:
-            if etag is not None and _is_conflict(exc):
-                raise StateConflict(key) from exc
-            raise
+            resp = await self.http.delete(
+                f"/v1.0/state/{store}/{key}", headers=headers, params=params
+            )
+        except httpx.HTTPError as exc:
+            raise RuntimeUnavailable(f"delete state {key}: {exc}") from exc
+        self._state_outcome(resp, key, etag)
+
+    @staticmethod
+    def _state_outcome(resp: httpx.Response, key: str, etag: str | None) -> None:
+        if resp.status_code < 300:
+            return
+        if etag is not None and resp.status_code == 409:  # daprd: the ETag no longer matches
+            raise StateConflict(key)
+        raise RuntimeUnavailable(f"state {key}: {_detail(resp)}")
 
     async def get_secret(self, store: str, key: str) -> str:
-        resp = await self.client.get_secret(store_name=store, key=key)
-        return str(resp.secret[key])
+        try:
+            resp = await self.http.get(f"/v1.0/secrets/{store}/{key}")
+        except httpx.HTTPError as exc:
+            raise RuntimeUnavailable(f"get secret {key}: {exc}") from exc
+        if resp.status_code >= 300:
+            raise RuntimeUnavailable(f"get secret {key}: {_detail(resp)}")
+        return str(resp.json()[key])
 
     async def schedule_job(
         self, name: str, due_at: datetime, data: dict[str, Any], *, overwrite: bool = True
@@ -233,14 +240,13 @@ def _invoke_attributes(app_id: str) -> dict[str, str]:
     return {"rpc.system": "dapr", "rpc.service": app_id}
 
 
-def _grpc_detail(exc: grpc.RpcError) -> str:
-    details = getattr(exc, "details", None)
-    return str(details()) if callable(details) else str(exc)
+def _detail(resp: httpx.Response) -> str:
+    return f"{resp.status_code} {resp.text[:300]}"
 
 
-def _is_conflict(exc: grpc.RpcError) -> bool:
-    code = getattr(exc, "code", None)
-    return callable(code) and code() in (
-        grpc.StatusCode.ABORTED,
-        grpc.StatusCode.FAILED_PRECONDITION,
-    )
+def _json_or_empty(resp: httpx.Response) -> dict[str, Any]:
+    try:
+        body = resp.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

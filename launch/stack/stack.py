@@ -431,7 +431,6 @@ class Stack:
                 env={
                     "APP_ID": app_id,
                     "DAPR_HTTP_PORT": str(side.http),
-                    "DAPR_GRPC_PORT": str(side.grpc),
                     "TODO_DATA_DIR": str(layout.data),
                     "PYTHONUNBUFFERED": "1",
                     "APP_API_TOKEN": app_token,

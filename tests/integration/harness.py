@@ -152,9 +152,6 @@ class RealStack:
     def dapr_http(self, app_id: str) -> int:
         return self.record(f"daprd-{app_id}").ports["dapr_http"]
 
-    def dapr_grpc(self, app_id: str) -> int:
-        return self.record(f"daprd-{app_id}").ports["dapr_grpc"]
-
     def app_url(self, app_id: str) -> str:
         return f"http://{HOST}:{self.app_port(app_id)}"
 

@@ -27,7 +27,7 @@ def _chat_turn(stack: RealStack, token: str, user_id: str, text: str) -> str:
     from backend_services.platform.sidecar_runtime import SidecarRuntime
 
     async def run() -> str:
-        runtime = SidecarRuntime(stack.dapr_http("chat-ui"), stack.dapr_grpc("chat-ui"))
+        runtime = SidecarRuntime(stack.dapr_http("chat-ui"))
         os.environ["DAPR_HTTP_PORT"] = str(stack.dapr_http("chat-ui"))
         await runtime.start()
         try:

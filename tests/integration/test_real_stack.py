@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import threading
 import time
 import uuid
@@ -50,10 +49,7 @@ def _chat_turn(stack: RealStack, token: str, user_id: str, text: str) -> list[An
     from backend_services.platform.sidecar_runtime import SidecarRuntime
 
     async def run() -> list[Any]:
-        runtime = SidecarRuntime(stack.dapr_http("chat-ui"), stack.dapr_grpc("chat-ui"))
-        # the Dapr SDK's DaprClient waits for the sidecar named by DAPR_HTTP_PORT (env),
-        # not for the port SidecarRuntime was given
-        os.environ["DAPR_HTTP_PORT"] = str(stack.dapr_http("chat-ui"))
+        runtime = SidecarRuntime(stack.dapr_http("chat-ui"))
         await runtime.start()
         try:
             agent = Agent(runtime, None)  # offline parser: no LLM needed
@@ -176,6 +172,41 @@ def test_task_created_cloudevent_is_on_kafka(stack: RealStack, chat_task: dict[s
 
 
 # -- 3. subscribers: once, and a redelivery changes nothing -----------------------------
+
+
+def test_state_and_secrets_through_daprd_keep_etags(stack: RealStack) -> None:
+    """The sidecar runtime's state calls over daprd's HTTP API, against the PostgreSQL state
+    store: a missing key, a save and its ETag, a save and a delete with a stale ETag refused
+    as conflicts (what the chat memory's optimistic updates rely on), and a secret."""
+    from backend_services.contracts import SECRETSTORE, STATESTORE
+    from backend_services.platform.runtime import StateConflict
+    from backend_services.platform.secrets_file import AUTH_SIGNING_KEY
+    from backend_services.platform.sidecar_runtime import SidecarRuntime
+
+    key = f"it-state-{uuid.uuid4().hex}"
+
+    async def run() -> None:
+        runtime = SidecarRuntime(stack.dapr_http("chat-ui"))
+        await runtime.start()
+        try:
+            assert await runtime.get_state(STATESTORE, key) == (None, None)
+            await runtime.save_state(STATESTORE, key, {"turns": [1], "text": "ünïcode"})
+            value, etag = await runtime.get_state(STATESTORE, key)
+            assert value == {"turns": [1], "text": "ünïcode"} and etag
+            await runtime.save_state(STATESTORE, key, {"turns": [1, 2]}, etag=etag)
+            with pytest.raises(StateConflict):  # the first ETag is stale now
+                await runtime.save_state(STATESTORE, key, {"turns": ["lost"]}, etag=etag)
+            with pytest.raises(StateConflict):
+                await runtime.delete_state(STATESTORE, key, etag=etag)
+            value, fresh = await runtime.get_state(STATESTORE, key)
+            assert value == {"turns": [1, 2]} and fresh != etag
+            await runtime.delete_state(STATESTORE, key, etag=fresh)
+            assert await runtime.get_state(STATESTORE, key) == (None, None)
+            assert len(await runtime.get_secret(SECRETSTORE, AUTH_SIGNING_KEY)) >= 32
+        finally:
+            await runtime.stop()
+
+    asyncio.run(run())
 
 
 def test_subscribers_receive_once_and_redelivery_changes_nothing(stack: RealStack) -> None:

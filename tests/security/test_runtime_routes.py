@@ -117,7 +117,7 @@ async def test_a_sidecar_without_a_configured_token_refuses_every_runtime_call(
     """Fail closed: with APP_API_TOKEN unset, nothing (not even an empty header) gets in."""
     settings = make_settings(tmp_path)
     for factory in BACKEND_SERVICES.values():
-        app = factory(settings, SidecarRuntime(1, 2, app_token=None))
+        app = factory(settings, SidecarRuntime(1, app_token=None))
         async with client_for(app) as client:
             for method, path in runtime_routes(app):
                 for headers in ({}, {APP_TOKEN_HEADER: ""}, {APP_TOKEN_HEADER: "None"}):
@@ -127,7 +127,7 @@ async def test_a_sidecar_without_a_configured_token_refuses_every_runtime_call(
 
 async def test_a_sidecar_with_a_token_accepts_exactly_that_token(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
-    app = BACKEND_SERVICES["reminder-service"](settings, SidecarRuntime(1, 2, app_token="s3cret"))
+    app = BACKEND_SERVICES["reminder-service"](settings, SidecarRuntime(1, app_token="s3cret"))
     async with client_for(app) as client:
         assert (
             await client.get("/dapr/subscribe", headers={APP_TOKEN_HEADER: "s3cret"})
@@ -143,7 +143,7 @@ async def test_the_public_listener_of_a_sidecar_app_has_no_runtime_routes(tmp_pa
     from launch.serve import by_listener
 
     app = BACKEND_SERVICES["reminder-service"](
-        make_settings(tmp_path), SidecarRuntime(1, 2, app_token="s3cret")
+        make_settings(tmp_path), SidecarRuntime(1, app_token="s3cret")
     )
     split = by_listener(app, public_port=8000)
     token = {APP_TOKEN_HEADER: "s3cret"}
