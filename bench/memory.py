@@ -42,7 +42,7 @@ IMPORT_STEPS = (
     ("FastAPI", "fastapi"),
     ("psycopg", "psycopg"),
     ("OpenTelemetry SDK", "opentelemetry.sdk.trace"),
-    ("Dapr SDK (gRPC)", "dapr.clients"),
+    ("the sidecar runtime (daprd's HTTP API, httpx)", "backend_services.platform.sidecar_runtime"),
     ("task-service's app and its domain", "backend_services.tasks.app"),
 )
 

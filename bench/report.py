@@ -344,7 +344,7 @@ def render(r: dict[str, Any]) -> str:
             "partition keys, one delete of the published rows. *Embedded* = `EmbeddedRuntime` "
             "on SQLite in the benchmark process (CPU of that process). *Real stack* = the relay "
             "in the benchmark process against the stack's PostgreSQL, publishing through "
-            "task-service's daprd (gRPC `BulkPublishEvent`) into Kafka; CPU summed from /proc "
+            "task-service's daprd (HTTP bulk publish) into Kafka; CPU summed from /proc "
             "over the benchmark process, that daprd, Kafka and PostgreSQL with its backends. "
             "Both paths run in the same process, one after the other, after a warm-up.\n"
         )
