@@ -29,14 +29,21 @@ def measure(creates: int) -> dict[str, Any]:
     import httpx
     from sqlalchemy import event
 
+    import backend_services
     from backend_services.platform.app_support import shared_engine
     from backend_services.platform.auth import TokenSigner
     from backend_services.platform.db import session_scope
     from backend_services.platform.secrets_file import AUTH_SIGNING_KEY, read_local_secret
     from backend_services.platform.settings import Settings
     from backend_services.users import service as users
-    from launch.embedded import create_embedded_app
     from tests.support.pg import fresh_database, pg_server
+
+    # the checkout measured: before process wiring moved to launch/, it lived in
+    # backend_services (and this repo's launch/ must not be mixed with that code)
+    if (Path(backend_services.__file__).parent / "embedded.py").exists():
+        from backend_services.embedded import create_embedded_app  # type: ignore[import-not-found]
+    else:
+        from launch.embedded import create_embedded_app
 
     with (
         tempfile.TemporaryDirectory(prefix="bench-create-") as tmp,
@@ -50,7 +57,12 @@ def measure(creates: int) -> dict[str, Any]:
         engine = shared_engine(url)
         with session_scope(engine) as session:
             users.create_user(session, "bench")
-        key = read_local_secret(settings.resolved_secrets_file(), AUTH_SIGNING_KEY)
+        secrets_file = (  # the baseline's Settings had no resolver yet
+            settings.resolved_secrets_file()
+            if hasattr(settings, "resolved_secrets_file")
+            else settings.secrets_file or settings.data_dir / "secrets.json"
+        )
+        key = read_local_secret(secrets_file, AUTH_SIGNING_KEY)
         headers = {"authorization": f"Bearer {TokenSigner(key).issue('bench', 'user', 3600)}"}
         task_app = gateway.apps["task-service"]
         counts = {"statements": 0, "commits": 0, "checkouts": 0}
