@@ -34,7 +34,7 @@ from backend_services.platform.migrate import upgrade
 from backend_services.platform.secrets_file import ensure_local_secrets
 from backend_services.platform.settings import Settings
 from backend_services.users import service as users
-from tests.support.browser import launch_chromium, local_only
+from tests.support.browser import launch_chromium, local_only, say
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -48,7 +48,7 @@ PASSWORDS = {
 }
 # `make screenshots` sets this to docs/images: the README's pictures come from these tests
 SCREENSHOTS = os.environ.get("TODO_SCREENSHOTS_DIR")
-UI_TIMEOUT_MS = 15_000
+UI_TIMEOUT_MS = 30_000
 PROXY_HEADER = "X-Forwarded-User"
 START_TIMEOUT = 90  # `todo up` starts in ~5 s, but the CI machine may be busy
 REMINDER_TIMEOUT_MS = 20_000
@@ -218,14 +218,6 @@ def sign_in_if_asked(page: Page, user: str) -> None:
     expect(page.locator("#chat-input")).to_be_visible()
 
 
-def say(page: Page, text: str) -> None:
-    user_messages = page.locator(".step[data-step-type=user_message]")
-    before = user_messages.count()
-    page.fill("#chat-input", text)
-    page.click("#chat-submit")
-    expect(user_messages).to_have_count(before + 1)
-
-
 def last_reply(page: Page) -> Any:
     return page.locator(".step[data-step-type=assistant_message] .message-content").last
 
@@ -371,6 +363,7 @@ def test_header_auth_behind_a_proxy_is_opt_in(browser: Browser, server: Server) 
     page = context.new_page()
     page.goto(server.url + "/")
     expect(page.locator("#chat-input")).to_be_visible()  # never asked for a password
+    expect(page.locator("#task-panel")).to_be_attached()  # the chat session is set up
     say(page, "add renew passport next monday")
     expect(last_reply(page)).to_contain_text("Added: renew passport")
     assert server.task_titled("alice", "renew passport") is not None

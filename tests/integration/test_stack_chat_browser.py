@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.integration.harness import RealStack, bearer
 from tests.integration.test_stack_sign_in import _todo
-from tests.support.browser import launch_chromium, local_only
+from tests.support.browser import launch_chromium, local_only, say
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -59,8 +59,7 @@ def test_panel_on_the_stack_fills_live_and_completes(stack: RealStack, browser: 
     panel = page.locator("#task-panel")
     expect(panel).to_be_visible()
 
-    page.fill("#chat-input", "add stand-up every weekday at 9:30 #work")
-    page.click("#chat-submit")
+    say(page, "add stand-up every weekday at 9:30 #work", UI_TIMEOUT_MS)
     row = panel.locator(".task-row", has_text=re.compile(r"stand-up"))
     expect(row.locator(".task-repeats")).to_contain_text("every weekday at 9:30")
 

@@ -33,6 +33,7 @@ from launch.k8s.layout import (
 )
 from tests.integration.harness import collect_from_kafka, wait_for
 from tests.support.browser import launch_chromium
+from tests.support.browser import say as send_words
 
 pytestmark = [pytest.mark.k8s, pytest.mark.browser, pytest.mark.timeout(3600)]
 
@@ -105,11 +106,7 @@ def chat(browser: Browser, node: str, accounts: dict[str, str]) -> Page:
 
 
 def say(page: Page, words: str) -> None:
-    user_messages = page.locator(".step[data-step-type=user_message]")
-    before = user_messages.count()
-    page.fill("#chat-input", words)
-    page.click("#chat-submit")
-    expect(user_messages).to_have_count(before + 1, timeout=UI_TIMEOUT_MS)
+    send_words(page, words, UI_TIMEOUT_MS)
 
 
 def token(node: str, name: str) -> str:
