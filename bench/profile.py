@@ -13,6 +13,7 @@ import re
 import signal
 import subprocess
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -116,8 +117,6 @@ def sampled_line(label: str, profile: dict[str, Any]) -> str:
 def import_times(argv: list[str], env: dict[str, str]) -> dict[str, Any]:
     """Run a command with `python -X importtime`: its import time per top-level package
     (self times summed), against its whole wall time."""
-    import time
-
     started = time.perf_counter()
     done = subprocess.run(
         [str(REPO / ".venv" / "bin" / "python"), "-X", "importtime", *argv],
