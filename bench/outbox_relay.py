@@ -11,6 +11,11 @@ one-event-at-a-time path (`OutboxRelay(bulk=False, batch_size=200)`) against the
 Rows use a source and a topic of their own (nobody subscribes), keyed over 50 users like
 real traffic. Events/s = N / wall time from the first claim to an empty outbox.
 
+Trickle (real stack): events committed one per transaction at a steady rate, as services
+do under load, with the relay running as in a service (woken by each commit), without and
+with its linger, alternating; CPU per event (the writer's own thread time left out) and
+how long an event waits from its commit to its publish.
+
     python -m bench.outbox_relay [--events 5000] [--stack-dir DIR]  (DIR: start a stack there)
 """
 
@@ -33,8 +38,12 @@ from backend_services.contracts import CloudEvent
 from backend_services.platform.db import session_scope
 from backend_services.platform.outbox import OutboxEvent, OutboxRelay
 from backend_services.platform.runtime import Runtime
+from backend_services.platform.settings import Settings
 from bench.proc import cpu_seconds
 
+# the trickle: about the rate of reminders firing in the 10,000-in-a-minute burst
+TRICKLE_RATE = 150.0
+LINGER = Settings().outbox_linger_ms / 1000
 MODES: dict[str, dict[str, Any]] = {
     "one at a time": {"bulk": False, "batch_size": 200},
     "bulk": {"bulk": True},
@@ -99,6 +108,82 @@ async def _compare(
     return {mode: await drain(engine, runtime, n, pids, **kw) for mode, kw in MODES.items()}
 
 
+class _PublishClock:
+    """The runtime, noting when each event id is handed to a bulk publish."""
+
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+        self.sent: dict[str, float] = {}
+        self.rounds = 0
+
+    async def publish_bulk(self, pubsub: str, topic: str, entries: list[Any]) -> set[str]:
+        self.rounds += 1
+        now = time.perf_counter()
+        for event, _key in entries:
+            self.sent[event.id] = now
+        return set(await self.runtime.publish_bulk(pubsub, topic, entries))
+
+
+async def trickle(
+    engine: Engine, runtime: Runtime, pids: list[int], rate: float, seconds: float, linger: float
+) -> dict[str, float]:
+    source = f"bench-trickle-{uuid.uuid4().hex[:8]}"
+    topic = f"bench-outbox-{uuid.uuid4().hex[:6]}"
+    clock = _PublishClock(runtime)
+    relay = OutboxRelay(engine, clock, source, linger_seconds=linger)  # type: ignore[arg-type]
+    committed: dict[str, float] = {}
+    n = int(rate * seconds)
+
+    def write() -> float:
+        """One event per transaction at `rate`; returns this thread's own CPU seconds."""
+        cpu0, start = time.thread_time(), time.perf_counter()
+        for i in range(n):
+            time.sleep(max(0.0, start + i / rate - time.perf_counter()))
+            with session_scope(engine) as session:
+                key = f"bench-user-{i % 50}"
+                event = CloudEvent(
+                    id=str(uuid.uuid4()),
+                    source=source,
+                    type="todo.bench.v1",
+                    subject=key,
+                    data={"n": i, "title": "a reminder of typical size " * 4},
+                )
+                session.add(
+                    OutboxEvent(
+                        event_id=event.id,
+                        source=source,
+                        pubsub="pubsub",
+                        topic=topic,
+                        partition_key=key,
+                        event=event.model_dump(mode="json"),
+                    )
+                )
+            committed[event.id] = time.perf_counter()
+            relay.notify()
+        return time.thread_time() - cpu0
+
+    await relay.start()
+    cpu0 = cpu_seconds(pids)
+    try:
+        writer_cpu = await asyncio.to_thread(write)
+        while len(clock.sent) < n or await asyncio.to_thread(pending, engine, source) > 0:
+            await asyncio.sleep(0.05)
+    finally:
+        await relay.stop()
+    cpu = cpu_seconds(pids) - cpu0 - writer_cpu
+    waits = sorted(clock.sent[i] - committed[i] for i in committed)
+    return {
+        "events": n,
+        "rate": rate,
+        "linger_ms": linger * 1000,
+        "rounds": clock.rounds,
+        "events_per_round": n / max(1, clock.rounds),
+        "cpu_ms_per_event": cpu * 1000 / n,
+        "wait_p50_ms": waits[len(waits) // 2] * 1000,
+        "wait_p99_ms": waits[min(len(waits) - 1, int(len(waits) * 0.99))] * 1000,
+    }
+
+
 def embedded(n: int) -> dict[str, dict[str, float]]:
     from tests.support.embedded_env import embedded_env, make_settings
 
@@ -111,7 +196,7 @@ def embedded(n: int) -> dict[str, dict[str, float]]:
     return asyncio.run(go())
 
 
-def real_stack(stack: Any, n: int) -> dict[str, dict[str, float]]:
+def real_stack(stack: Any, n: int, trickle_s: float = 10.0) -> dict[str, Any]:
     from backend_services.platform.db import make_engine
     from backend_services.platform.sidecar_runtime import SidecarRuntime
 
@@ -122,14 +207,19 @@ def real_stack(stack: Any, n: int) -> dict[str, dict[str, float]]:
         if name in state.processes
     ]
 
-    async def go() -> dict[str, dict[str, float]]:
+    async def go() -> dict[str, Any]:
         engine = make_engine(stack.database_url)
         # the SDK's DaprClient health-waits for the daprd named by DAPR_HTTP_PORT (env)
         os.environ["DAPR_HTTP_PORT"] = str(stack.dapr_http("task-service"))
         runtime = SidecarRuntime(stack.dapr_http("task-service"))
         await runtime.start()
         try:
-            return await _compare(engine, runtime, n, pids)
+            result: dict[str, Any] = await _compare(engine, runtime, n, pids)
+            runs = []
+            for linger in (0.0, LINGER, 0.0, LINGER):  # alternating: the box's noise shared
+                runs.append(await trickle(engine, runtime, pids, TRICKLE_RATE, trickle_s, linger))
+            result["trickle"] = runs
+            return result
         finally:
             await runtime.stop()
             engine.dispose()
@@ -142,7 +232,7 @@ def run(stack: Any | None, *, quick: bool) -> dict[str, Any]:
     n = 2000 if quick else 10_000
     result: dict[str, Any] = {"events": n, "embedded": embedded(n)}
     if stack is not None:
-        result["stack"] = real_stack(stack, n)
+        result["stack"] = real_stack(stack, n, 5.0 if quick else 10.0)
     return result
 
 

@@ -65,7 +65,13 @@ class AppContext:
         relays: list[OutboxRelay] = []
 
         async def start(ctx: AppContext) -> None:
-            relay = OutboxRelay(ctx.engine, ctx.runtime, source, ctx.settings.outbox_poll_seconds)
+            relay = OutboxRelay(
+                ctx.engine,
+                ctx.runtime,
+                source,
+                ctx.settings.outbox_poll_seconds,
+                linger_seconds=ctx.settings.outbox_linger_ms / 1000,
+            )
             relays.append(relay)
             self.relays.append(relay)
             await relay.start()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import math
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -103,6 +104,12 @@ class OutboxRelay:
     relay per source drains at a time (the others find the lock taken and retry shortly),
     so no row is published twice concurrently and order per key holds across replicas.
     `bulk=False` is the former one-event-at-a-time path (kept for the benchmark).
+
+    Linger: a round costs about the same for one row as for fifty (three round trips to
+    the database, one bulk publish through daprd into Kafka), so when rows arrive faster
+    than one per `linger_seconds` (woken that soon after a round that published), the relay
+    waits `linger_seconds` more and takes them together, as Kafka's producer does with
+    `linger.ms`. A lone event, or a trickle slower than that, is published at once.
     """
 
     def __init__(
@@ -114,6 +121,7 @@ class OutboxRelay:
         *,
         batch_size: int = 500,
         bulk: bool = True,
+        linger_seconds: float = 0.0,
     ):
         self.engine = engine
         self.runtime = runtime
@@ -121,6 +129,7 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
         self.bulk = bulk
+        self.linger_seconds = linger_seconds
         self.busy_retry_seconds = 0.05
         self._lock_key = _lock_key(source) if engine.dialect.name == "postgresql" else None
         self._wake = asyncio.Event()
@@ -146,7 +155,9 @@ class OutboxRelay:
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         backoff = self.poll_seconds
+        published_at = -math.inf  # when the last round that published ended
         while True:
             self._wake.clear()
             try:
@@ -155,6 +166,8 @@ class OutboxRelay:
             except Exception as exc:
                 log.warning("outbox relay for %s paused: %s", self.source, exc)
                 sent, backoff = 0, min(backoff * 2, 10.0)
+            if sent:
+                published_at = loop.time()
             if sent >= self.batch_size:
                 continue  # a full round: more rows are likely waiting
             # a shorter round read everything committed before it; rows committed since
@@ -165,6 +178,9 @@ class OutboxRelay:
             await wait_for_wake(
                 self._wake, min(backoff, self.busy_retry_seconds) if self.busy else backoff
             )
+            if loop.time() - published_at < self.linger_seconds:
+                # rows arrive faster than one per linger: let the next few commit too
+                await asyncio.sleep(self.linger_seconds)
 
     async def flush(self, limit: int | None = None) -> int:
         """One round; returns how many rows were published and forgotten. Raises

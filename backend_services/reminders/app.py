@@ -49,30 +49,35 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         principals=resolve_principal,
     )
 
-    async def on_task_event(event: CloudEvent, payload: EventPayload) -> None:
-        if not isinstance(
-            payload, TaskCreated | TaskUpdated | TaskCompleted | TaskReopened | TaskDeleted
-        ):
-            return  # an account's deletion: its tasks' TaskDeleted events came first
-        deleted = isinstance(payload, TaskDeleted)
+    async def on_task_events(events: list[tuple[CloudEvent, EventPayload]]) -> None:
+        """A bulk delivery of task events: planned in one transaction, then the jobs."""
+        changes = [
+            service.TaskChange(event.id, payload.task, isinstance(payload, TaskDeleted))
+            for event, payload in events
+            # an account's deletion: its tasks' TaskDeleted events came first
+            if isinstance(
+                payload, TaskCreated | TaskUpdated | TaskCompleted | TaskReopened | TaskDeleted
+            )
+        ]
+        if not changes:
+            return
 
         def plan() -> service.JobPlan:
             with new_session(ctx.engine) as session:
-                return service.plan_for_event(
-                    session, ctx.app_id, event.id, payload.task, deleted=deleted
-                )
+                return service.plan_for_events(session, ctx.app_id, changes)
 
         # Jobs are idempotent (overwrite / delete); the rows commit first so a job that
         # fires straight away finds its reminder. A lost job is caught by the sweep.
         job_plan = await run_in_threadpool(plan)
-        # the job carries this event's trace context: its firing, later and in a trace of
-        # its own, links back to the request that set the reminder
-        cause = tracing.traceparent_of()
-        for row in job_plan.schedule:
+        # each job carries the trace context of the event that set it: its firing, later
+        # and in a trace of its own, links back to the request that set the reminder
+        causes = {event.id: event.traceparent for event, _ in events}
+        for rid, row in job_plan.schedule.items():
+            cause = causes.get(job_plan.cause[rid])
             await ctx.runtime.schedule_job(
-                job_name(row.reminder_id),
+                job_name(rid),
                 row.remind_at,
-                {"reminder_id": row.reminder_id, **({"traceparent": cause} if cause else {})},
+                {"reminder_id": rid, **({"traceparent": cause} if cause else {})},
                 overwrite=True,
             )
         for rid in job_plan.cancel:
@@ -81,7 +86,9 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
     mount_subscriptions(
         app,
         [
-            Subscribed(PUBSUB, Topic.TASK_EVENTS.value, "/events/task", on_task_event),
+            Subscribed(
+                PUBSUB, Topic.TASK_EVENTS.value, "/events/task", batch_handler=on_task_events
+            ),
         ],
     )
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from backend_services.contracts import AppId, ReminderTriggered, TaskSnapshot
-from backend_services.platform.idempotency import claim
+from backend_services.platform.idempotency import claim_many
 from backend_services.platform.outbox import add_event
 from backend_services.reminders.models import ScheduledReminder
 from backend_services.service_schemas import ReminderLateness
@@ -25,38 +25,76 @@ EARLY_TOLERANCE = timedelta(seconds=1)
 LATENESS_SAMPLE = 5000
 
 
+@dataclass(frozen=True)
+class TaskChange:
+    """What one task event says about a task: its state after the change."""
+
+    event_id: str
+    task: TaskSnapshot
+    deleted: bool
+
+
 @dataclass
 class JobPlan:
-    schedule: list[ScheduledReminder] = field(default_factory=list)
-    cancel: list[str] = field(default_factory=list)
+    """The jobs to (re)schedule and cancel after a batch of changes: the last change to
+    mention a reminder decides; `cause` names that change's event id."""
+
+    schedule: dict[str, ScheduledReminder] = field(default_factory=dict)
+    cancel: set[str] = field(default_factory=set)
+    cause: dict[str, str] = field(default_factory=dict)
+
+    def to_schedule(self, row: ScheduledReminder, event_id: str) -> None:
+        self.cancel.discard(row.reminder_id)
+        self.schedule[row.reminder_id] = row
+        self.cause[row.reminder_id] = event_id
+
+    def fired(self, reminder_id: str) -> None:
+        """Its job has run: nothing to schedule (an earlier change of the batch may have)."""
+        self.schedule.pop(reminder_id, None)
+        self.cause.pop(reminder_id, None)
+
+    def to_cancel(self, reminder_id: str) -> None:
+        self.schedule.pop(reminder_id, None)
+        self.cause.pop(reminder_id, None)
+        self.cancel.add(reminder_id)
 
 
-def plan_for_event(
-    session: Session, consumer: str, event_id: str, task: TaskSnapshot, *, deleted: bool
-) -> JobPlan:
-    """`plan_for_task` for a task event seen for the first time (a redelivery plans nothing),
-    committed with its claim before any job is scheduled: a job that fires at once finds
-    its reminder."""
-    if not claim(session, consumer, event_id):
-        session.rollback()
-        return JobPlan()
-    plan = plan_for_task(session, task, deleted=deleted)
+def plan_for_events(session: Session, consumer: str, changes: list[TaskChange]) -> JobPlan:
+    """Bring our rows in line with a batch of task events, in their order, and commit with
+    the events' claims before any job is scheduled (a job that fires at once finds its
+    reminder). Events already claimed (redeliveries) plan nothing. Three statements for the
+    whole batch: the claims, one read of the tasks' reminders, the commit's writes."""
+    fresh = claim_many(session, consumer, [c.event_id for c in changes])
+    changes = [c for c in changes if c.event_id in fresh]
+    plan = JobPlan()
+    if not changes:
+        session.commit()  # nothing new: the claims are no-ops, end the transaction
+        return plan
+    task_ids = {c.task.id for c in changes}
+    known: dict[str, dict[str, ScheduledReminder]] = {tid: {} for tid in task_ids}
+    rows = session.exec(
+        select(ScheduledReminder).where(col(ScheduledReminder.task_id).in_(task_ids))
+    ).all()
+    for row in rows:
+        known[row.task_id][row.reminder_id] = row
+    for change in changes:
+        _plan_task(session, known[change.task.id], change, plan)
     session.commit()
     return plan
 
 
-def plan_for_task(session: Session, task: TaskSnapshot, *, deleted: bool) -> JobPlan:
-    """Bring our rows in line with the task and say which jobs to (re)schedule or cancel."""
-    plan = JobPlan()
-    live = task.status == "pending" and not deleted
+def _plan_task(
+    session: Session, known: dict[str, ScheduledReminder], change: TaskChange, plan: JobPlan
+) -> None:
+    """One task's rows (`known`, by reminder id, updated in place) made to match the task."""
+    task = change.task
+    live = task.status == "pending" and not change.deleted
     wanted = {r.id: r for r in task.reminders} if live else {}
-    rows = session.exec(select(ScheduledReminder).where(ScheduledReminder.task_id == task.id)).all()
-    known = {row.reminder_id: row for row in rows}
     for rid, row in known.items():
         if rid not in wanted and row.active:
             row.active = False
             session.add(row)
-            plan.cancel.append(rid)
+            plan.to_cancel(rid)
     for rid, reminder in wanted.items():
         found = known.get(rid)
         row = found or ScheduledReminder(
@@ -68,14 +106,16 @@ def plan_for_task(session: Session, task: TaskSnapshot, *, deleted: bool) -> Job
             remind_at=reminder.at,
             fired_at=reminder.fired_at,
         )
+        known[rid] = row
         moved = row.remind_at != reminder.at
         row.title, row.due_at, row.active = task.title, task.due_at, True
         if moved:
             row.remind_at, row.fired_at = reminder.at, None
         session.add(row)
         if row.fired_at is None:
-            plan.schedule.append(row)
-    return plan
+            plan.to_schedule(row, change.event_id)
+        else:
+            plan.fired(rid)
 
 
 def fire(session: Session, reminder_id: str, now: datetime) -> ReminderTriggered | None:

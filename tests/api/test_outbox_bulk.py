@@ -19,7 +19,7 @@ from backend_services.platform.db import session_scope
 from backend_services.platform.embedded_tables import EmbeddedMessage
 from backend_services.platform.outbox import OutboxEvent, OutboxPublishFailed, OutboxRelay
 from backend_services.platform.runtime import BulkEntry
-from tests.support.embedded_env import EmbeddedEnv, embedded_env, make_settings
+from tests.support.embedded_env import EmbeddedEnv, embedded_env, eventually, make_settings
 from tests.support.pg import fresh_database
 
 pytestmark = pytest.mark.anyio
@@ -208,3 +208,30 @@ async def test_two_relays_of_one_source_never_publish_a_row_twice(pg_env: Embedd
     assert len(sent) == 1000  # none twice
     assert per_key(sent) == per_key(staged)
     assert sum(r.published for r in relays) == 1000
+
+
+async def test_a_lingering_relay_takes_a_steady_flow_in_fewer_rounds_losing_nothing(
+    db_env: EmbeddedEnv,
+) -> None:
+    """The relay as a service runs it (woken by commits), its linger long against the gap
+    between commits (without it, each event takes a round of its own here): events that
+    commit while it lingers share a round; all arrive once, in order per key."""
+    source = "linger-test"
+    counting = FailingSome(db_env.runtime.for_app("task-service"), fail=set())
+    relay = OutboxRelay(db_env.engine, counting, source, poll_seconds=0.2, linger_seconds=1.0)
+    await relay.start()
+    try:
+        staged: list[tuple[str, str, str]] = []
+        for _ in range(12):  # one event per transaction, farther apart than a round takes
+            staged += stage(db_env, source, 1)
+            relay.notify()
+            await asyncio.sleep(0.1)
+
+        async def drained() -> bool:
+            return len(published(db_env)) == len(staged) and not outbox_ids(db_env, source)
+
+        await eventually(drained, what="the flow relayed")
+        assert per_key(published(db_env)) == per_key(staged)
+        assert counting.calls < len(staged), "each event took a round of its own"
+    finally:
+        await relay.stop()
