@@ -7,6 +7,8 @@ asyncpg is not installed).
 
 from __future__ import annotations
 
+from typing import Any
+
 from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
@@ -26,13 +28,37 @@ def async_database_url(sync_url: str) -> str:
     return url.set(drivername=_ASYNC_DRIVERS[backend]).render_as_string(hide_password=False)
 
 
+# Chainlit names a thread after its first interaction: the message's text, or for a click
+# the action's name (`panel_complete`), which is no name for a person's chat history
+THREAD_NAMES_FOR_ACTIONS = {
+    "panel_complete": "Task panel",
+    "mark_done": "Reminder",
+    "snooze": "Reminder",
+}
+
+
+class HistoryDataLayer(SQLAlchemyDataLayer):
+    """Chainlit's data layer; a thread begun by a click is named for what was clicked."""
+
+    async def update_thread(
+        self,
+        thread_id: str,
+        name: str | None = None,
+        user_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        tags: list[str] | None = None,
+    ) -> None:
+        name = THREAD_NAMES_FOR_ACTIONS.get(name, name) if name is not None else None
+        await super().update_thread(thread_id, name, user_id, metadata, tags)
+
+
 def build_data_layer(settings: Settings) -> SQLAlchemyDataLayer:
     url = async_database_url(settings.resolved_database_url())
     connect_args: dict[str, object] = {}
     if url.startswith("sqlite"):
         # The app's own (sync) engine writes to the same file: wait for its locks.
         connect_args["timeout"] = 30
-    return SQLAlchemyDataLayer(conninfo=url, connect_args=connect_args, user_thread_limit=200)
+    return HistoryDataLayer(conninfo=url, connect_args=connect_args, user_thread_limit=200)
 
 
 def forget_user(engine: Engine, user_id: str) -> None:

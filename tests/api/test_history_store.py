@@ -3,15 +3,16 @@ PostgreSQL: what the browser test relies on, checked without a browser."""
 
 from __future__ import annotations
 
+import ast
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import chat_ui  # noqa: F401  (first: points Chainlit at chat_ui/.chainlit before its import)
+import chat_ui
 from backend_services.platform.migrate import upgrade
-from chat_ui.history import async_database_url, build_data_layer
+from chat_ui.history import THREAD_NAMES_FOR_ACTIONS, async_database_url, build_data_layer
 from tests.support.embedded_env import make_settings
 
 import chainlit as cl  # isort: skip
@@ -95,5 +96,33 @@ async def test_threads_and_every_step_field_round_trip(
         assert other is not None
         none = await layer.list_threads(Pagination(first=10), ThreadFilter(userId=other.id))
         assert none.data == []
+    finally:
+        await layer.close()
+
+
+async def test_a_thread_begun_by_a_click_is_named_for_what_was_clicked(tmp_path: Path) -> None:
+    """Chainlit names a thread after its first interaction; for a click that is the
+    action's name. Every action the chat UI registers reads as words in the history."""
+    registered = {
+        node.args[0].value
+        for path in Path(chat_ui.__file__).parent.glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "attr", None) == "action_callback"
+        and isinstance(node.args[0], ast.Constant)
+    }
+    assert registered and registered <= set(THREAD_NAMES_FOR_ACTIONS), registered
+
+    settings = make_settings(tmp_path)
+    upgrade(settings.resolved_database_url())
+    layer = build_data_layer(settings)
+    try:
+        user = await layer.create_user(cl.User(identifier="alice"))
+        assert user is not None
+        by_click, by_message = str(uuid.uuid4()), str(uuid.uuid4())
+        await layer.update_thread(by_click, name="panel_complete", user_id=user.id)
+        await layer.update_thread(by_message, name="panel_complete the form", user_id=user.id)
+        assert (await layer.get_thread(by_click) or {}).get("name") == "Task panel"
+        assert (await layer.get_thread(by_message) or {}).get("name") == "panel_complete the form"
     finally:
         await layer.close()
