@@ -43,6 +43,7 @@ from bench.proc import cpu_seconds
 
 # the trickle: about the rate of reminders firing in the 10,000-in-a-minute burst
 TRICKLE_RATE = 150.0
+SLOW_RATE = 30.0  # a flow the linger leaves alone (below one event per linger)
 LINGER = Settings().outbox_linger_ms / 1000
 MODES: dict[str, dict[str, Any]] = {
     "one at a time": {"bulk": False, "batch_size": 200},
@@ -216,8 +217,11 @@ def real_stack(stack: Any, n: int, trickle_s: float = 10.0) -> dict[str, Any]:
         try:
             result: dict[str, Any] = await _compare(engine, runtime, n, pids)
             runs = []
-            for linger in (0.0, LINGER, 0.0, LINGER):  # alternating: the box's noise shared
-                runs.append(await trickle(engine, runtime, pids, TRICKLE_RATE, trickle_s, linger))
+            # alternating, so the box's noise falls on both; then a flow slower than one
+            # event per linger, which the linger leaves alone
+            plan = [(TRICKLE_RATE, 0.0), (TRICKLE_RATE, LINGER)] * 2 + [(SLOW_RATE, LINGER)]
+            for rate, linger in plan:
+                runs.append(await trickle(engine, runtime, pids, rate, trickle_s, linger))
             result["trickle"] = runs
             return result
         finally:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import math
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -106,10 +106,10 @@ class OutboxRelay:
     `bulk=False` is the former one-event-at-a-time path (kept for the benchmark).
 
     Linger: a round costs about the same for one row as for fifty (three round trips to
-    the database, one bulk publish through daprd into Kafka), so when rows arrive faster
-    than one per `linger_seconds` (woken that soon after a round that published), the relay
-    waits `linger_seconds` more and takes them together, as Kafka's producer does with
-    `linger.ms`. A lone event, or a trickle slower than that, is published at once.
+    the database, one bulk publish through daprd into Kafka), so while rows arrive faster
+    than one per `linger_seconds` (counted over the last second), a wake-up waits
+    `linger_seconds` more and the next round takes what committed meanwhile, as Kafka's
+    producer does with `linger.ms`. A lone event, or a slower flow, is published at once.
     """
 
     def __init__(
@@ -157,7 +157,7 @@ class OutboxRelay:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         backoff = self.poll_seconds
-        published_at = -math.inf  # when the last round that published ended
+        recent: deque[tuple[float, int]] = deque()  # (when, rows) of the last second's rounds
         while True:
             self._wake.clear()
             try:
@@ -166,8 +166,11 @@ class OutboxRelay:
             except Exception as exc:
                 log.warning("outbox relay for %s paused: %s", self.source, exc)
                 sent, backoff = 0, min(backoff * 2, 10.0)
+            now = loop.time()
             if sent:
-                published_at = loop.time()
+                recent.append((now, sent))
+            while recent and recent[0][0] < now - 1.0:
+                recent.popleft()
             if sent >= self.batch_size:
                 continue  # a full round: more rows are likely waiting
             # a shorter round read everything committed before it; rows committed since
@@ -178,7 +181,7 @@ class OutboxRelay:
             await wait_for_wake(
                 self._wake, min(backoff, self.busy_retry_seconds) if self.busy else backoff
             )
-            if loop.time() - published_at < self.linger_seconds:
+            if sum(rows for _, rows in recent) * self.linger_seconds > 1.0:
                 # rows arrive faster than one per linger: let the next few commit too
                 await asyncio.sleep(self.linger_seconds)
 
