@@ -225,7 +225,20 @@ def run(seconds: float = 15.0, turns: int = 200) -> dict[str, Any]:
         proc.terminate()
         proc.wait()
     created = max(1, load["requests"] - load["errors"])
+    # the same load on a server whose outbox relays publish every round at once (no linger)
+    proc, _ = start_server(data, port, {**env, "TODO_OUTBOX_LINGER_MS": "0"})
+    try:
+        cpu0 = wait_idle([proc.pid])
+        no_linger = load_post_tasks(port, bearer, seconds, 32)
+        no_linger_settled = wait_idle([proc.pid]) - cpu0
+    finally:
+        proc.terminate()
+        proc.wait()
+    no_linger["cpu_ms_per_create_settled"] = (
+        no_linger_settled * 1000 / max(1, no_linger["requests"] - no_linger["errors"])
+    )
     return {
+        "no_linger": no_linger,
         "seconds": seconds,
         "turns": turns,
         "up_first_s": cold,
@@ -257,6 +270,19 @@ def table(r: dict[str, Any]) -> list[str]:
             "server CPU per create, during the load / until every event is handled",
             f"{r['cpu_ms_per_create_request']:.2f} / {r['cpu_ms_per_create_settled']:.2f} ms",
             "<= 4 ms (settled)",
+        ),
+        *(
+            [
+                (
+                    "the same load without the outbox relay's linger (`TODO_OUTBOX_LINGER_MS=0`, "
+                    "run after): creates/s, server CPU per create until every event is handled",
+                    f"{r['no_linger']['rate']:.0f} creates/s, "
+                    f"{r['no_linger']['cpu_ms_per_create_settled']:.2f} ms",
+                    "",
+                )
+            ]
+            if "no_linger" in r
+            else []
         ),
         (
             f"agent turn, fake LLM answering at once (tool call + reply), {r['turns']} turns"
