@@ -8,6 +8,7 @@ import statistics
 from typing import Any
 
 from bench import cli_start, embedded, stack_cost
+from bench.profile import sampled_line
 from bench.stats import fmt
 
 TARGETS = """\
@@ -47,6 +48,13 @@ def _burst_cost(row: dict[str, Any]) -> str:
         "from job to notification here; the rest wait their turn in the pipeline (outbox, "
         "Kafka, the consumers), which is the lateness "
         "at notification above.\n"
+        + (
+            "\n"
+            + sampled_line("reminder-service's CPU in the burst", row["reminder_service_profile"])
+            + "\n"
+            if "reminder_service_profile" in row
+            else ""
+        )
     )
 
 
