@@ -225,8 +225,8 @@ def run(seconds: float = 15.0, turns: int = 200) -> dict[str, Any]:
         proc.terminate()
         proc.wait()
     created = max(1, load["requests"] - load["errors"])
-    # the same load on a server whose outbox relays publish every round at once (no linger)
-    proc, _ = start_server(data, port, {**env, "TODO_OUTBOX_LINGER_MS": "0"})
+    # the same load on a server that never lingers (relays and deliveries go at once)
+    proc, _ = start_server(data, port, {**env, "TODO_EVENT_LINGER_MS": "0"})
     try:
         cpu0 = wait_idle([proc.pid])
         no_linger = load_post_tasks(port, bearer, seconds, 32)
@@ -274,8 +274,9 @@ def table(r: dict[str, Any]) -> list[str]:
         *(
             [
                 (
-                    "the same load without the outbox relay's linger (`TODO_OUTBOX_LINGER_MS=0`, "
-                    "run after): creates/s, server CPU per create until every event is handled",
+                    "the same load without the linger of the outbox relays and the bulk "
+                    "deliveries (`TODO_EVENT_LINGER_MS=0`, run after): creates/s, server CPU "
+                    "per create until every event is handled",
                     f"{r['no_linger']['rate']:.0f} creates/s, "
                     f"{r['no_linger']['cpu_ms_per_create_settled']:.2f} ms",
                     "",

@@ -44,7 +44,7 @@ from bench.proc import cpu_seconds
 # the trickle: about the rate of reminders firing in the 10,000-in-a-minute burst
 TRICKLE_RATE = 150.0
 SLOW_RATE = 30.0  # a flow the linger leaves alone (below one event per linger)
-LINGER = Settings().outbox_linger_ms / 1000
+LINGER = Settings().event_linger_ms / 1000
 MODES: dict[str, dict[str, Any]] = {
     "one at a time": {"bulk": False, "batch_size": 200},
     "bulk": {"bulk": True},

@@ -78,7 +78,9 @@ def create_embedded_app(settings: Settings, *, with_ui: bool = True) -> Embedded
     ensure_schema(url, shared_engine(url))  # Alembic only when not at head already
     secrets_file = settings.resolved_secrets_file()
     ensure_local_secrets(secrets_file)
-    runtime = EmbeddedRuntime(shared_engine(url), secrets_file)
+    runtime = EmbeddedRuntime(
+        shared_engine(url), secrets_file, linger_seconds=settings.event_linger_ms / 1000
+    )
     apps: dict[str, Any] = {
         app_id: factory(settings, runtime.for_app(app_id))
         for app_id, factory in BACKEND_SERVICES.items()

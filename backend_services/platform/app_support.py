@@ -70,7 +70,7 @@ class AppContext:
                 ctx.runtime,
                 source,
                 ctx.settings.outbox_poll_seconds,
-                linger_seconds=ctx.settings.outbox_linger_ms / 1000,
+                linger_seconds=ctx.settings.event_linger_ms / 1000,
             )
             relays.append(relay)
             self.relays.append(relay)

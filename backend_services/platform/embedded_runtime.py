@@ -41,12 +41,13 @@ from backend_services.platform.runtime_guard import APP_TOKEN_HEADER
 from backend_services.platform.secrets_file import read_local_secret
 from backend_services.platform.telemetry import tracing
 from backend_services.platform.timeutil import utcnow
-from backend_services.platform.waiting import wait_for_wake
+from backend_services.platform.waiting import Linger, wait_for_wake
 
 log = logging.getLogger("todo.embedded")
 
 JOB_RETRIES = 3  # Dapr's default job failure policy: constant 1 s, 3 retries
 DELIVERY_ATTEMPTS = 4  # our Resiliency policy: 3 retries, then the dead-letter topic
+FETCH_LIMIT = 200  # messages a delivery loop reads at a time
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,11 @@ class _Wakeups:
 class EmbeddedRuntime:
     """Shared by every app of the process; each app gets a bound view from `for_app`."""
 
-    def __init__(self, engine: Engine, secrets_file: Path) -> None:
+    def __init__(self, engine: Engine, secrets_file: Path, linger_seconds: float = 0.0) -> None:
         self.engine = engine
+        # bulk subscriptions wait up to this under a steady flow (daprd waits up to the
+        # subscription's maxAwaitDurationMs for a fuller delivery): see waiting.Linger
+        self.linger_seconds = linger_seconds
         self.secrets_file = secrets_file
         self.apps: dict[str, Any] = {}
         self.cron: list[CronBinding] = []
@@ -199,21 +203,25 @@ class EmbeddedRuntime:
 
     async def _deliver_loop(self, sub: Subscription) -> None:
         wake = self._wake.topic(sub.pubsub, sub.topic)
+        linger = Linger(self.linger_seconds if sub.bulk_max else 0.0)
         while True:
-            wake.clear()
+            wake.clear()  # before reading: a publish from here on sets it again
             batch = await asyncio.to_thread(self._next_batch, sub)
-            if not batch:
-                await wait_for_wake(wake, 1.0)
-                continue
-            # at-least-once: the offset moves after the batch; a crash mid-batch redelivers
-            # what was already handled, and consumers are idempotent
-            if sub.bulk_max:
-                for start in range(0, len(batch), sub.bulk_max):
-                    await self._deliver_bulk(sub, batch[start : start + sub.bulk_max])
-            else:
-                for message in batch:
-                    await self._deliver_one(sub, message)
-            await asyncio.to_thread(self._advance, sub, batch[-1].seq or 0)
+            linger.handled(len(batch))
+            if batch:
+                # at-least-once: the offset moves after the batch; a crash mid-batch
+                # redelivers what was already handled, and consumers are idempotent
+                if sub.bulk_max:
+                    for start in range(0, len(batch), sub.bulk_max):
+                        await self._deliver_bulk(sub, batch[start : start + sub.bulk_max])
+                else:
+                    for message in batch:
+                        await self._deliver_one(sub, message)
+                await asyncio.to_thread(self._advance, sub, batch[-1].seq or 0)
+                if len(batch) >= FETCH_LIMIT:
+                    continue  # more are likely waiting
+            await wait_for_wake(wake, 1.0)  # at once if something was published meanwhile
+            await linger.pause()
 
     def _next_batch(self, sub: Subscription) -> list[EmbeddedMessage]:
         with Session(self.engine) as session:
@@ -227,7 +235,7 @@ class EmbeddedRuntime:
                 .where(EmbeddedMessage.topic == sub.topic)
                 .where(EmbeddedMessage.seq > after)  # type: ignore[operator]
                 .order_by(EmbeddedMessage.seq)  # type: ignore[arg-type]
-                .limit(200)
+                .limit(FETCH_LIMIT)
             )
             return list(session.exec(stmt))
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -19,7 +18,7 @@ from backend_services.contracts import CloudEvent, EventPayload
 from backend_services.platform.runtime import Runtime, RuntimeUnavailable
 from backend_services.platform.telemetry import tracing
 from backend_services.platform.timeutil import UTCDateTime, utcnow
-from backend_services.platform.waiting import wait_for_wake
+from backend_services.platform.waiting import Linger, wait_for_wake
 
 log = logging.getLogger("todo.outbox")
 T = TypeVar("T")
@@ -105,11 +104,10 @@ class OutboxRelay:
     so no row is published twice concurrently and order per key holds across replicas.
     `bulk=False` is the former one-event-at-a-time path (kept for the benchmark).
 
-    Linger: a round costs about the same for one row as for fifty (three round trips to
-    the database, one bulk publish through daprd into Kafka), so while rows arrive faster
-    than one per `linger_seconds` (counted over the last second), a wake-up waits
-    `linger_seconds` more and the next round takes what committed meanwhile, as Kafka's
-    producer does with `linger.ms`. A lone event, or a slower flow, is published at once.
+    Linger (`waiting.Linger`): a round costs about the same for one row as for fifty (three
+    round trips to the database, one bulk publish through daprd into Kafka), so while rows
+    arrive faster than one per `linger_seconds`, a wake-up waits that long and the next
+    round takes what committed meanwhile. A lone event, or a slower flow, goes at once.
     """
 
     def __init__(
@@ -155,9 +153,8 @@ class OutboxRelay:
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         backoff = self.poll_seconds
-        recent: deque[tuple[float, int]] = deque()  # (when, rows) of the last second's rounds
+        linger = Linger(self.linger_seconds)
         while True:
             self._wake.clear()
             try:
@@ -166,11 +163,7 @@ class OutboxRelay:
             except Exception as exc:
                 log.warning("outbox relay for %s paused: %s", self.source, exc)
                 sent, backoff = 0, min(backoff * 2, 10.0)
-            now = loop.time()
-            if sent:
-                recent.append((now, sent))
-            while recent and recent[0][0] < now - 1.0:
-                recent.popleft()
+            linger.handled(sent)
             if sent >= self.batch_size:
                 continue  # a full round: more rows are likely waiting
             # a shorter round read everything committed before it; rows committed since
@@ -181,9 +174,7 @@ class OutboxRelay:
             await wait_for_wake(
                 self._wake, min(backoff, self.busy_retry_seconds) if self.busy else backoff
             )
-            if sum(rows for _, rows in recent) * self.linger_seconds > 1.0:
-                # rows arrive faster than one per linger: let the next few commit too
-                await asyncio.sleep(self.linger_seconds)
+            await linger.pause()  # under a steady flow: let the next few commit too
 
     async def flush(self, limit: int | None = None) -> int:
         """One round; returns how many rows were published and forgotten. Raises

@@ -30,9 +30,10 @@ class Settings(BaseSettings):
     chat_turns_per_minute: int = 30
     rest_writes_per_minute: int = 600
     outbox_poll_seconds: float = 1.0
-    # the outbox relay's linger under a steady flow (OutboxRelay): fewer, larger rounds for
-    # at most this much more latency per event; 0 publishes every round at once
-    outbox_linger_ms: float = 20.0
+    # under a steady flow, the outbox relays and the embedded runtime's bulk deliveries wait
+    # this long for more (waiting.Linger): fewer, larger rounds for at most this much more
+    # latency per event; 0 never waits
+    event_linger_ms: float = 20.0
     reminder_sweep_seconds: float = 60.0
     # the sweep rescues reminders whose job is this late: a job firing a little late (a
     # scheduler restarting, a loaded box) keeps its turn and its lateness stays measured
