@@ -225,6 +225,12 @@ def daprd_healthy(http_port: int) -> bool:
     return http_status(f"http://{HOST}:{http_port}/v1.0/healthz") == 204
 
 
+def daprd_outbound_ready(http_port: int) -> bool:
+    """Components loaded (state stores have created their tables), building blocks served;
+    the app channel may still be waiting for the app."""
+    return http_status(f"http://{HOST}:{http_port}/v1.0/healthz/outbound") == 204
+
+
 def control_plane_healthy(healthz_port: int) -> bool:
     return http_status(f"http://{HOST}:{healthz_port}/healthz") == 200
 

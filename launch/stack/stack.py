@@ -3,8 +3,10 @@ six services each with its daprd (N replicas each if asked), report status, stop
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -12,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
+
+import yaml
 
 from backend_services.contracts import AppId
 from launch.build_scripts import run_build_script
@@ -151,10 +155,35 @@ class Stack:
         if rec.name == "scheduler":
             return dapr.control_plane_healthy(rec.ports["healthz"])
         if rec.kind == "daprd":
-            return dapr.daprd_healthy(rec.ports["dapr_http"])
+            return dapr.daprd_healthy(rec.ports["dapr_http"]) and self.registered(rec)
         if rec.kind == "app":
             return app_healthy(rec.ports["app"])
         return True
+
+    def _state_store_app_ids(self) -> set[str]:
+        """The app-ids whose sidecars load a state store (its `scopes`; all when unscoped)."""
+        found: set[str] = set()
+        for path in self.layout.components.glob("*.yaml"):
+            doc = yaml.safe_load(path.read_text()) or {}
+            if str(doc.get("spec", {}).get("type", "")).startswith("state."):
+                found.update(doc.get("scopes") or APP_IDS)
+        return found
+
+    def registered(self, rec: ProcessRecord) -> bool:
+        """Whether a sidecar is in the stack's name-resolution database, so other sidecars
+        can invoke its app. daprd answers its health check before that first write, which
+        on a busy machine can wait on the database's lock."""
+        app_id, _index = split_instance(rec.name)
+        address = f"{HOST}:{rec.ports['dapr_internal_grpc']}"
+        try:
+            url = f"file:{self.layout.name_resolution_db}?mode=ro"  # never create it
+            with contextlib.closing(sqlite3.connect(url, uri=True, timeout=5)) as db:
+                row = db.execute(
+                    "SELECT 1 FROM hosts WHERE app_id = ? AND address = ?", (app_id, address)
+                ).fetchone()
+        except sqlite3.Error:  # not created yet, or locked past the timeout: not yet
+            return False
+        return row is not None
 
     def _alive(self, rec: ProcessRecord | None) -> bool:
         if rec is None:
@@ -450,8 +479,13 @@ class Stack:
             pending_apps.append(rec)
         state.save(layout.state_file)
 
-        # 2. one daprd per app process (per replica)
+        # 2. one daprd per app process (per replica). On a fresh database, sidecars that
+        # load the PostgreSQL state store race to create its tables ("relation dapr_metadata
+        # already exists": the loser exits); the first of them starts alone until its
+        # components are loaded, the others after it.
         pending_sidecars: list[ProcessRecord] = []
+        stateful = self._state_store_app_ids()
+        first_stateful = True
         for app_id, name in instances:
             sidecar = f"daprd-{name}"
             kept = state.processes.get(sidecar)
@@ -484,6 +518,13 @@ class Stack:
             )
             state.processes[sidecar] = rec
             pending_sidecars.append(rec)
+            if app_id in stateful and first_stateful:
+                first_stateful = False
+                self._wait_all(
+                    [rec],
+                    lambda r: dapr.daprd_outbound_ready(r.ports["dapr_http"]),
+                    DAPRD_START_TIMEOUT,
+                )
         state.save(layout.state_file)
 
         # 3. both healthy: app GET /healthz 200, daprd /v1.0/healthz 204. More processes
