@@ -26,6 +26,9 @@ OURS = ("backend_services", "agent", "chat_ui", "launch")
 # SQLAlchemy's calls into the database driver: the time under them is the driver's C code
 # (sqlite3, psycopg) and the database round trip, not SQLAlchemy's Python
 DRIVER_CALLS = {"do_execute", "do_executemany", "do_commit", "do_rollback", "do_ping"}
+# psycopg's own wait for the server (a C loop: poll the socket, then parse what came back,
+# with the GIL released): a thread under it is mostly waiting on PostgreSQL
+DRIVER_WAITS = {("psycopg/connection.py", "wait"), ("psycopg/waiting.py", "wait_conn")}
 # threads parked in these (a thread pool worker waiting for work, the event loop waiting for
 # I/O, a condition wait) are idle, though py-spy's idle filter lets them through here
 WAITING = {
@@ -50,6 +53,8 @@ def package_of(frame: str) -> str | None:
     if path.startswith("<frozen"):
         return "import system"
     if func in DRIVER_CALLS and path.endswith("sqlalchemy/engine/default.py"):
+        return "database driver and round trip"
+    if (path, func) in DRIVER_WAITS:
         return "database driver and round trip"
     first = path.split("/", 1)[0].removesuffix(".py")
     if first == "backend_services" and "/" in path:
@@ -109,8 +114,10 @@ def sampled_line(label: str, profile: dict[str, Any]) -> str:
         return f"Where {label} goes: no samples ({profile.get('error', 'py-spy recorded none')})."
     top = ", ".join(f"{name} {share:.0%}" for name, share in profile["top"])
     return (
-        f"Where {label} goes (py-spy, {profile['samples']} on-CPU samples, every thread, "
-        f"self time by package): {top}; this repository's code in all: {profile['ours']:.0%}."
+        f"Where {label} goes (py-spy, {profile['samples']} samples of every thread not parked "
+        f"waiting for work, self time by package; a thread inside the database driver may "
+        f"be waiting on the database): {top}; this repository's code in all: "
+        f"{profile['ours']:.0%}."
     )
 
 

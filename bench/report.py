@@ -584,7 +584,10 @@ def _trickle_section(add: Any, runs: list[dict[str, Any]], summary: list[str]) -
         "burst), the relay running as in a service and woken by each commit, publishing "
         "through task-service's daprd; without linger and with it, alternating; then a "
         "slower flow, which the linger leaves alone. CPU as above, less the writer "
-        "thread's own; *wait* = from an event's commit to its bulk publish.\n"
+        "thread's own; it includes those processes' idle background over the same seconds, "
+        "so only rows of one rate compare; *wait* = from an event's commit to its bulk "
+        "publish (its tail is the writer and the relay sharing this process's event loop "
+        "and the machine's two cores).\n"
     )
     add(
         "| events/s | linger ms | events | rounds | events/round | CPU ms/event "
