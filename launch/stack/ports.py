@@ -8,6 +8,7 @@ import os
 import random
 import re
 import socket
+from collections import deque
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -45,11 +46,23 @@ def _ephemeral_range() -> tuple[int, int]:
         return 32768, 60999
 
 
+# Ports this process handed out lately. A port is free when chosen and taken only when its
+# process binds it, so two picks in a row (four ports per sidecar) could return the same
+# one: about a 2% chance for 24 ports from this range, and then a daprd exits on "address
+# already in use".
+_handed_out: deque[int] = deque(maxlen=4096)
+
+
 def free_port(exclude: Iterable[int] = (), host: str = HOST) -> int:
-    """A free port, not in ``exclude``. Preferably below the kernel's ephemeral
-    range, so that outgoing connections never take a port remembered for the
-    next ``up``; the kernel's choice otherwise."""
-    excluded = set(exclude)
+    """A free port, not in ``exclude`` nor handed out by this process lately. Preferably
+    below the kernel's ephemeral range, so that outgoing connections never take a port
+    remembered for the next ``up``; the kernel's choice otherwise."""
+    port = _pick_free_port({*exclude, *_handed_out}, host)
+    _handed_out.append(port)
+    return port
+
+
+def _pick_free_port(excluded: set[int], host: str) -> int:
     low, _ = _ephemeral_range()
     if low > 20000:
         rng = random.SystemRandom()
