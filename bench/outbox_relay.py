@@ -51,27 +51,29 @@ MODES: dict[str, dict[str, Any]] = {
 }
 
 
+def outbox_row(source: str, topic: str, i: int, keys: int = 50) -> OutboxEvent:
+    """The i-th benchmark event as an outbox row, keyed over `keys` users like real traffic."""
+    key = f"bench-user-{i % keys}"
+    event = CloudEvent(
+        id=str(uuid.uuid4()),
+        source=source,
+        type="todo.bench.v1",
+        subject=key,
+        data={"n": i, "title": "a reminder of typical size " * 4},
+    )
+    return OutboxEvent(
+        event_id=event.id,
+        source=source,
+        pubsub="pubsub",
+        topic=topic,
+        partition_key=key,
+        event=event.model_dump(mode="json"),
+    )
+
+
 def stage(engine: Engine, source: str, topic: str, n: int, keys: int = 50) -> None:
     with session_scope(engine) as session:
-        for i in range(n):
-            key = f"bench-user-{i % keys}"
-            event = CloudEvent(
-                id=str(uuid.uuid4()),
-                source=source,
-                type="todo.bench.v1",
-                subject=key,
-                data={"n": i, "title": "a reminder of typical size " * 4},
-            )
-            session.add(
-                OutboxEvent(
-                    event_id=event.id,
-                    source=source,
-                    pubsub="pubsub",
-                    topic=topic,
-                    partition_key=key,
-                    event=event.model_dump(mode="json"),
-                )
-            )
+        session.add_all(outbox_row(source, topic, i, keys) for i in range(n))
 
 
 def pending(engine: Engine, source: str) -> int:
@@ -140,26 +142,10 @@ async def trickle(
         cpu0, start = time.thread_time(), time.perf_counter()
         for i in range(n):
             time.sleep(max(0.0, start + i / rate - time.perf_counter()))
+            row = outbox_row(source, topic, i)
             with session_scope(engine) as session:
-                key = f"bench-user-{i % 50}"
-                event = CloudEvent(
-                    id=str(uuid.uuid4()),
-                    source=source,
-                    type="todo.bench.v1",
-                    subject=key,
-                    data={"n": i, "title": "a reminder of typical size " * 4},
-                )
-                session.add(
-                    OutboxEvent(
-                        event_id=event.id,
-                        source=source,
-                        pubsub="pubsub",
-                        topic=topic,
-                        partition_key=key,
-                        event=event.model_dump(mode="json"),
-                    )
-                )
-            committed[event.id] = time.perf_counter()
+                session.add(row)
+            committed[row.event_id] = time.perf_counter()
             relay.notify()
         return time.thread_time() - cpu0
 
