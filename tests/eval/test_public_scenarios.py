@@ -18,11 +18,11 @@ from tests.eval.checker import check_expect, norm_title
 SCENARIOS = Path(__file__).resolve().parents[3] / "shared" / "eval" / "nl_public.jsonl"
 if not SCENARIOS.exists():  # CI clones next to shared/ as well; fall back to a copy
     SCENARIOS = Path(__file__).with_name("nl_public.jsonl")
-# the team's own scenarios (issue 13: phrasing, recurrence, lists), checked the same way
-PHRASING = Path(__file__).with_name("nl_phrasing.jsonl")
+# the team's own scenarios (every tests/eval/nl_*.jsonl but the public copy), checked the same way
+OWN = sorted(p for p in Path(__file__).parent.glob("nl_*.jsonl") if p.name != "nl_public.jsonl")
 CASES = [
     json.loads(line)
-    for path in (SCENARIOS, PHRASING)
+    for path in (SCENARIOS, *OWN)
     for line in path.read_text().splitlines()
     if line.strip()
 ]
