@@ -1,6 +1,8 @@
 """The agent's way to the task service: service invocation with the user's own token.
 
 The token comes from the authenticated session; nothing the model says can change it.
+Every id is checked as a UUID and every path built by `service_path` (each segment
+percent-encoded): an id never walks the path, whoever passed it (tool, action, memory).
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ import builtins
 from typing import Any
 
 from backend_services.contracts import AppId
+from backend_services.platform.ids import check_uuid
 from backend_services.platform.runtime import Runtime, RuntimeUnavailable
+from backend_services.platform.service_paths import UnsafePath, service_path
 
 
 class ToolError(Exception):
@@ -35,6 +39,8 @@ class TaskClient:
             )
         except RuntimeUnavailable as exc:
             raise ToolError("the task service is unavailable right now") from exc
+        except UnsafePath as exc:  # the ids were checked: a path built by hand
+            raise ToolError(f"refused: {exc}") from exc
         if result.ok:
             return result.body
         raise ToolError(_describe_error(result.status_code, result.body))
@@ -57,25 +63,38 @@ class TaskClient:
         return builtins.list(await self.call("GET", "lists"))
 
     async def get(self, task_id: str) -> dict[str, Any]:
-        return dict(await self.call("GET", f"tasks/{task_id}"))
+        return dict(await self.call("GET", _task_path(task_id)))
 
     async def update(self, task_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        return dict(await self.call("PATCH", f"tasks/{task_id}", json=body))
+        return dict(await self.call("PATCH", _task_path(task_id), json=body))
 
     async def complete(self, task_id: str) -> dict[str, Any]:
-        return dict(await self.call("POST", f"tasks/{task_id}/complete"))
+        return dict(await self.call("POST", _task_path(task_id, "complete")))
 
     async def reopen(self, task_id: str) -> dict[str, Any]:
-        return dict(await self.call("POST", f"tasks/{task_id}/reopen"))
+        return dict(await self.call("POST", _task_path(task_id, "reopen")))
 
     async def delete(self, task_id: str) -> None:
-        await self.call("DELETE", f"tasks/{task_id}")
+        await self.call("DELETE", _task_path(task_id))
 
     async def add_reminder(self, task_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        return dict(await self.call("POST", f"tasks/{task_id}/reminders", json=body))
+        return dict(await self.call("POST", _task_path(task_id, "reminders"), json=body))
 
     async def remove_reminder(self, task_id: str, reminder_id: str) -> dict[str, Any]:
-        return dict(await self.call("DELETE", f"tasks/{task_id}/reminders/{reminder_id}"))
+        rid = _checked(reminder_id, "reminder id")
+        return dict(await self.call("DELETE", _task_path(task_id, "reminders", rid)))
+
+
+def _checked(value: str, what: str) -> str:
+    try:
+        return check_uuid(value, what)
+    except ValueError as exc:
+        raise ToolError(str(exc)) from exc
+
+
+def _task_path(task_id: str, *rest: str) -> str:
+    """`tasks/<task id>/...`, the id checked as a UUID and every segment encoded."""
+    return service_path("tasks", _checked(task_id, "task id"), *rest)
 
 
 def _describe_error(status: int, body: Any) -> str:

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 from backend_services.contracts import Priority
+from backend_services.platform.ids import ReminderId
 from backend_services.platform.inputs import FoldedText, SafeMultilineText, SafeText
 from backend_services.tasks.recurrence import validate_rrule
 from backend_services.tasks.schemas import LIST_NAME, REPEAT_FROM_COMPLETION
@@ -109,7 +110,9 @@ class AddReminder(TaskRef):
 class RemoveReminder(TaskRef):
     """Remove a task's reminders (one by id, or all of them)."""
 
-    reminder_id: SafeText | None = None
+    reminder_id: ReminderId | None = Field(
+        default=None, description="one reminder's id (from the task's reminders); omit for all"
+    )
 
 
 class SetRecurrence(TaskRef):

@@ -3,9 +3,7 @@ reminder actions. Loaded by path by `mount_chainlit`; never import this module."
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import chainlit as cl
 from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
@@ -13,23 +11,15 @@ from chainlit.types import ThreadDict
 from starlette.datastructures import Headers
 
 from agent.events import TextDelta, ToolFinished, ToolStarted, TurnDone
-from agent.task_client import TaskClient, ToolError
-from backend_services.contracts import AppId
-from backend_services.platform.timeutil import utcnow
-from backend_services.tasks import wording
-from chat_ui import panel
+from agent.task_client import ToolError
+from chat_ui import actions, panel
+from chat_ui.actions import Verb
 from chat_ui.auth import header_user, password_user
 from chat_ui.context import current
 from chat_ui.delivery import deliver_pending
 from chat_ui.history import build_data_layer
 from chat_ui.safe_text import InertImageStream, inert_images
 
-# Snooze choices on a reminder card: payload value → (delay, how the reply says it)
-SNOOZES = {
-    "10m": (timedelta(minutes=10), "for 10 minutes"),
-    "1h": (timedelta(hours=1), "for an hour"),
-    "tomorrow": (None, "until tomorrow 9:00"),  # 9:00 tomorrow in the user's zone
-}
 STARTERS = [
     ("Remind me to…", "Remind me to call mom tomorrow at 5pm", "/public/starters/bell.svg"),
     ("What's due today?", "What's due today?", "/public/starters/today.svg"),
@@ -141,34 +131,12 @@ async def on_message(message: cl.Message) -> None:
         await panel.show(user.identifier, _role(user))
 
 
-async def _act(action: cl.Action, verb: str) -> dict[str, Any] | None:
+async def _act(action: cl.Action, verb: Verb) -> dict[str, Any] | None:
     """Mark done / Snooze on a reminder card (in the chat or the task panel). Returns the
     panel's fresh content, for the panel's own card to redraw at once."""
     ctx, user = current(), _user()
     token = ctx.user_token(user.identifier, _role(user))
-    client = TaskClient(ctx.app.runtime, token)
-    task_id = str(action.payload.get("task_id") or "")
-    try:
-        if verb == "done":
-            task = await client.complete(task_id)
-            text = f"Marked '{task['title']}' as done."
-        else:
-            delay, words = SNOOZES.get(str(action.payload.get("snooze") or "10m"), SNOOZES["10m"])
-            if delay is None:
-                zone = ZoneInfo((await client.me())["timezone"])
-                at = wording.next_morning(zone, datetime.now(zone))
-            else:
-                at = utcnow() + delay
-            task = await client.add_reminder(task_id, {"at": at.isoformat()})
-            text = f"Snoozed '{task['title']}' {words}."
-    except ToolError as exc:
-        text = f"Sorry: {exc}."
-    await ctx.app.runtime.invoke(
-        AppId.NOTIFICATIONS.value,
-        f"notifications/{action.payload.get('notification_id')}/ack",
-        http_method="POST",
-        headers={"authorization": f"Bearer {token}"},
-    )
+    text = await actions.reminder_action(ctx.app.runtime, token, action.payload, verb)
     await action.remove()
     await cl.Message(content=inert_images(text)).send()
     return await _fresh_panel(user)
@@ -195,9 +163,8 @@ async def snooze(action: cl.Action) -> dict[str, Any] | None:
 async def panel_complete(action: cl.Action) -> dict[str, Any] | None:
     """A checkbox in the task panel: the task service call the chat's complete_task makes."""
     ctx, user = current(), _user()
-    client = TaskClient(ctx.app.runtime, ctx.user_token(user.identifier, _role(user)))
-    try:
-        await client.complete(str(action.payload.get("task_id") or ""))
-    except ToolError as exc:
-        await cl.Message(content=inert_images(f"Sorry: {exc}.")).send()
+    token = ctx.user_token(user.identifier, _role(user))
+    refused = await actions.panel_complete(ctx.app.runtime, token, action.payload)
+    if refused:
+        await cl.Message(content=inert_images(refused)).send()
     return await _fresh_panel(user)

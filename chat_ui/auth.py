@@ -15,7 +15,7 @@ from typing import Any
 import chainlit as cl
 
 from backend_services.contracts import AppId
-from backend_services.users.models import USERNAME_PATTERN
+from backend_services.platform.ids import USERNAME_PATTERN
 from chat_ui.context import current
 
 log = logging.getLogger("todo.chat.auth")

@@ -10,12 +10,13 @@ from chainlit.context import init_ws_context
 from chainlit.session import WebsocketSession
 
 from backend_services.contracts import AppId
+from backend_services.platform.service_paths import service_path
 from chat_ui.context import current
 from chat_ui.safe_text import inert_images
 
 log = logging.getLogger("todo.chat.delivery")
 
-# the keys of chat_ui/app.py's SNOOZES (that file is loaded by path: never imported)
+# the keys of chat_ui/actions.py's SNOOZES
 SNOOZE_LABELS = (
     ("10m", "Snooze 10 min"),
     ("1h", "Snooze 1 h"),
@@ -43,7 +44,7 @@ async def mark_delivered(user_id: str, role: str, notification_id: str) -> None:
     token = ctx.user_token(user_id, role)
     await ctx.app.runtime.invoke(
         AppId.NOTIFICATIONS.value,
-        f"notifications/{notification_id}/delivered",
+        service_path("notifications", notification_id, "delivered"),
         http_method="POST",
         headers={"authorization": f"Bearer {token}"},
     )

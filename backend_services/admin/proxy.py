@@ -9,8 +9,9 @@ from typing import Any
 
 from backend_services.platform.app_support import AppContext
 from backend_services.platform.auth import Principal
-from backend_services.platform.errors import AppError, Conflict, NotFound
+from backend_services.platform.errors import AppError, BadRequest, Conflict, NotFound
 from backend_services.platform.runtime import RuntimeUnavailable
+from backend_services.platform.service_paths import UnsafePath
 
 ON_BEHALF_TTL_SECONDS = 60
 
@@ -41,6 +42,8 @@ async def call(
         )
     except RuntimeUnavailable as exc:
         raise Upstream(f"{app_id} is unreachable") from exc
+    except UnsafePath as exc:  # the route's parameters are typed: a path built by hand
+        raise BadRequest(str(exc)) from exc
     if result.ok:
         return result.body
     detail = result.body.get("detail") if isinstance(result.body, dict) else None

@@ -15,8 +15,10 @@ from backend_services.admin.stats import collect
 from backend_services.contracts import AppId
 from backend_services.platform.app_support import AdminDep, CtxDep, SessionDep
 from backend_services.platform.errors import Conflict
+from backend_services.platform.ids import UserName
 from backend_services.platform.inputs import BoundedDatetime, SafeText
 from backend_services.platform.rest_limits import rest_write_limit
+from backend_services.platform.service_paths import service_path
 from backend_services.platform.timeutil import utcnow
 from backend_services.service_schemas import AuditPublic, DeadLetterPublic, ReminderView
 from backend_services.tasks import service as tasks
@@ -63,9 +65,9 @@ def create_user(body: UserCreate, admin: AdminDep, session: SessionDep) -> UserP
 
 
 @router.post("/users/{username}/disable", response_model=UserPublic, responses=NOT_FOUND)
-def disable_user(username: str, admin: AdminDep, session: SessionDep) -> UserPublic:
+def disable_user(username: UserName, admin: AdminDep, session: SessionDep) -> UserPublic:
     """Disabled users are refused (401) on every request, whatever token they hold."""
-    if username.strip().lower() == admin.subject:
+    if username == admin.subject:
         raise Conflict("you cannot disable yourself")
     user = users.set_disabled(session, username, True)
     record(session, admin, "users.disable", user.id)
@@ -73,20 +75,20 @@ def disable_user(username: str, admin: AdminDep, session: SessionDep) -> UserPub
 
 
 @router.delete("/users/{username}", responses=NOT_FOUND, summary="Delete a user and purge")
-def delete_user(username: str, admin: AdminDep, session: SessionDep) -> dict[str, int]:
+def delete_user(username: UserName, admin: AdminDep, session: SessionDep) -> dict[str, int]:
     """Revokes and purges tokens and tasks (with their events) at once; notifications and
     chat history follow when their services consume `UserDeleted`. A user created later
     under the same name starts empty; older tokens are refused."""
-    if username.strip().lower() == admin.subject:
+    if username == admin.subject:
         raise Conflict("you cannot delete yourself")
     purged = delete_account(session, username)
     counts: dict[str, Any] = dict(purged)
-    record(session, admin, "users.delete", username.strip().lower(), **counts)
+    record(session, admin, "users.delete", username, **counts)
     return purged
 
 
 @router.post("/users/{username}/enable", response_model=UserPublic, responses=NOT_FOUND)
-def enable_user(username: str, admin: AdminDep, session: SessionDep) -> UserPublic:
+def enable_user(username: UserName, admin: AdminDep, session: SessionDep) -> UserPublic:
     user = users.set_disabled(session, username, False)
     record(session, admin, "users.enable", user.id)
     return users.to_public(user)
@@ -94,7 +96,7 @@ def enable_user(username: str, admin: AdminDep, session: SessionDep) -> UserPubl
 
 @router.post("/users/{username}/password", response_model=UserPublic, responses=NOT_FOUND)
 def reset_password(
-    username: str, body: PasswordReset, admin: AdminDep, session: SessionDep
+    username: UserName, body: PasswordReset, admin: AdminDep, session: SessionDep
 ) -> UserPublic:
     user = users.set_password(session, username, body.password)
     revoked = tokens.revoke_all(session, user.id) if body.revoke_tokens else None
@@ -104,7 +106,7 @@ def reset_password(
 
 @router.get("/users/{username}/tasks", response_model=TaskPage, responses=NOT_FOUND)
 def user_tasks(
-    username: str,
+    username: UserName,
     query: Annotated[TaskQuery, Query()],
     admin: AdminDep,
     session: SessionDep,
@@ -169,7 +171,11 @@ async def settle_dead_letter(
     target = f"dead-letter:{letter_id}"
     try:
         letter = await proxy.call(
-            ctx, admin, AppId.AUDIT.value, f"dead-letters/{letter_id}/{verb}", method="POST"
+            ctx,
+            admin,
+            AppId.AUDIT.value,
+            service_path("dead-letters", letter_id, verb),
+            method="POST",
         )
     except Exception as exc:
         record(session, admin, f"dead_letters.{verb}", target, outcome=type(exc).__name__)

@@ -20,6 +20,7 @@ from backend_services.notifications import service
 from backend_services.notifications.models import NotificationPublic
 from backend_services.platform.app_support import PrincipalDep, SessionDep, build_service_app
 from backend_services.platform.db import new_session
+from backend_services.platform.ids import NotificationId
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
 from backend_services.platform.subscriptions import (
@@ -88,7 +89,7 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         responses={404: {"description": "No such notification"}},
     )
     def mark(
-        notification_id: str,
+        notification_id: NotificationId,
         action: Literal["ack", "delivered"],
         principal: PrincipalDep,
         session: SessionDep,

@@ -39,6 +39,7 @@ from backend_services.platform.runtime import (
 )
 from backend_services.platform.runtime_guard import APP_TOKEN_HEADER
 from backend_services.platform.secrets_file import read_local_secret
+from backend_services.platform.service_paths import checked_path, segment
 from backend_services.platform.telemetry import tracing
 from backend_services.platform.timeutil import utcnow
 from backend_services.platform.waiting import Linger, wait_for_wake
@@ -168,12 +169,13 @@ class EmbeddedRuntime:
         client = self._clients.get(app_id)
         if client is None:
             raise RuntimeUnavailable(f"no app registered as {app_id!r}")
+        path = "/" + checked_path(method)  # UnsafePath before anything is sent
         with tracing.client_span(
             f"invoke {app_id}", {"rpc.system": "embedded", "rpc.service": app_id}
         ) as trace_headers:
             resp = await client.request(
                 http_method,
-                "/" + method.lstrip("/"),
+                path,
                 json=json,
                 params=params,
                 headers={**(headers or {}), **trace_headers},
@@ -411,7 +413,7 @@ class EmbeddedRuntime:
         status = 0
         if client is not None:
             try:
-                resp = await client.post(f"/job/{job.name}", json=job.data)
+                resp = await client.post(f"/job/{segment(job.name)}", json=job.data)
                 status = resp.status_code
             except Exception:
                 log.exception("job %s raised", job.name)
@@ -442,7 +444,7 @@ class EmbeddedRuntime:
             if client is None:
                 continue
             try:
-                await client.post(f"/{binding.name}", json={})
+                await client.post(f"/{segment(binding.name)}", json={})
             except Exception:
                 log.exception("binding %s raised", binding.name)
 

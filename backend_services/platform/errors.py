@@ -89,8 +89,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        # FastAPI's own shape, but the echoed input may hold NaN, Infinity or a lone surrogate
-        return JSONResponse({"detail": json_safe(jsonable_encoder(exc.errors()))}, 422)
+        # FastAPI's own shape (with BadRequest's "error"), but the echoed input may hold NaN,
+        # Infinity or a lone surrogate
+        detail = json_safe(jsonable_encoder(exc.errors()))
+        return JSONResponse({"error": BadRequest.error, "detail": detail}, 422)
 
     @app.exception_handler(StaleDataError)
     async def _raced(request: Request, exc: StaleDataError) -> JSONResponse:

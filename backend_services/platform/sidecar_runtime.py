@@ -23,6 +23,7 @@ from backend_services.platform.runtime import (
     RuntimeUnavailable,
     StateConflict,
 )
+from backend_services.platform.service_paths import checked_path, segment, service_path
 from backend_services.platform.telemetry import tracing
 
 log = logging.getLogger("todo.sidecar")
@@ -45,7 +46,8 @@ def wait_for_sidecar(http_port: int, timeout: float = 120.0) -> None:
 
 
 def read_secret_sync(http_port: int, store: str, key: str) -> str:
-    resp = httpx.get(f"http://127.0.0.1:{http_port}/v1.0/secrets/{store}/{key}", timeout=10)
+    url = f"http://127.0.0.1:{http_port}/v1.0/{service_path('secrets', store, key)}"
+    resp = httpx.get(url, timeout=10)
     resp.raise_for_status()
     return str(resp.json()[key])
 
@@ -88,12 +90,14 @@ class SidecarRuntime:
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> InvokeResult:
+        # every segment of `method` was encoded by service_path: UnsafePath before sending
+        target = f"/v1.0/invoke/{segment(app_id)}/method/{checked_path(method)}"
         # daprd continues the trace from `traceparent` and forwards it to the callee
         with tracing.client_span(f"invoke {app_id}", _invoke_attributes(app_id)) as trace_headers:
             try:
                 resp = await self.http.request(
                     http_method,
-                    f"/v1.0/invoke/{app_id}/method/{method.lstrip('/')}",
+                    target,
                     json=json,
                     params=params,
                     headers={**(headers or {}), **trace_headers},
@@ -110,7 +114,7 @@ class SidecarRuntime:
         params = {"metadata.partitionKey": partition_key} if partition_key else None
         try:
             resp = await self.http.post(
-                f"/v1.0/publish/{pubsub}/{topic}",
+                "/v1.0/" + service_path("publish", pubsub, topic),
                 content=event.model_dump_json(exclude_none=True),
                 params=params,
                 headers={"content-type": CLOUDEVENT_JSON},
@@ -136,7 +140,9 @@ class SidecarRuntime:
             for event, key in entries
         ]
         try:
-            resp = await self.http.post(f"/v1.0-alpha1/publish/bulk/{pubsub}/{topic}", json=body)
+            resp = await self.http.post(
+                "/v1.0-alpha1/" + service_path("publish", "bulk", pubsub, topic), json=body
+            )
         except httpx.HTTPError as exc:
             raise RuntimeUnavailable(f"bulk publish to {topic}: {exc}") from exc
         if resp.status_code < 300:
@@ -156,7 +162,7 @@ class SidecarRuntime:
 
     async def get_state(self, store: str, key: str) -> tuple[Any, str | None]:
         try:
-            resp = await self.http.get(f"/v1.0/state/{store}/{key}")
+            resp = await self.http.get("/v1.0/" + service_path("state", store, key))
         except httpx.HTTPError as exc:
             raise RuntimeUnavailable(f"get state {key}: {exc}") from exc
         if resp.status_code == 204 or (resp.status_code == 200 and not resp.content):
@@ -172,7 +178,7 @@ class SidecarRuntime:
         if etag is not None:  # first-write: the save fails if another one came first
             item |= {"etag": etag, "options": {"concurrency": "first-write"}}
         try:
-            resp = await self.http.post(f"/v1.0/state/{store}", json=[item])
+            resp = await self.http.post("/v1.0/" + service_path("state", store), json=[item])
         except httpx.HTTPError as exc:
             raise RuntimeUnavailable(f"save state {key}: {exc}") from exc
         self._state_outcome(resp, key, etag)
@@ -182,7 +188,7 @@ class SidecarRuntime:
         params = {"concurrency": "first-write"} if etag is not None else None
         try:
             resp = await self.http.delete(
-                f"/v1.0/state/{store}/{key}", headers=headers, params=params
+                "/v1.0/" + service_path("state", store, key), headers=headers, params=params
             )
         except httpx.HTTPError as exc:
             raise RuntimeUnavailable(f"delete state {key}: {exc}") from exc
@@ -198,7 +204,7 @@ class SidecarRuntime:
 
     async def get_secret(self, store: str, key: str) -> str:
         try:
-            resp = await self.http.get(f"/v1.0/secrets/{store}/{key}")
+            resp = await self.http.get("/v1.0/" + service_path("secrets", store, key))
         except httpx.HTTPError as exc:
             raise RuntimeUnavailable(f"get secret {key}: {exc}") from exc
         if resp.status_code >= 300:
@@ -215,12 +221,14 @@ class SidecarRuntime:
             "failurePolicy": {"constant": {"interval": "1s", "maxRetries": 5}},
         }
         with tracing.client_span("schedule job", {"rpc.system": "dapr"}) as trace_headers:
-            resp = await self.http.post(f"/v1.0/jobs/{name}", json=body, headers=trace_headers)
+            resp = await self.http.post(
+                "/v1.0/" + service_path("jobs", name), json=body, headers=trace_headers
+            )
         if resp.status_code >= 300:
             raise RuntimeUnavailable(f"schedule job {name}: {resp.status_code} {resp.text[:200]}")
 
     async def get_job(self, name: str) -> dict[str, Any] | None:
-        resp = await self.http.get(f"/v1.0/jobs/{name}")
+        resp = await self.http.get("/v1.0/" + service_path("jobs", name))
         if resp.status_code in (404, 500) and "not found" in resp.text.lower():
             return None
         if resp.status_code >= 300:
@@ -230,7 +238,9 @@ class SidecarRuntime:
 
     async def delete_job(self, name: str) -> None:
         with tracing.client_span("delete job", {"rpc.system": "dapr"}) as trace_headers:
-            resp = await self.http.delete(f"/v1.0/jobs/{name}", headers=trace_headers)
+            resp = await self.http.delete(
+                "/v1.0/" + service_path("jobs", name), headers=trace_headers
+            )
         if resp.status_code >= 300 and "not found" not in resp.text.lower():
             raise RuntimeUnavailable(f"delete job {name}: {resp.status_code} {resp.text[:200]}")
 

@@ -17,6 +17,7 @@ from backend_services.platform.app_support import build_service_app
 from backend_services.platform.db import new_session
 from backend_services.platform.idempotency import claim, claimed
 from backend_services.platform.runtime import Runtime
+from backend_services.platform.service_paths import UnsafePath, service_path
 from backend_services.platform.settings import Settings
 from backend_services.platform.subscriptions import (
     PermanentFailure,
@@ -47,9 +48,13 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
             if claimed(session, ctx.app_id, event.id):
                 log.info("event %s already handled; no second call", event.id)
                 return
+        try:
+            path = service_path("internal", "tasks", payload.task.id, "next-occurrence")
+        except UnsafePath as exc:  # no id of ours: retries would not help
+            raise PermanentFailure(f"task id {payload.task.id!r}: {exc}") from exc
         result = await ctx.runtime.invoke(
             AppId.TASKS.value,
-            f"internal/tasks/{payload.task.id}/next-occurrence",
+            path,
             http_method="POST",
             headers={"authorization": f"Bearer {ctx.service_token()}"},
         )

@@ -10,6 +10,7 @@ from backend_services.contracts import AppId
 from backend_services.platform.app_support import PrincipalDep, SessionDep, require_service
 from backend_services.platform.auth import Principal
 from backend_services.platform.errors import BadRequest
+from backend_services.platform.ids import ReminderId, TaskId
 from backend_services.platform.rest_limits import rest_write_limit
 from backend_services.tasks import service
 from backend_services.tasks.recurrence import RecurrenceError
@@ -53,28 +54,30 @@ def list_tasks(
 
 
 @router.get("/{task_id}", response_model=TaskPublic, responses=NOT_FOUND)
-def get_task(task_id: str, user_id: UserId, session: SessionDep) -> TaskPublic:
+def get_task(task_id: TaskId, user_id: UserId, session: SessionDep) -> TaskPublic:
     return service.to_public(service.get_task(session, user_id, task_id))
 
 
 @router.patch("/{task_id}", response_model=TaskPublic, responses=NOT_FOUND)
-def update_task(task_id: str, body: TaskUpdate, user_id: UserId, session: SessionDep) -> TaskPublic:
+def update_task(
+    task_id: TaskId, body: TaskUpdate, user_id: UserId, session: SessionDep
+) -> TaskPublic:
     return service.to_public(service.update_task(session, user_id, task_id, body))
 
 
 @router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-def delete_task(task_id: str, user_id: UserId, session: SessionDep) -> Response:
+def delete_task(task_id: TaskId, user_id: UserId, session: SessionDep) -> Response:
     service.delete_task(session, user_id, task_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/{task_id}/complete", response_model=TaskPublic, responses=NOT_FOUND)
-def complete_task(task_id: str, user_id: UserId, session: SessionDep) -> TaskPublic:
+def complete_task(task_id: TaskId, user_id: UserId, session: SessionDep) -> TaskPublic:
     return service.to_public(service.complete_task(session, user_id, task_id))
 
 
 @router.post("/{task_id}/reopen", response_model=TaskPublic, responses=NOT_FOUND)
-def reopen_task(task_id: str, user_id: UserId, session: SessionDep) -> TaskPublic:
+def reopen_task(task_id: TaskId, user_id: UserId, session: SessionDep) -> TaskPublic:
     return service.to_public(service.reopen_task(session, user_id, task_id))
 
 
@@ -82,14 +85,14 @@ def reopen_task(task_id: str, user_id: UserId, session: SessionDep) -> TaskPubli
     "/{task_id}/reminders", response_model=TaskPublic, status_code=201, responses=NOT_FOUND
 )
 def add_reminder(
-    task_id: str, body: ReminderIn, user_id: UserId, session: SessionDep
+    task_id: TaskId, body: ReminderIn, user_id: UserId, session: SessionDep
 ) -> TaskPublic:
     return service.to_public(service.add_reminder(session, user_id, task_id, body))
 
 
 @router.delete("/{task_id}/reminders/{reminder_id}", response_model=TaskPublic, responses=NOT_FOUND)
 def remove_reminder(
-    task_id: str, reminder_id: str, user_id: UserId, session: SessionDep
+    task_id: TaskId, reminder_id: ReminderId, user_id: UserId, session: SessionDep
 ) -> TaskPublic:
     return service.to_public(service.remove_reminder(session, user_id, task_id, reminder_id))
 
@@ -104,7 +107,7 @@ RecurringWorker = Annotated[Principal, Depends(require_service(AppId.RECURRING.v
 
 @internal.post("/tasks/{task_id}/next-occurrence", response_model=TaskPublic | None)
 def next_occurrence(
-    task_id: str, _worker: RecurringWorker, session: SessionDep
+    task_id: TaskId, _worker: RecurringWorker, session: SessionDep
 ) -> TaskPublic | None:
     try:
         successor = service.spawn_next_occurrence(session, task_id)

@@ -13,7 +13,6 @@ from sqlmodel import Field, SQLModel
 from backend_services.platform.inputs import SafeText, check_text
 from backend_services.platform.timeutil import UTCDateTime, utcnow
 
-USERNAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
 MAX_TIMEZONE_LENGTH = 64  # the column; the longest IANA name has 32 characters
 
 

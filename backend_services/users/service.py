@@ -12,7 +12,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, select
 
 from backend_services.platform.errors import BadRequest, Conflict, NotFound, Unauthorized
-from backend_services.users.models import USERNAME_PATTERN, User, UserPublic, validate_timezone
+from backend_services.platform.ids import USERNAME_PATTERN
+from backend_services.users.models import User, UserPublic, validate_timezone
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response, status
 
 from backend_services.platform.app_support import PrincipalDep, SessionDep
+from backend_services.platform.ids import TokenId
 from backend_services.platform.rest_limits import rest_write_limit
 from backend_services.users import tokens
 from backend_services.users.service import get_active_user
@@ -36,6 +37,6 @@ def list_tokens(principal: PrincipalDep, session: SessionDep) -> list[tokens.Tok
     responses={404: {"description": "No such token for this user"}},
     summary="Revoke an access token (immediately)",
 )
-def revoke_token(token_id: str, principal: PrincipalDep, session: SessionDep) -> Response:
+def revoke_token(token_id: TokenId, principal: PrincipalDep, session: SessionDep) -> Response:
     tokens.revoke(session, principal.user_id, token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

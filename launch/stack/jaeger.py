@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from backend_services.platform.service_paths import service_path
+
 from . import processes
 from .dapr import http_status
 from .paths import REPO_ROOT, cache_dir
@@ -54,7 +56,7 @@ class JaegerPorts:
 
 def trace_url(ui_url: str, trace_id: str) -> str:
     """The viewer's page of one trace."""
-    return f"{ui_url.rstrip('/')}/trace/{trace_id}"
+    return f"{ui_url.rstrip('/')}/{service_path('trace', trace_id)}"
 
 
 def config(ports: JaegerPorts, max_traces: int = 50_000, ui_assets: Path = UI_ASSETS) -> str:

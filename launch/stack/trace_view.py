@@ -10,9 +10,11 @@ from typing import Any
 
 import httpx
 
+from backend_services.platform.service_paths import service_path
+
 
 def fetch(api: str, trace_id: str) -> dict[str, Any] | None:
-    resp = httpx.get(f"{api}/api/traces/{trace_id}", timeout=10)
+    resp = httpx.get(f"{api}/{service_path('api', 'traces', trace_id)}", timeout=10)
     data = resp.json().get("data") if resp.status_code == 200 else None
     return data[0] if data else None
 
