@@ -39,7 +39,7 @@ from backend_services.platform.runtime import (
 )
 from backend_services.platform.runtime_guard import APP_TOKEN_HEADER
 from backend_services.platform.secrets_file import read_local_secret
-from backend_services.platform.service_paths import checked_path, segment
+from backend_services.platform.service_paths import checked_path, segment, service_path
 from backend_services.platform.telemetry import tracing
 from backend_services.platform.timeutil import utcnow
 from backend_services.platform.waiting import Linger, wait_for_wake
@@ -526,14 +526,17 @@ class EmbeddedAppRuntime:
         return await self.shared.publish_bulk(pubsub, topic, entries)
 
     async def get_state(self, store: str, key: str) -> tuple[Any, str | None]:
+        _as_sidecar(store, key)
         return await asyncio.to_thread(self.shared.get_state_sync, store, key)
 
     async def save_state(
         self, store: str, key: str, value: Any, *, etag: str | None = None
     ) -> None:
+        _as_sidecar(store, key)
         await asyncio.to_thread(self.shared.save_state_sync, store, key, value, etag)
 
     async def delete_state(self, store: str, key: str, *, etag: str | None = None) -> None:
+        _as_sidecar(store, key)
         await asyncio.to_thread(self.shared.delete_state_sync, store, key, etag)
 
     async def get_secret(self, store: str, key: str) -> str:
@@ -542,12 +545,21 @@ class EmbeddedAppRuntime:
     async def schedule_job(
         self, name: str, due_at: datetime, data: dict[str, Any], *, overwrite: bool = True
     ) -> None:
+        _as_sidecar(name)
         await asyncio.to_thread(
             self.shared.schedule_job_sync, self.app_id, name, due_at, data, overwrite
         )
 
     async def get_job(self, name: str) -> dict[str, Any] | None:
+        _as_sidecar(name)
         return await asyncio.to_thread(self.shared.get_job_sync, name)
 
     async def delete_job(self, name: str) -> None:
+        _as_sidecar(name)
         await asyncio.to_thread(self.shared.delete_job_sync, name)
+
+
+def _as_sidecar(*segments: str) -> None:
+    """State keys and job names are URL segments on the sidecar (daprd's /v1.0/state, /jobs):
+    what it refuses (UnsafePath) is refused here too, so both runtimes behave alike."""
+    checked_path(service_path(*segments))

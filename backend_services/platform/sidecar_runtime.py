@@ -23,7 +23,7 @@ from backend_services.platform.runtime import (
     RuntimeUnavailable,
     StateConflict,
 )
-from backend_services.platform.service_paths import checked_path, segment, service_path
+from backend_services.platform.service_paths import checked_path, service_path
 from backend_services.platform.telemetry import tracing
 
 log = logging.getLogger("todo.sidecar")
@@ -46,7 +46,7 @@ def wait_for_sidecar(http_port: int, timeout: float = 120.0) -> None:
 
 
 def read_secret_sync(http_port: int, store: str, key: str) -> str:
-    url = f"http://127.0.0.1:{http_port}/v1.0/{service_path('secrets', store, key)}"
+    url = f"http://127.0.0.1:{http_port}{_dapr_path('v1.0', 'secrets', store, key)}"
     resp = httpx.get(url, timeout=10)
     resp.raise_for_status()
     return str(resp.json()[key])
@@ -91,7 +91,7 @@ class SidecarRuntime:
         headers: dict[str, str] | None = None,
     ) -> InvokeResult:
         # every segment of `method` was encoded by service_path: UnsafePath before sending
-        target = f"/v1.0/invoke/{segment(app_id)}/method/{checked_path(method)}"
+        target = f"{_dapr_path('v1.0', 'invoke', app_id, 'method')}/{checked_path(method)}"
         # daprd continues the trace from `traceparent` and forwards it to the callee
         with tracing.client_span(f"invoke {app_id}", _invoke_attributes(app_id)) as trace_headers:
             try:
@@ -114,7 +114,7 @@ class SidecarRuntime:
         params = {"metadata.partitionKey": partition_key} if partition_key else None
         try:
             resp = await self.http.post(
-                "/v1.0/" + service_path("publish", pubsub, topic),
+                _dapr_path("v1.0", "publish", pubsub, topic),
                 content=event.model_dump_json(exclude_none=True),
                 params=params,
                 headers={"content-type": CLOUDEVENT_JSON},
@@ -141,7 +141,7 @@ class SidecarRuntime:
         ]
         try:
             resp = await self.http.post(
-                "/v1.0-alpha1/" + service_path("publish", "bulk", pubsub, topic), json=body
+                _dapr_path("v1.0-alpha1", "publish", "bulk", pubsub, topic), json=body
             )
         except httpx.HTTPError as exc:
             raise RuntimeUnavailable(f"bulk publish to {topic}: {exc}") from exc
@@ -162,7 +162,7 @@ class SidecarRuntime:
 
     async def get_state(self, store: str, key: str) -> tuple[Any, str | None]:
         try:
-            resp = await self.http.get("/v1.0/" + service_path("state", store, key))
+            resp = await self.http.get(_dapr_path("v1.0", "state", store, key))
         except httpx.HTTPError as exc:
             raise RuntimeUnavailable(f"get state {key}: {exc}") from exc
         if resp.status_code == 204 or (resp.status_code == 200 and not resp.content):
@@ -178,7 +178,7 @@ class SidecarRuntime:
         if etag is not None:  # first-write: the save fails if another one came first
             item |= {"etag": etag, "options": {"concurrency": "first-write"}}
         try:
-            resp = await self.http.post("/v1.0/" + service_path("state", store), json=[item])
+            resp = await self.http.post(_dapr_path("v1.0", "state", store), json=[item])
         except httpx.HTTPError as exc:
             raise RuntimeUnavailable(f"save state {key}: {exc}") from exc
         self._state_outcome(resp, key, etag)
@@ -188,7 +188,7 @@ class SidecarRuntime:
         params = {"concurrency": "first-write"} if etag is not None else None
         try:
             resp = await self.http.delete(
-                "/v1.0/" + service_path("state", store, key), headers=headers, params=params
+                _dapr_path("v1.0", "state", store, key), headers=headers, params=params
             )
         except httpx.HTTPError as exc:
             raise RuntimeUnavailable(f"delete state {key}: {exc}") from exc
@@ -204,7 +204,7 @@ class SidecarRuntime:
 
     async def get_secret(self, store: str, key: str) -> str:
         try:
-            resp = await self.http.get("/v1.0/" + service_path("secrets", store, key))
+            resp = await self.http.get(_dapr_path("v1.0", "secrets", store, key))
         except httpx.HTTPError as exc:
             raise RuntimeUnavailable(f"get secret {key}: {exc}") from exc
         if resp.status_code >= 300:
@@ -222,13 +222,13 @@ class SidecarRuntime:
         }
         with tracing.client_span("schedule job", {"rpc.system": "dapr"}) as trace_headers:
             resp = await self.http.post(
-                "/v1.0/" + service_path("jobs", name), json=body, headers=trace_headers
+                _dapr_path("v1.0", "jobs", name), json=body, headers=trace_headers
             )
         if resp.status_code >= 300:
             raise RuntimeUnavailable(f"schedule job {name}: {resp.status_code} {resp.text[:200]}")
 
     async def get_job(self, name: str) -> dict[str, Any] | None:
-        resp = await self.http.get("/v1.0/" + service_path("jobs", name))
+        resp = await self.http.get(_dapr_path("v1.0", "jobs", name))
         if resp.status_code in (404, 500) and "not found" in resp.text.lower():
             return None
         if resp.status_code >= 300:
@@ -238,11 +238,15 @@ class SidecarRuntime:
 
     async def delete_job(self, name: str) -> None:
         with tracing.client_span("delete job", {"rpc.system": "dapr"}) as trace_headers:
-            resp = await self.http.delete(
-                "/v1.0/" + service_path("jobs", name), headers=trace_headers
-            )
+            resp = await self.http.delete(_dapr_path("v1.0", "jobs", name), headers=trace_headers)
         if resp.status_code >= 300 and "not found" not in resp.text.lower():
             raise RuntimeUnavailable(f"delete job {name}: {resp.status_code} {resp.text[:200]}")
+
+
+def _dapr_path(*segments: str) -> str:
+    """A daprd API path from data (store names, state keys, job names, topics): each segment
+    encoded, and refused (UnsafePath) if it is, or decodes to, a dot segment or holds `/`."""
+    return "/" + checked_path(service_path(*segments))
 
 
 def _invoke_attributes(app_id: str) -> dict[str, str]:

@@ -231,3 +231,35 @@ async def test_invalid_arguments_give_a_clear_tool_error(served: Served) -> None
             assert result.isError, (name, args)
             assert expected in payload(result)["message"], (name, payload(result))
     assert served.rest("GET", "/tasks", pat.token).json()["total"] == 0
+
+
+async def test_issue_20_an_admin_pat_cannot_walk_to_the_admin_api(served: Served) -> None:
+    """Issue 20, item 1: `remove_reminder(reminder_id="../../../admin/users/<name>")` with an
+    admin's personal access token sent DELETE /admin/users/<name> (httpx collapses `..`) and
+    purged the account; `reminder_id="../../<own task id>"` deleted a task unconfirmed."""
+    engine = shared_engine(served.settings.resolved_database_url())
+    with session_scope(engine) as session:
+        users.create_user(session, "boss", role="admin")
+        users.create_user(session, "target")
+    pat = served.pat("boss")
+    async with connect(served.mcp, pat.token) as session:
+        added = payload(
+            await call(session, "add_task", title="has a reminder", remind_at="2031-01-01T09:00")
+        )
+        task_id = added["data"]["id"]
+        walks = [
+            "../../../admin/users/target",
+            f"../../{task_id}",
+            "%2e%2e/%2e%2e/%2e%2e/admin/users/target",
+            "x?y=../../../admin/users/target",
+        ]
+        results = [
+            await call(session, "remove_reminder", task=task_id, reminder_id=rid) for rid in walks
+        ]
+    with served.session() as db:
+        assert db.get(users.User, "target") is not None  # not purged
+    task = served.rest("GET", f"/tasks/{task_id}", pat.token)
+    assert task.status_code == 200 and len(task.json()["reminders"]) == 1  # nor deleted
+    for rid, result in zip(walks, results, strict=True):
+        assert result.isError, rid
+        assert "not a reminder id" in payload(result)["message"], payload(result)
