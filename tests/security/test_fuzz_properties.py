@@ -1,10 +1,13 @@
 """Property-based fuzzing of every write a user can make (issue 9, item 4): tasks, reminders,
 complete/reopen/delete, tokens, the profile, list queries and a chat turn through the agent
 (offline parser), with unpaired surrogates, control characters, NaN/Infinity/1e400, huge
-integers and dates at both ends of the calendar in every field.
+integers and dates at both ends of the calendar in every field; and (issue 20, item 1) ids
+that walk - `..`, `/`, `%2e%2e`, `?`, `#` and their mixes - in every REST path parameter,
+every tool argument that holds an id and every chat action payload field.
 
 Properties: no answer is a 5xx (nor an exception out of the app); a refused write changes
-nothing; and after every example the user's list still lists (GET /tasks is a 200 whose body
+nothing; an id reaches no service route a user's tools may not reach and another account
+stays; and after every example the user's list still lists (GET /tasks is a 200 whose body
 is plain JSON). Bounded and repeatable: FUZZ_PROPERTY_EXAMPLES (default 60) derandomized
 examples per test, no example database, no deadline; on SQLite and on PostgreSQL."""
 
@@ -24,10 +27,18 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from agent.events import TurnDone
+from agent.memory import Conversation
 from agent.service import Agent
+from agent.task_client import TaskClient
+from agent.tools import ToolContext, run_tool
 from backend_services.contracts import AppId
+from backend_services.platform.db import session_scope
+from backend_services.users import service as users
+from chat_ui import actions
 from tests.security.test_bad_input import Raw, encode
+from tests.security.test_id_paths import ACTION_FIELDS, TOOL_CALLS, TOOL_IDS, WALKING_IDS
 from tests.support.embedded_env import EmbeddedEnv, embedded_env, make_settings
+from tests.support.path_recorder import PathRecorder, record_invocations
 
 pytestmark = pytest.mark.anyio
 
@@ -366,3 +377,154 @@ async def test_chat_turn(fuzz_env: EmbeddedEnv, text: str) -> None:
     await listing(fuzz_env)
     me = await fuzz_env.client.get("/me", headers=auth(fuzz_env))
     assert me.status_code == 200, me.text  # the profile (and its time zone) still loads
+
+
+# --- ids that walk (issue 20, item 1) -------------------------------------------------------
+PATH_PIECES = [
+    "..", ".", "/", "%2e", "%2E", "%2f", "%2F", "%00", "%", "?", "#", "&", "=", "\\", ";", " ",
+    "admin", "users", "victim", "events", "reminder", "q=", "tasks",
+]  # fmt: skip
+walking_ids = st.one_of(
+    st.sampled_from(WALKING_IDS).map(lambda bad: bad.replace("{id}", "")),
+    st.lists(st.sampled_from(PATH_PIECES), min_size=1, max_size=8).map("".join),
+    st.builds(
+        lambda u, tail: str(u) + tail,
+        st.uuids(),
+        st.lists(st.sampled_from(PATH_PIECES), max_size=4).map("".join),
+    ),
+    st.uuids().map(str),
+    texts,
+)
+# every path with an id (tests/security/test_id_paths.py checks the OpenAPI has no other)
+ID_PATHS = [
+    ("GET", "/tasks/{task_id}"),
+    ("PATCH", "/tasks/{task_id}"),
+    ("DELETE", "/tasks/{task_id}"),
+    ("POST", "/tasks/{task_id}/complete"),
+    ("POST", "/tasks/{task_id}/reopen"),
+    ("POST", "/tasks/{task_id}/reminders"),
+    ("DELETE", "/tasks/{task_id}/reminders/{reminder_id}"),
+    ("DELETE", "/tokens/{token_id}"),
+    ("POST", "/notifications/{notification_id}/{action}"),
+    ("POST", "/dead-letters/{letter_id}/replay"),
+    ("POST", "/dead-letters/{letter_id}/discard"),
+    ("POST", "/admin/users/{username}/disable"),
+    ("POST", "/admin/users/{username}/enable"),
+    ("POST", "/admin/users/{username}/password"),
+    ("DELETE", "/admin/users/{username}"),
+    ("GET", "/admin/users/{username}/tasks"),
+    ("POST", "/admin/dead-letters/{letter_id}/{verb}"),
+]
+PATH_PARAMS = [
+    (method, template, param)
+    for method, template in ID_PATHS
+    for param in template.replace("}", "{").split("{")[1::2]
+]
+VICTIM = "victim"
+
+
+def walking_segment(value: str) -> str:
+    """As a client sends an id in a path: encoded, dots too (a literal `..` is collapsed by
+    the client itself before anything is sent)."""
+    return quote(value, safe="", errors="surrogatepass").replace(".", "%2E")
+
+
+async def recorded(env: EmbeddedEnv) -> PathRecorder:
+    """One recorder per env (hypothesis runs every example on the same fixture)."""
+    recorder: PathRecorder | None = getattr(env, "recorder", None)
+    if recorder is None:
+        recorder = await record_invocations(env.runtime)
+        env.recorder = recorder  # type: ignore[attr-defined]
+    recorder.clear()
+    return recorder
+
+
+def victim_stays(env: EmbeddedEnv) -> None:
+    with session_scope(env.engine) as session:
+        assert session.get(users.User, VICTIM) is not None, "another account was purged"
+
+
+async def test_the_fuzzed_id_paths_are_every_id_path(fuzz_env: EmbeddedEnv) -> None:
+    from tests.security.test_id_paths import path_operations
+
+    found = {(m.upper(), t) for m, t, _ in path_operations(fuzz_env)}
+    assert found == set(ID_PATHS)
+
+
+@FUZZ
+@given(target=st.sampled_from(PATH_PARAMS), bad=walking_ids)
+@example(target=("DELETE", "/admin/users/{username}", "username"), bad="../../admin/users/victim")
+@example(target=("DELETE", "/tasks/{task_id}/reminders/{reminder_id}", "reminder_id"), bad="..")
+async def test_ids_in_every_path_parameter(
+    fuzz_env: EmbeddedEnv, target: tuple[str, str, str], bad: str
+) -> None:
+    method, template, param = target
+    fuzz_env.user(VICTIM)
+    admin = fuzz_env.user("root", role="admin")
+    task = await a_task(fuzz_env, reminders=[{"at": "2031-01-01T09:00:00Z"}])
+    valid = {
+        "task_id": task["id"],
+        "reminder_id": task["reminders"][0]["id"],
+        "token_id": task["id"],  # a UUID; no token of that id
+        "notification_id": task["id"],
+        "action": "ack",
+        "letter_id": "1",
+        "verb": "discard",
+        "username": VICTIM,
+    }
+    values = {**valid, param: walking_segment(bad)}
+    headers = admin if "/admin/" in template or "dead-letters" in template else auth(fuzz_env)
+    recorder = await recorded(fuzz_env)
+    resp = await fuzz_env.client.request(method, template.format(**values), headers=headers)
+    event(f"{param} answered {resp.status_code}")
+    no_5xx(resp, (method, template, param, bad))
+    assert recorder.outside() == [], recorder.calls
+    victim_stays(fuzz_env)
+    await listing(fuzz_env)
+
+
+@FUZZ
+@given(target=st.sampled_from(TOOL_IDS), bad=walking_ids)
+@example(target=("remove_reminder", "reminder_id"), bad="../../../admin/users/victim")
+async def test_ids_in_every_tool_argument(
+    fuzz_env: EmbeddedEnv, target: tuple[str, str], bad: str
+) -> None:
+    """With an admin's token (the worst case): nothing outside the user's routes is called."""
+    tool, field = target
+    fuzz_env.user(VICTIM)
+    token = fuzz_env.user("root", role="admin")["authorization"].removeprefix("Bearer ")
+    body = {"title": "target", "reminders": [{"at": "2031-01-01T09:00:00Z"}]}
+    resp = await fuzz_env.client.post(
+        "/tasks", json=body, headers={"authorization": f"Bearer {token}"}
+    )
+    task = resp.json()
+    recorder = await recorded(fuzz_env)
+    client = TaskClient(fuzz_env.runtime.for_app(AppId.CHAT_UI.value), token)
+    ctx = ToolContext(client, "UTC", Conversation())
+    result = await run_tool(ctx, tool, {"task": task["id"], **TOOL_CALLS[tool], field: bad})
+    event(f"{tool}.{field} ok={result.ok}")
+    assert recorder.outside() == [], (tool, field, bad, recorder.calls)
+    victim_stays(fuzz_env)
+    await listing(fuzz_env)
+
+
+@FUZZ
+@given(target=st.sampled_from(ACTION_FIELDS), bad=walking_ids)
+@example(target=("mark_done", "notification_id"), bad="../../events/reminder?q=")
+async def test_ids_in_every_action_payload(
+    fuzz_env: EmbeddedEnv, target: tuple[str, str], bad: str
+) -> None:
+    name, field = target
+    task = await a_task(fuzz_env)
+    payload = {"notification_id": task["id"], "task_id": task["id"], "snooze": "1h", field: bad}
+    token = fuzz_env.signer().issue(USER, "user", 600)
+    runtime = fuzz_env.runtime.for_app(AppId.CHAT_UI.value)
+    recorder = await recorded(fuzz_env)
+    if name == "panel_complete":
+        reply = await actions.panel_complete(runtime, token, payload)
+    else:
+        verb: actions.Verb = "done" if name == "mark_done" else "snooze"
+        reply = await actions.reminder_action(runtime, token, payload, verb)
+    event(f"{name}.{field}: {(reply or 'done')[:12]!r}")
+    assert recorder.outside() == [], (name, field, bad, recorder.calls)
+    await listing(fuzz_env)
