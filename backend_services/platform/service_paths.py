@@ -6,10 +6,14 @@ its own (`quote(segment, safe="")`: `/`, `?`, `#`, `%` and every other reserved 
 become escapes) and refuses a segment that would still be a dot segment (`.`, `..`: httpx,
 daprd and browsers collapse those, `quote` leaves dots alone) or is empty.
 
-`checked_path` is the runtimes' own check of a path they are handed (defence in depth: a
-caller that built one by hand): no `?` or `#`, no empty segment, no segment that decodes to
-a dot segment or to something holding `/` or `\\`. A refusal is `UnsafePath` (a ValueError),
-raised before any request is sent.
+`checked_path` is the runtimes' own check of a path they are handed (a caller that built one
+by hand): no `?` or `#`, no empty segment, and no segment that decodes to a dot segment or to
+anything holding `/`, `\\`, `?`, `#`, `%` or a control character. daprd 1.18 decodes a
+service invocation's method once and then collapses dot segments (`tasks/x%2F..%2F..%2Fadmin`
+reaches the app as `/admin`; `%2E%2E` segments are collapsed by its router), refuses a decoded
+`?`, `#` or control character and fails on a decoded `%`: what is sent must stay one plain
+segment after one decoding. A refusal is `UnsafePath` (a ValueError), raised before any
+request is sent.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ class UnsafePath(ValueError):
 
 
 _DOT_SEGMENTS = frozenset({".", ".."})
+_NOT_AFTER_DECODING = frozenset("/\\?#%" + "".join(map(chr, range(0x20))) + "\x7f")
 
 
 def segment(value: str | int) -> str:
@@ -48,7 +53,7 @@ def checked_path(path: str) -> str:
         raise UnsafePath(f"{path!r} is not a plain path")
     for part in bare.split("/"):
         decoded = unquote(part)
-        if not part or decoded in _DOT_SEGMENTS or "/" in decoded or "\\" in decoded:
+        if not part or decoded in _DOT_SEGMENTS or _NOT_AFTER_DECODING & set(decoded):
             raise UnsafePath(f"{path!r} holds a segment that could leave its place")
         if any(ch <= " " or ch == "\x7f" for ch in part):  # `quote` escapes all of these
             raise UnsafePath(f"{path!r} holds a raw control character or space")

@@ -174,6 +174,7 @@ class SidecarRuntime:
     async def save_state(
         self, store: str, key: str, value: Any, *, etag: str | None = None
     ) -> None:
+        _dapr_path("v1.0", "state", store, key)  # a path segment when read: refused alike
         item: dict[str, Any] = {"key": key, "value": value}
         if etag is not None:  # first-write: the save fails if another one came first
             item |= {"etag": etag, "options": {"concurrency": "first-write"}}

@@ -160,7 +160,7 @@ def test_a_segment_never_leaves_its_place(bad: str) -> None:
     try:
         checked_path(path)  # what the runtimes send: a segment decoding to `/` is refused too
     except UnsafePath:
-        assert "/" in value or "\\" in value or value.lower() in ("%2e%2e", "%2e")
+        assert (set("/\\?#%\x7f") | {chr(c) for c in range(0x20)}) & set(value), value
 
 
 @pytest.mark.parametrize(
@@ -464,7 +464,7 @@ async def test_the_internal_next_occurrence_route_refuses_walking_ids(env: Embed
         )
         assert resp.status_code == 422, (bad, resp.status_code, resp.body)
         tried += 1
-    assert tried > 10
+    assert tried >= 3  # x*300, "<id>x", ";": the rest never leaves the runtime
 
 
 async def test_real_ids_in_any_letter_case_still_reach_their_task(env: EmbeddedEnv) -> None:
