@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -103,7 +104,8 @@ async def test_one_request_is_one_trace_across_outbox_pubsub_and_the_reminder_jo
 async def test_metrics_name_requests_events_outbox_and_dead_letters(env: EmbeddedEnv) -> None:
     alice = env.user("alice")
     assert (await env.client.post("/tasks", headers=alice, json={"title": "x"})).status_code == 201
-    assert (await env.client.get("/tasks/nope", headers=alice)).status_code == 404
+    unknown = f"/tasks/{uuid.uuid4()}"  # an id of the right shape: 404 (a wrong shape is 422)
+    assert (await env.client.get(unknown, headers=alice)).status_code == 404
     # a malformed event is dropped, dead-lettered and kept by audit-service
     bad = CloudEvent(id="bad-metrics-1", source="test", type="todo.task.created.v1", data={})
     await env.runtime.publish(PUBSUB, Topic.TASK_EVENTS.value, bad)
