@@ -19,10 +19,9 @@ from agent import tool_args as a
 from agent.memory import Conversation, PendingAction
 from agent.task_client import TaskClient, ToolError
 from agent.telemetry import traced_tool
+from backend_services.platform.ids import is_uuid
 from backend_services.tasks import wording
 from backend_services.tasks.recurrence import RecurrenceError, next_occurrence
-
-UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 
 @dataclass
@@ -164,7 +163,7 @@ async def resolve_task(ctx: ToolContext, ref: str, *, prefer: str | None = None)
     """Find the user's task the user referred to: by id, by what the conversation last showed
     ("it", "the second one"), exact title, or title words ("the dentist one")."""
     ref = ref.strip()
-    if UUID_RE.match(ref):
+    if is_uuid(ref):  # an id (platform/ids.py); anything else is title words, never a path
         task = await ctx.client.get(ref)
     else:
         task = await _find(ctx, ref, prefer)
