@@ -20,13 +20,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import chainlit as cl
-from fastapi import HTTPException
 
 from backend_services.contracts import AppId
 from backend_services.platform.auth import AccountStamp, stamp_of
 from backend_services.platform.errors import Unauthorized
 from backend_services.users.models import USERNAME_PATTERN
 from chat_ui.context import current
+from chat_ui.login_guard import refuse_sign_in
 
 log = logging.getLogger("todo.chat.auth")
 
@@ -48,8 +48,8 @@ def _chainlit_user(user: Mapping[str, Any], stamp: AccountStamp) -> cl.User:
 
 
 async def password_user(username: str, password: str) -> cl.User | None:
-    """The account, when the password is right; None when wrong; the task service's 429 or
-    503 (with Retry-After) passed on as Chainlit's `/login` answer."""
+    """The account, when the password is right; None when wrong. The task service's 429 or
+    503 (with Retry-After) becomes `/login`'s answer (`login_guard.refuse_sign_in`)."""
     ctx = current()
     result = await ctx.app.runtime.invoke(
         AppId.TASKS.value,
@@ -63,9 +63,8 @@ async def password_user(username: str, password: str) -> cl.User | None:
     if result.status_code in (429, 503):
         retry = {k.lower(): v for k, v in (result.headers or {}).items()}.get("retry-after", "5")
         detail = result.body.get("detail") if isinstance(result.body, dict) else None
-        raise HTTPException(
-            result.status_code, detail or "try again later", headers={"Retry-After": retry}
-        )
+        refuse_sign_in(result.status_code, str(detail or "try again later"), retry)
+        return None
     if not result.ok:
         return None
     claims = ctx.app.tokens().verify(result.body["token"])

@@ -7,21 +7,45 @@
   A request with neither header (curl, scripts) is not a browser's and is let through.
 - Throttling: every attempt from one client address counts (`RateLimiter`, per minute);
   beyond it, 429 with Retry-After before a password is checked. The per-account limit and
-  the password hashing pool are the task service's (`backend_services/users/sign_in.py`).
+  the password hashing pool are the task service's (`backend_services/users/sign_in.py`):
+  when it refuses (429, 503), the sign-in callback notes it (`refuse_sign_in`) and this
+  guard answers with that status and Retry-After instead of Chainlit's 401 (Chainlit's
+  callback wrapper swallows exceptions, so the note goes by a holder the request shares).
 """
 
 from __future__ import annotations
 
 import json
 import math
+from contextvars import ContextVar
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend_services.platform.ratelimit import RateLimiter
 
 LOGIN_PATH = "/login"
+
+
+@dataclass
+class _Refusal:
+    status: int = 0
+    detail: str = ""
+    retry_after: str = ""
+
+
+# one holder per guarded request; Chainlit runs the route in another task, which sees the
+# same holder object (a context is copied, the object is shared)
+_refusal: ContextVar[_Refusal | None] = ContextVar("todo_login_refusal", default=None)
+
+
+def refuse_sign_in(status: int, detail: str, retry_after: str) -> None:
+    """From the sign-in callback: answer this `/login` with `status` (429, 503)."""
+    holder = _refusal.get()
+    if holder is not None:
+        holder.status, holder.detail, holder.retry_after = status, detail, retry_after
 
 
 class LoginGuard:
@@ -51,7 +75,23 @@ class LoginGuard:
                 {"retry-after": str(seconds)},
             )
             return
-        await self.app(scope, receive, send)
+        holder = _Refusal()
+        reset = _refusal.set(holder)
+        replaced = False
+
+        async def send_or_refuse(message: Message) -> None:
+            nonlocal replaced
+            if message["type"] == "http.response.start" and holder.status:
+                replaced = True
+                extra = {"retry-after": holder.retry_after} if holder.retry_after else {}
+                await _answer(send, holder.status, holder.detail, extra)
+            elif not replaced:
+                await send(message)
+
+        try:
+            await self.app(scope, receive, send_or_refuse)
+        finally:
+            _refusal.reset(reset)
 
     def same_site(self, headers: Headers) -> bool:
         origin = headers.get("origin")

@@ -43,11 +43,9 @@ ChatService = Annotated[Principal, Depends(require_service(AppId.CHAT_UI.value))
         503: {"description": "Too many sign-ins at once; retry after Retry-After seconds"},
     },
 )
-async def login(
-    body: LoginRequest, request: Request, session: SessionDep, ctx: CtxDep
-) -> LoginResponse:
+async def login(body: LoginRequest, request: Request, ctx: CtxDep) -> LoginResponse:
     guard: SignInGuard = request.app.state.sign_in
-    user = await sign_in(guard, session, body.username, body.password, _client(request, ctx))
+    user = await sign_in(guard, ctx.engine, body.username, body.password, _client(request, ctx))
     role: Role = "admin" if user.role == "admin" else "user"
     ttl = ctx.settings.user_token_ttl_seconds
     token = ctx.tokens().issue(user.id, role, ttl, account=service.account_stamp(user))

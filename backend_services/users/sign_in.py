@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from backend_services.platform.errors import Unauthorized, Unavailable
@@ -43,9 +46,11 @@ class HashPool:
         self._pending = 0
         self._lock = threading.Lock()
 
-    async def verify(self, hashed: str | None, password: str) -> bool:
-        """Whether `password` matches `hashed` (None: checked against a dummy hash, so an
-        unknown account costs the same); Unavailable when the pool is full."""
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """A place in the pool for one sign-in, taken before anything else is done for it
+        (no database connection is held by a sign-in that would only wait); Unavailable,
+        at once, when the pool and its queue are full."""
         with self._lock:
             if self._pending >= self._max_pending:
                 raise Unavailable(
@@ -54,10 +59,15 @@ class HashPool:
                 )
             self._pending += 1
         try:
-            return await asyncio.wrap_future(self._executor.submit(verify, hashed, password))
+            yield
         finally:
             with self._lock:
                 self._pending -= 1
+
+    async def verify(self, hashed: str | None, password: str) -> bool:
+        """Whether `password` matches `hashed` (None: checked against a dummy hash, so an
+        unknown account costs the same). Call within `slot()`."""
+        return await asyncio.wrap_future(self._executor.submit(verify, hashed, password))
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -82,7 +92,7 @@ class SignInGuard:
 
 
 async def sign_in(
-    guard: SignInGuard, session: Session, username: str, password: str, client: str | None
+    guard: SignInGuard, engine: Engine, username: str, password: str, client: str | None
 ) -> User:
     """The account `username` names when `password` is its password; 429, 503 or 401 else.
     `client`: the caller's address (None: a trusted service that throttled its own)."""
@@ -90,13 +100,25 @@ async def sign_in(
         guard.clients.check(client, "sign-in attempts from this address")
     name = username.strip().lower()
     guard.failures.check_available(name, "wrong passwords for this account")
-    user = await run_in_threadpool(session.get, User, name)
-    usable = user is not None and user.password_hash is not None and not user.disabled
-    hashed = user.password_hash if user is not None and usable else None
-    if not await guard.hashes.verify(hashed, password) or not usable or user is None:
+    async with guard.hashes.slot():
+        user = await run_in_threadpool(_account, engine, name)
+        usable = user is not None and user.password_hash is not None and not user.disabled
+        hashed = user.password_hash if user is not None and usable else None
+        right = await guard.hashes.verify(hashed, password)
+    if not right or not usable or user is None:
         guard.failures.hit(name)
         raise Unauthorized("wrong username or password")
     return user
+
+
+def _account(engine: Engine, name: str) -> User | None:
+    """The account row, read in a session of its own that is closed at once (the
+    connection goes back to the pool before the password is hashed)."""
+    with Session(engine, expire_on_commit=False) as session:
+        user = session.get(User, name)
+        if user is not None:
+            session.expunge(user)
+        return user
 
 
 def hash_password(password: str) -> str:
