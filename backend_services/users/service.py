@@ -5,6 +5,7 @@ Each function that writes commits its own unit of work (callers never commit).""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -14,6 +15,7 @@ from backend_services.users.models import USERNAME_PATTERN, User, UserPublic, va
 from backend_services.users.sign_in import hash_password
 
 MIN_PASSWORD_LENGTH = 8
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def to_public(user: User) -> UserPublic:
@@ -84,10 +86,7 @@ def get_active_user(session: Session, user_id: str) -> User:
 
 def account_stamp(user: User) -> AccountStamp:
     """What a token or chat session issued for `user` now is bound to."""
-    created = user.created_at
-    created_us = (
-        int(created.timestamp()) * 1_000_000 + created.microsecond
-    )  # exact: no float rounding
+    created_us = (user.created_at - EPOCH) // timedelta(microseconds=1)  # exact integers
     return AccountStamp(created_us, user.auth_version)
 
 
