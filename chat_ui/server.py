@@ -139,8 +139,13 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
         attempts_per_minute=settings.login_attempts_per_minute_per_client,
         allowed_origins=settings.allowed_origins,
     )
+    from chainlit.server import app as chainlit_app
     from chainlit.utils import mount_chainlit
 
+    # Chainlit's app is one per process and refuses the middleware each mount adds once it
+    # has served a request: a second chat UI in the process (the tests make many) lets it
+    # build its middleware stack again
+    chainlit_app.middleware_stack = None
     mount_chainlit(app, target=str(HANDLERS), path="/")
     guard_socket_connect()
     return app

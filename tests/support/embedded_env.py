@@ -64,19 +64,8 @@ def make_settings(data_dir: Path, database_url: str | None = None, **overrides: 
     return Settings(**values)
 
 
-def allow_chainlit_again() -> None:
-    """Chainlit's app is one per process, and it refuses the middleware each mount adds once
-    it has served a request: a test that serves the chat UI after another one did lets it
-    build its middleware stack again (the product mounts it once per process)."""
-    from chainlit.server import app as chainlit_app
-
-    chainlit_app.middleware_stack = None
-
-
 @asynccontextmanager
 async def embedded_env(settings: Settings, *, with_ui: bool = False) -> AsyncIterator[EmbeddedEnv]:
-    if with_ui:
-        allow_chainlit_again()
     gateway = create_embedded_app(settings, with_ui=with_ui)
     gateway.runtime.delivery_retry_delay = 0.01
     try:
