@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import jwt
 import pytest
 import socketio
@@ -120,3 +121,27 @@ async def test_a_chat_session_ends_on_its_next_turn_and_connect(
     async with chat_socket(chat_url, fresh) as chat:
         await chat.send("add pay rent")
         await chat.wait_for("pay rent")
+
+
+PROXY_HEADER = "x-forwarded-user"
+
+
+async def test_a_session_signed_in_by_the_proxy_header_is_bound_too(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, header_auth_name=PROXY_HEADER)
+    with serve_apps(settings, with_ui=True) as served:
+        with session_scope(served.env.engine) as session:
+            users.create_user(session, "alice", password=PASSWORD)
+        chat_url = served.urls["chat-ui"]
+        async with httpx.AsyncClient(base_url=chat_url, timeout=60) as http:
+            signed = await http.post("/auth/header", headers={PROXY_HEADER: "alice"})
+            assert signed.status_code == 200, signed.text
+            unknown = await http.post("/auth/header", headers={PROXY_HEADER: "mallory"})
+            assert unknown.status_code == 401
+        cookie = session_cookie(signed)
+        async with chat_socket(chat_url, cookie) as chat:
+            await chat.send("add buy milk")
+            await chat.wait_for("buy milk")
+        revoke(served.env.engine, "alice", "disable")
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            async with chat_socket(chat_url, cookie):
+                pass
