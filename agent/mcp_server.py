@@ -33,6 +33,7 @@ from agent.memory import ConversationStore
 from agent.task_client import TaskClient
 from agent.tools import REGISTRY, ToolContext, ToolResult, run_tool
 from backend_services.contracts import AppId
+from backend_services.platform.auth import is_token_text
 from backend_services.platform.runtime import Runtime, RuntimeUnavailable
 from backend_services.users.tokens import PREFIX as PAT_PREFIX
 
@@ -166,7 +167,9 @@ class McpEndpoint:
 
 
 def _bearer(header: str | None) -> str | None:
-    if not header:
+    """The bearer token, or None when there is none or it is not printable ASCII (no token
+    is: a byte beyond it could not even be passed on to the task service)."""
+    if not header or not is_token_text(header):
         return None
     scheme, _, value = header.partition(" ")
     return value.strip() or None if scheme.lower() == "bearer" else None

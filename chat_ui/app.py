@@ -12,9 +12,10 @@ from starlette.datastructures import Headers
 
 from agent.events import TextDelta, ToolFinished, ToolStarted, TurnDone
 from agent.task_client import ToolError
+from backend_services.platform.auth import AccountStamp
 from chat_ui import actions, panel
 from chat_ui.actions import Verb
-from chat_ui.auth import header_user, password_user
+from chat_ui.auth import ENDED, header_user, is_live, password_user, session_stamp
 from chat_ui.context import current
 from chat_ui.delivery import deliver_pending
 from chat_ui.history import build_data_layer
@@ -56,6 +57,18 @@ def _role(user: cl.User) -> str:
     return str(user.metadata.get("role", "user"))
 
 
+async def _live_session() -> tuple[cl.User, AccountStamp] | None:
+    """The session's user and account binding, checked with the task service on every chat
+    start and turn; None (and the user told to sign in again) once the account was reset,
+    disabled, deleted or created anew."""
+    user = _user()
+    stamp = session_stamp(cl.context.session)
+    if stamp is None or not await is_live(user.identifier, _role(user), stamp):
+        await cl.Message(content=ENDED, author="Sign-in").send()
+        return None
+    return user, stamp
+
+
 @cl.set_starters
 async def starters(_user: cl.User | None = None) -> list[cl.Starter]:
     """First-run suggestions on an empty chat."""
@@ -64,10 +77,13 @@ async def starters(_user: cl.User | None = None) -> list[cl.Starter]:
 
 @cl.on_chat_start
 async def chat_start() -> None:
-    user = _user()
+    live = await _live_session()
+    if live is None:
+        return
+    user, stamp = live
     current().sessions.add(user.identifier, cl.context.session.id)
-    await panel.show(user.identifier, _role(user))
-    await deliver_pending(user.identifier, _role(user))
+    await panel.show(user.identifier, _role(user), stamp)
+    await deliver_pending(user.identifier, _role(user), stamp)
 
 
 @cl.on_chat_resume
@@ -94,8 +110,11 @@ async def chat_end() -> None:
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
-    ctx, user = current(), _user()
-    token = ctx.user_token(user.identifier, _role(user))
+    ctx, live = current(), await _live_session()
+    if live is None:
+        return
+    user, stamp = live
+    token = ctx.user_token(user.identifier, _role(user), stamp)
     conversation_id = cl.context.session.thread_id
     reply = cl.Message(content="")
     steps: dict[str, cl.Step] = {}
@@ -128,23 +147,26 @@ async def on_message(message: cl.Message) -> None:
     if not cl.user_session.get("panel_in_thread"):
         # the UI closes the sidebar when the first message turns a new chat into a thread
         cl.user_session.set("panel_in_thread", True)
-        await panel.show(user.identifier, _role(user))
+        await panel.show(user.identifier, _role(user), stamp)
 
 
 async def _act(action: cl.Action, verb: Verb) -> dict[str, Any] | None:
     """Mark done / Snooze on a reminder card (in the chat or the task panel). Returns the
     panel's fresh content, for the panel's own card to redraw at once."""
-    ctx, user = current(), _user()
-    token = ctx.user_token(user.identifier, _role(user))
+    ctx, live = current(), await _live_session()
+    if live is None:
+        return None
+    user, stamp = live
+    token = ctx.user_token(user.identifier, _role(user), stamp)
     text = await actions.reminder_action(ctx.app.runtime, token, action.payload, verb)
     await action.remove()
     await cl.Message(content=inert_images(text)).send()
-    return await _fresh_panel(user)
+    return await _fresh_panel(user, stamp)
 
 
-async def _fresh_panel(user: cl.User) -> dict[str, Any] | None:
+async def _fresh_panel(user: cl.User, stamp: AccountStamp) -> dict[str, Any] | None:
     try:
-        return await panel.load(user.identifier, _role(user))
+        return await panel.load(user.identifier, _role(user), stamp)
     except ToolError:
         return None
 
@@ -162,9 +184,12 @@ async def snooze(action: cl.Action) -> dict[str, Any] | None:
 @cl.action_callback("panel_complete")
 async def panel_complete(action: cl.Action) -> dict[str, Any] | None:
     """A checkbox in the task panel: the task service call the chat's complete_task makes."""
-    ctx, user = current(), _user()
-    token = ctx.user_token(user.identifier, _role(user))
+    ctx, live = current(), await _live_session()
+    if live is None:
+        return None
+    user, stamp = live
+    token = ctx.user_token(user.identifier, _role(user), stamp)
     refused = await actions.panel_complete(ctx.app.runtime, token, action.payload)
     if refused:
         await cl.Message(content=inert_images(refused)).send()
-    return await _fresh_panel(user)
+    return await _fresh_panel(user, stamp)

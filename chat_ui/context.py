@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from agent.service import Agent
 from backend_services.platform.app_support import AppContext
+from backend_services.platform.auth import AccountStamp
 from chat_ui.notifier import SessionRegistry
 
 
@@ -19,13 +20,16 @@ class ChatContext:
     agent: Agent
     sessions: SessionRegistry = field(default_factory=SessionRegistry)
 
-    def user_token(self, user_id: str, role: str) -> str:
-        """A short-lived token for this user, minted for each turn or action."""
+    def user_token(self, user_id: str, role: str, account: AccountStamp) -> str:
+        """A short-lived token for this user, minted for each turn or action, bound to the
+        account the session signed in (`account`: refused once that account is gone,
+        reset or disabled)."""
         signer = self.app.tokens()
         return signer.issue(
             user_id,
             "admin" if role == "admin" else "user",
             self.app.settings.user_token_ttl_seconds,
+            account=account,
         )
 
 

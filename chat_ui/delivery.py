@@ -10,7 +10,9 @@ from chainlit.context import init_ws_context
 from chainlit.session import WebsocketSession
 
 from backend_services.contracts import AppId
+from backend_services.platform.auth import AccountStamp
 from backend_services.platform.service_paths import service_path
+from chat_ui.auth import is_live, session_stamp
 from chat_ui.context import current
 from chat_ui.safe_text import inert_images
 
@@ -39,9 +41,11 @@ def notification_message(note: dict[str, Any]) -> cl.Message:
     return cl.Message(content=f"🔔 {body}", author="Reminder", actions=actions)
 
 
-async def mark_delivered(user_id: str, role: str, notification_id: str) -> None:
+async def mark_delivered(
+    user_id: str, role: str, account: AccountStamp, notification_id: str
+) -> None:
     ctx = current()
-    token = ctx.user_token(user_id, role)
+    token = ctx.user_token(user_id, role, account)
     await ctx.app.runtime.invoke(
         AppId.NOTIFICATIONS.value,
         service_path("notifications", notification_id, "delivered"),
@@ -51,13 +55,23 @@ async def mark_delivered(user_id: str, role: str, notification_id: str) -> None:
 
 
 async def deliver_live(user_id: str, note: dict[str, Any]) -> int:
-    """Show `note` in every session of `user_id` held by this process; returns how many."""
+    """Show `note` in every session of `user_id` held by this process whose account binding
+    is still live (never in a session of a reset, disabled or re-created account); returns
+    how many."""
     ctx = current()
     delivered = 0
+    live: dict[AccountStamp, bool] = {}
     for sid in ctx.sessions.of(user_id):
         session = WebsocketSession.get_by_id(sid)
         if session is None:
             ctx.sessions.remove(user_id, sid)
+            continue
+        stamp = session_stamp(session)
+        if stamp is None:
+            continue
+        if stamp not in live:
+            live[stamp] = await is_live(user_id, "user", stamp)
+        if not live[stamp]:
             continue
         init_ws_context(session)
         try:
@@ -66,14 +80,15 @@ async def deliver_live(user_id: str, note: dict[str, Any]) -> int:
         except Exception:
             log.exception("could not deliver to session %s", sid)
     if delivered:
-        await mark_delivered(user_id, "user", note["id"])
+        stamp = next(s for s, ok in live.items() if ok)
+        await mark_delivered(user_id, "user", stamp, note["id"])
     return delivered
 
 
-async def deliver_pending(user_id: str, role: str) -> None:
+async def deliver_pending(user_id: str, role: str, account: AccountStamp) -> None:
     """On chat start/resume: everything stored but not yet delivered."""
     ctx = current()
-    token = ctx.user_token(user_id, role)
+    token = ctx.user_token(user_id, role, account)
     result = await ctx.app.runtime.invoke(
         AppId.NOTIFICATIONS.value,
         "notifications",
@@ -85,4 +100,4 @@ async def deliver_pending(user_id: str, role: str) -> None:
         return
     for note in reversed(result.body):
         await notification_message(note).send()
-        await mark_delivered(user_id, role, note["id"])
+        await mark_delivered(user_id, role, account, note["id"])

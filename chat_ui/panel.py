@@ -25,7 +25,9 @@ from chainlit.session import WebsocketSession
 
 from agent.task_client import TaskClient, ToolError
 from backend_services.contracts import AppId
+from backend_services.platform.auth import AccountStamp
 from backend_services.tasks import wording
+from chat_ui.auth import session_stamp
 from chat_ui.context import current
 
 log = logging.getLogger("todo.chat.panel")
@@ -87,13 +89,13 @@ def panel_props(
     }
 
 
-async def load(user_id: str, role: str) -> dict[str, Any]:
+async def load(user_id: str, role: str, account: AccountStamp) -> dict[str, Any]:
     """The panel's content for this user, read through the task and notification services."""
     # when the reading began: Tasks.jsx keeps the newest content it has seen, whichever way
     # it came (the element's props, a push, an action's answer) and in whatever order
     version = time.time_ns()
     ctx = current()
-    token = ctx.user_token(user_id, role)
+    token = ctx.user_token(user_id, role, account)
     client = TaskClient(ctx.app.runtime, token)
     me = await client.me()
     page = await client.list(status="pending", sort="due", limit=MAX_TASKS)
@@ -108,7 +110,7 @@ async def load(user_id: str, role: str) -> dict[str, Any]:
     return panel_props(page["items"], alerts, zone, datetime.now(zone)) | {"version": version}
 
 
-async def show(user_id: str, role: str) -> None:
+async def show(user_id: str, role: str, account: AccountStamp) -> None:
     """Open the panel in the current session: on chat start and resume, and after the first
     turn of a new chat (the UI closes the sidebar when the chat becomes a thread).
 
@@ -116,7 +118,7 @@ async def show(user_id: str, role: str) -> None:
     was sent (titled with the element's name); one id per session makes each show replace
     the panel instead of adding a copy. Between shows, `push` keeps it current."""
     try:
-        props = await load(user_id, role)
+        props = await load(user_id, role, account)
     except ToolError as exc:
         log.warning("task panel not shown: %s", exc)
         return
@@ -129,21 +131,31 @@ async def show(user_id: str, role: str) -> None:
 
 
 async def push(user_id: str) -> int:
-    """Fresh content to every session of `user_id` this process holds; returns how many."""
+    """Fresh content to every session of `user_id` this process holds; returns how many.
+    Each session gets the content read with its own account binding: a session whose account
+    was reset, disabled or re-created gets nothing."""
     ctx = current()
     sessions = ctx.sessions.of(user_id)
     if not sessions:
         return 0
-    try:
-        props = await load(user_id, "user")
-    except ToolError as exc:
-        log.warning("task panel not refreshed for %s: %s", user_id, exc)
-        return 0
+    loaded: dict[AccountStamp, dict[str, Any] | None] = {}
     pushed = 0
     for sid in sessions:
         session = WebsocketSession.get_by_id(sid)
         if session is None:
             ctx.sessions.remove(user_id, sid)
+            continue
+        stamp = session_stamp(session)
+        if stamp is None:
+            continue
+        if stamp not in loaded:
+            try:
+                loaded[stamp] = await load(user_id, "user", stamp)
+            except ToolError as exc:
+                log.warning("task panel not refreshed for %s: %s", user_id, exc)
+                loaded[stamp] = None
+        props = loaded[stamp]
+        if props is None:
             continue
         init_ws_context(session)
         await cl.send_window_message(props)

@@ -26,7 +26,9 @@ from backend_services.platform.app_support import AppContext, build_service_app
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
 from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
+from chat_ui.auth import guard_socket_connect
 from chat_ui.context import ChatContext, set_current
+from chat_ui.login_guard import LoginGuard
 
 HANDLERS = Path(__file__).resolve().parent / "app.py"
 
@@ -132,7 +134,18 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
     )
     mount_mcp(app, ctx)
     allow_origins(settings.allowed_origins)
+    app.add_middleware(
+        LoginGuard,
+        attempts_per_minute=settings.login_attempts_per_minute_per_client,
+        allowed_origins=settings.allowed_origins,
+    )
+    from chainlit.server import app as chainlit_app
     from chainlit.utils import mount_chainlit
 
+    # Chainlit's app is one per process and refuses the middleware each mount adds once it
+    # has served a request: a second chat UI in the process (the tests make many) lets it
+    # build its middleware stack again
+    chainlit_app.middleware_stack = None
     mount_chainlit(app, target=str(HANDLERS), path="/")
+    guard_socket_connect()
     return app

@@ -91,9 +91,9 @@ def _user_token(settings: Settings, engine: Engine, username: str, tz: str | Non
     with new_session(engine) as session:
         user = users.ensure_user(session, username, tz)
         role: Role = "admin" if user.role == "admin" else "user"
-        user_id = user.id
+        user_id, account = user.id, users.account_stamp(user)
     signer = TokenSigner(read_local_secret(_secrets_file(settings), AUTH_SIGNING_KEY))
-    return signer.issue(user_id, role, ttl)
+    return signer.issue(user_id, role, ttl, account=account)
 
 
 # ---------------------------------------------------------------------------------------

@@ -16,6 +16,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     create = pat_sub.add_parser("create", help="a new token for USER; the secret is shown once")
     create.add_argument("name", help="what the token is for, e.g. 'laptop IDE'")
     create.add_argument("--expires-in-days", type=int, default=None)
+    create.add_argument(
+        "--admin",
+        action="store_true",
+        help="also the admin scope (admin API; USER must be an admin). Without it the token "
+        "reaches USER's own data only, even for an admin",
+    )
     pat_sub.add_parser("list", help="USER's tokens (never the secrets)")
     revoke = pat_sub.add_parser("revoke", help="revoke one of USER's tokens at once")
     revoke.add_argument("token_id")
@@ -39,17 +45,26 @@ def run(args: argparse.Namespace) -> int:
         with session_scope(engine) as session:
             user = users.get_active_user(session, users.get_user(session, args.user).id)
             if args.pat_cmd == "create":
-                body = tokens.TokenCreate(name=args.name, expires_in_days=args.expires_in_days)
-                made = tokens.create(session, user.id, body)
+                body = tokens.TokenCreate(
+                    name=args.name,
+                    expires_in_days=args.expires_in_days,
+                    scopes=["tasks", "admin"] if args.admin else ["tasks"],
+                )
+                made = tokens.create(session, user.id, body, is_admin=user.role == "admin")
                 print(made.token)
                 until = f", expires {made.expires_at:%Y-%m-%d}" if made.expires_at else ""
-                print(f"created {made.id} '{made.name}' for {user.id}{until}", file=sys.stderr)
+                scopes = " ".join(made.scopes)
+                print(
+                    f"created {made.id} '{made.name}' for {user.id} (scopes: {scopes}){until}",
+                    file=sys.stderr,
+                )
             elif args.pat_cmd == "list":
                 for t in tokens.list_for(session, user.id):
                     state = "revoked" if t.revoked else "live"
                     used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never used"
                     expires = f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "no expiry"
-                    print(f"{t.id}\t{t.name}\t{t.hint}\t{state}\t{used}\t{expires}")
+                    scopes = ",".join(t.scopes)
+                    print(f"{t.id}\t{t.name}\t{t.hint}\t{scopes}\t{state}\t{used}\t{expires}")
             else:
                 tokens.revoke(session, user.id, args.token_id)
                 print(f"revoked {args.token_id}")

@@ -30,7 +30,8 @@ async def call(
     method: str = "GET",
     params: dict[str, Any] | None = None,
 ) -> Any:
-    token = ctx.tokens().issue(admin.subject, "admin", ON_BEHALF_TTL_SECONDS)
+    # bound as the admin's own token is (none for a personal access token's admin)
+    token = ctx.tokens().issue(admin.subject, "admin", ON_BEHALF_TTL_SECONDS, account=admin.account)
     clean = {k: v for k, v in (params or {}).items() if v is not None}
     try:
         result = await ctx.runtime.invoke(

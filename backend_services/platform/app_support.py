@@ -156,7 +156,7 @@ def get_session(request: Request):  # type: ignore[no-untyped-def]
 auth_log = logging.getLogger("todo.auth")
 
 
-def get_principal(request: Request, session: Annotated[Session, Depends(get_session)]) -> Principal:
+def authenticated(request: Request, session: Annotated[Session, Depends(get_session)]) -> Principal:
     """Who is calling: a signed token (user, admin or service) or a personal access token,
     as the app's `PrincipalResolver` says. The resolver uses the request's own session (the
     route then finds the caller's row in its identity map: no second query, no second
@@ -174,14 +174,23 @@ def get_principal(request: Request, session: Annotated[Session, Depends(get_sess
     return principal
 
 
-def require_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-    if principal.role != "admin":
+def get_principal(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+    """The caller of a user route: a personal access token needs the `tasks` scope."""
+    if not principal.allows("tasks"):
+        raise Forbidden("this access token lacks the 'tasks' scope")
+    return principal
+
+
+def require_admin(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+    """An admin; through a personal access token only with the `admin` scope (the resolver
+    gives an admin's token without it the role `user`)."""
+    if principal.role != "admin" or not principal.allows("admin"):
         raise Forbidden("admin only")
     return principal
 
 
 def require_service(*app_ids: str) -> Callable[[Principal], Principal]:
-    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    def check(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
         if not principal.is_service or principal.subject.removeprefix("service:") not in app_ids:
             raise Forbidden("this operation is reserved to " + ", ".join(app_ids))
         return principal

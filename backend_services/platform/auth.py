@@ -16,6 +16,19 @@ ISSUER = "todo-assistant"
 ALGORITHM = "HS256"
 
 Role = Literal["user", "admin", "service"]
+Scope = Literal["tasks", "admin"]
+SCOPES: tuple[Scope, ...] = ("tasks", "admin")
+
+
+@dataclass(frozen=True)
+class AccountStamp:
+    """Which account, at which revocation version, a token or a chat session was issued
+    for: the account's creation time (microseconds since the epoch: an account deleted and
+    created again under the same name, even within the same second, is another account)
+    and its `auth_version` (raised by a password reset, disabling, enabling)."""
+
+    created_us: int
+    version: int
 
 
 @dataclass(frozen=True)
@@ -23,6 +36,16 @@ class Principal:
     subject: str
     role: Role
     issued_at: datetime | None = None  # a signed token's iat (whole seconds)
+    account: AccountStamp | None = None  # a signed user token's binding (claims acct, ver)
+    # a personal access token's scopes; None for a signed token (a session: every scope)
+    scopes: frozenset[str] | None = None
+
+    @property
+    def via_pat(self) -> bool:
+        return self.scopes is not None
+
+    def allows(self, scope: Scope) -> bool:
+        return self.scopes is None or scope in self.scopes
 
     @property
     def is_service(self) -> bool:
@@ -41,15 +64,22 @@ class TokenSigner:
             raise ValueError("signing key too short")
         self._key = key
 
-    def issue(self, subject: str, role: Role, ttl_seconds: int) -> str:
+    def issue(
+        self, subject: str, role: Role, ttl_seconds: int, account: AccountStamp | None = None
+    ) -> str:
+        """`account`: the binding a user token carries (refused once the account's stamp
+        differs: re-created, password reset, disabled)."""
         now = utcnow()
-        claims = {
+        claims: dict[str, object] = {
             "iss": ISSUER,
             "sub": subject,
             "role": role,
             "iat": now,
             "exp": now + timedelta(seconds=ttl_seconds),
         }
+        if account is not None:
+            claims["acct"] = account.created_us
+            claims["ver"] = account.version
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 
     def issue_service(self, app_id: str, ttl_seconds: int = 300) -> str:
@@ -73,13 +103,31 @@ class TokenSigner:
             raise Unauthorized("invalid token")
         iat = claims.get("iat")
         issued = datetime.fromtimestamp(iat, UTC) if isinstance(iat, int | float) else None
-        return Principal(subject=str(claims["sub"]), role=role, issued_at=issued)
+        return Principal(
+            subject=str(claims["sub"]), role=role, issued_at=issued, account=stamp_of(claims)
+        )
+
+
+def stamp_of(claims: dict[str, object]) -> AccountStamp | None:
+    """The account binding in a token's (or a chat session's) claims, if it has one."""
+    created, version = claims.get("acct"), claims.get("ver")
+    if isinstance(created, int) and isinstance(version, int):
+        return AccountStamp(created, version)
+    if created is not None or version is not None:
+        raise Unauthorized("invalid token")
+    return None
+
+
+def is_token_text(value: str) -> bool:
+    """Printable ASCII only: what every token we issue is made of (an HTTP header may carry
+    other bytes, which Starlette reads as Latin-1)."""
+    return value.isascii() and value.isprintable()
 
 
 def bearer_token(authorization: str | None) -> str:
     if not authorization:
         raise Unauthorized("missing bearer token", headers={"WWW-Authenticate": "Bearer"})
     scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    if scheme.lower() != "bearer" or not token.strip() or not is_token_text(authorization):
         raise Unauthorized("malformed authorization header", headers={"WWW-Authenticate": "Bearer"})
     return token.strip()

@@ -59,6 +59,11 @@ class TooMany(AppError):
     error = "rate_limited"
 
 
+class Unavailable(AppError):
+    status_code = 503
+    error = "unavailable"
+
+
 class PayloadTooLarge(AppError):
     status_code = 413
     error = "too_large"

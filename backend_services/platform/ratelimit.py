@@ -58,15 +58,22 @@ class RateLimiter:
                 return 0.0
             return (1.0 - bucket.tokens) / self.rate
 
+    def wait(self, key: str) -> float:
+        """Like `hit` without taking a token: 0.0 when one is available now."""
+        now = self.clock()
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                return 0.0
+            tokens = min(self.capacity, bucket.tokens + (now - bucket.updated) * self.rate)
+            return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+
     def check(self, key: str, what: str = "requests") -> None:
-        wait = self.hit(key)
-        if wait > 0:
-            seconds = max(1, math.ceil(wait))
-            raise TooMany(
-                f"too many {what}; try again in {seconds} s",
-                headers={"Retry-After": str(seconds)},
-                retry_after=seconds,
-            )
+        refuse_after(self.hit(key), what)
+
+    def check_available(self, key: str, what: str = "requests") -> None:
+        """429 when `key` has no token left, taking none (count only what fails: `hit`)."""
+        refuse_after(self.wait(key), what)
 
     def _forget_full(self, now: float) -> None:
         full = [
@@ -76,3 +83,14 @@ class RateLimiter:
         ]
         for key in full or list(self._buckets)[: MAX_KEYS // 10]:
             del self._buckets[key]
+
+
+def refuse_after(wait: float, what: str) -> None:
+    """429 with Retry-After when `wait` (seconds) is positive."""
+    if wait > 0:
+        seconds = max(1, math.ceil(wait))
+        raise TooMany(
+            f"too many {what}; try again in {seconds} s",
+            headers={"Retry-After": str(seconds)},
+            retry_after=seconds,
+        )

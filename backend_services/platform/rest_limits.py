@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
-from backend_services.platform.app_support import PrincipalDep, get_ctx
+from backend_services.platform.app_support import authenticated, get_ctx
+from backend_services.platform.auth import Principal
 from backend_services.platform.ratelimit import RateLimiter
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -26,8 +28,11 @@ def limiter_for(request: Request, name: str, per_minute: int) -> RateLimiter:
         return limiters[name]
 
 
-async def rest_write_limit(request: Request, principal: PrincipalDep) -> None:
-    """Dependency: per-user limit on REST writes (`settings.rest_writes_per_minute`)."""
+async def rest_write_limit(
+    request: Request, principal: Annotated[Principal, Depends(authenticated)]
+) -> None:
+    """Dependency: per-user limit on REST writes (`settings.rest_writes_per_minute`). Any
+    authenticated caller (the route's own dependency says which scope it needs)."""
     if request.method in SAFE_METHODS or principal.is_service:
         return
     per_minute = get_ctx(request).settings.rest_writes_per_minute

@@ -29,6 +29,16 @@ class Settings(BaseSettings):
     max_chat_chars: int = 4000
     chat_turns_per_minute: int = 30
     rest_writes_per_minute: int = 600
+    # sign-in throttling (POST /auth/login and the chat's /login): every attempt from one
+    # client address, and the wrong passwords for one account; beyond either, 429 with
+    # Retry-After before any password is hashed
+    login_attempts_per_minute_per_client: int = 20
+    login_failures_per_minute_per_account: int = 5
+    login_failure_burst_per_account: int = 10
+    # argon2 runs in its own pool of this many threads, with at most this many waiting;
+    # beyond that a login is refused at once (503, Retry-After) instead of queueing
+    password_hash_threads: int = 2
+    password_hash_queue: int = 16
     outbox_poll_seconds: float = 1.0
     # under a steady flow, the outbox relays and the embedded runtime's bulk deliveries wait
     # this long for more (waiting.Linger): fewer, larger rounds for at most this much more

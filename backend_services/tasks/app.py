@@ -26,6 +26,7 @@ from backend_services.tasks import routes, service
 from backend_services.users import routes as user_routes
 from backend_services.users import token_routes
 from backend_services.users.principals import resolve_principal
+from backend_services.users.sign_in import SignInGuard
 
 
 def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
@@ -45,6 +46,12 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
     app.include_router(user_routes.internal)
     app.include_router(token_routes.router)
     app.include_router(admin_routes.router)
+    app.state.sign_in = guard = SignInGuard(settings)
+
+    async def close_hash_pool(_ctx: object) -> None:
+        guard.hashes.close()
+
+    ctx.on_stop.append(close_hash_pool)
 
     def on_reminders_fired(events: list[tuple[CloudEvent, EventPayload]]) -> None:
         fired = []

@@ -39,6 +39,9 @@ class User(SQLModel, table=True):
     role: str = Field(default="user", max_length=16)
     disabled: bool = False
     password_hash: str | None = Field(default=None, max_length=300)
+    # raised by a password reset, disabling and enabling: every token and chat session
+    # issued for an older version is refused (`users/principals.py`)
+    auth_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
     )
@@ -70,3 +73,15 @@ class LoginRequest(BaseModel):
 class LoginResponse(BaseModel):
     token: str
     user: UserPublic
+
+
+class AccountQuery(BaseModel):
+    username: SafeText = Field(min_length=1, max_length=64)
+
+
+class AccountSession(BaseModel):
+    """What a chat session signed in by a trusted proxy's header is bound to."""
+
+    user: UserPublic
+    acct: int = Field(description="the account's creation time, microseconds since the epoch")
+    ver: int = Field(description="the account's revocation version")

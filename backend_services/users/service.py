@@ -5,18 +5,18 @@ Each function that writes commits its own unit of work (callers never commit).""
 from __future__ import annotations
 
 import re
-from functools import cache
+from datetime import UTC, datetime, timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, select
 
+from backend_services.platform.auth import AccountStamp
 from backend_services.platform.errors import BadRequest, Conflict, NotFound, Unauthorized
 from backend_services.platform.ids import USERNAME_PATTERN
 from backend_services.users.models import User, UserPublic, validate_timezone
+from backend_services.users.sign_in import hash_password
 
-_hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def to_public(user: User) -> UserPublic:
@@ -85,19 +85,22 @@ def get_active_user(session: Session, user_id: str) -> User:
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> User:
-    user = session.get(User, username.strip().lower())
-    if user is None or user.password_hash is None or user.disabled:
-        _verify(_dummy_hash(), password)  # same cost whether or not the user exists
-        raise Unauthorized("wrong username or password")
-    if not _verify(user.password_hash, password):
-        raise Unauthorized("wrong username or password")
-    return user
+def account_stamp(user: User) -> AccountStamp:
+    """What a token or chat session issued for `user` now is bound to."""
+    created_us = (user.created_at - EPOCH) // timedelta(microseconds=1)  # exact integers
+    return AccountStamp(created_us, user.auth_version)
+
+
+def revoke_sessions(user: User) -> None:
+    """Every signed token and chat session issued for `user` so far stops working (the
+    caller commits)."""
+    user.auth_version += 1
 
 
 def set_password(session: Session, username: str, password: str) -> User:
     user = _get(session, username)
     user.password_hash = _hash(password)
+    revoke_sessions(user)
     session.add(user)
     session.commit()
     return user
@@ -105,7 +108,9 @@ def set_password(session: Session, username: str, password: str) -> User:
 
 def set_disabled(session: Session, username: str, disabled: bool = True) -> User:
     user = _get(session, username)
-    user.disabled = disabled
+    if user.disabled != disabled:
+        user.disabled = disabled
+        revoke_sessions(user)
     session.add(user)
     session.commit()
     return user
@@ -149,17 +154,4 @@ def _tz(value: str) -> str:
 def _hash(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise BadRequest(f"password: at least {MIN_PASSWORD_LENGTH} characters", field="password")
-    return _hasher.hash(password)
-
-
-@cache
-def _dummy_hash() -> str:
-    """Hashed once, on first use (argon2 costs ~0.1 s: not at import)."""
-    return _hasher.hash("not-a-real-password")
-
-
-def _verify(hashed: str, password: str) -> bool:
-    try:
-        return _hasher.verify(hashed, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    return hash_password(password)

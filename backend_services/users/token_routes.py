@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response, status
 
 from backend_services.platform.app_support import PrincipalDep, SessionDep
+from backend_services.platform.errors import Forbidden
 from backend_services.platform.ids import TokenId
 from backend_services.platform.rest_limits import rest_write_limit
 from backend_services.users import tokens
@@ -17,13 +18,22 @@ router = APIRouter(prefix="/tokens", tags=["tokens"], dependencies=[Depends(rest
     "",
     response_model=tokens.TokenCreated,
     status_code=status.HTTP_201_CREATED,
+    responses={
+        403: {
+            "description": "Called with a personal access token, or the admin scope "
+            "asked for by a non-admin"
+        }
+    },
     summary="Create a personal access token (its secret is shown only in this response)",
 )
 def create_token(
     body: tokens.TokenCreate, principal: PrincipalDep, session: SessionDep
 ) -> tokens.TokenCreated:
+    if principal.via_pat:
+        # a leaked token must not be able to leave a child that outlives its revocation
+        raise Forbidden("a personal access token cannot create tokens; sign in to create one")
     user = get_active_user(session, principal.user_id)
-    return tokens.create(session, user.id, body)
+    return tokens.create(session, user.id, body, is_admin=user.role == "admin")
 
 
 @router.get("", response_model=list[tokens.TokenPublic], summary="Your access tokens")

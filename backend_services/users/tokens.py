@@ -2,6 +2,11 @@
 
 A token is `todo_pat_` + 256 random bits; only its SHA-256 is kept (a high-entropy secret needs
 no slow hash). Revoking is immediate: every request looks the hash up.
+
+Scopes: `tasks` (the owner's own tasks, reminders, notifications, profile: the REST API and
+MCP) and `admin` (the admin API, for an admin only, and only when asked for: a token is never
+an admin's by default). A token cannot create tokens (`token_routes.py`): a leaked one cannot
+leave a child that outlives its revocation.
 """
 
 from __future__ import annotations
@@ -11,11 +16,12 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 from sqlalchemy import Column
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from backend_services.platform.errors import Conflict, NotFound, Unauthorized
+from backend_services.platform.auth import SCOPES, Scope
+from backend_services.platform.errors import Conflict, Forbidden, NotFound, Unauthorized
 from backend_services.platform.inputs import SafeText
 from backend_services.platform.timeutil import UTCDateTime, utcnow
 
@@ -36,11 +42,25 @@ class PersonalToken(SQLModel, table=True):
     expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     last_used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    scopes: str = Field(
+        default="tasks", max_length=100, sa_column_kwargs={"server_default": "tasks"}
+    )  # space-separated
 
 
 class TokenCreate(BaseModel):
     name: SafeText = Field(min_length=1, max_length=100, description="what the token is for")
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+    scopes: list[Scope] = Field(
+        default_factory=lambda: ["tasks"],
+        min_length=1,
+        description="`tasks`: your own data (REST, MCP); `admin`: the admin API (admins only; "
+        "never given unless asked for)",
+    )
+
+    @field_validator("scopes")
+    @classmethod
+    def _distinct(cls, value: list[Scope]) -> list[Scope]:
+        return [s for s in SCOPES if s in value]
 
 
 class TokenPublic(BaseModel):
@@ -51,6 +71,7 @@ class TokenPublic(BaseModel):
     expires_at: datetime | None
     last_used_at: datetime | None
     revoked: bool
+    scopes: list[str]
 
 
 class TokenCreated(TokenPublic):
@@ -70,10 +91,16 @@ def to_public(row: PersonalToken) -> TokenPublic:
         expires_at=row.expires_at,
         last_used_at=row.last_used_at,
         revoked=row.revoked_at is not None,
+        scopes=row.scopes.split(),
     )
 
 
-def create(session: Session, user_id: str, body: TokenCreate) -> TokenCreated:
+def create(
+    session: Session, user_id: str, body: TokenCreate, *, is_admin: bool = False
+) -> TokenCreated:
+    """A new token for `user_id`; the `admin` scope only for an admin (`is_admin`)."""
+    if "admin" in body.scopes and not is_admin:
+        raise Forbidden("the admin scope is for admins only")
     live = session.exec(
         select(PersonalToken.id).where(
             PersonalToken.user_id == user_id, col(PersonalToken.revoked_at).is_(None)
@@ -89,6 +116,7 @@ def create(session: Session, user_id: str, body: TokenCreate) -> TokenCreated:
         token_hash=digest(secret),
         hint=secret[: len(PREFIX) + 4] + "…",
         expires_at=expires,
+        scopes=" ".join(body.scopes),
     )
     session.add(row)
     session.commit()
@@ -127,8 +155,8 @@ def revoke_all(session: Session, user_id: str) -> int:
     return len(rows)
 
 
-def owner_of(session: Session, token: str) -> str:
-    """The user id a live token belongs to; Unauthorized otherwise."""
+def owner_of(session: Session, token: str) -> tuple[str, frozenset[str]]:
+    """The user id a live token belongs to and its scopes; Unauthorized otherwise."""
     row = session.exec(
         select(PersonalToken).where(PersonalToken.token_hash == digest(token))
     ).first()
@@ -141,4 +169,4 @@ def owner_of(session: Session, token: str) -> str:
         row.last_used_at = now  # coarse, so a busy script does not write on every request
         session.add(row)
         session.commit()
-    return row.user_id
+    return row.user_id, frozenset(row.scopes.split())

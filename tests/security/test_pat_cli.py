@@ -50,7 +50,7 @@ def test_create_list_revoke(
             row = session.exec(select(PersonalToken)).one()
             assert row.token_hash == hashlib.sha256(secret.encode()).hexdigest()
             assert secret not in str(row.model_dump())
-            assert owner_of(session, secret) == "alice"
+            assert owner_of(session, secret)[0] == "alice"
 
         code, out, _ = todo(capsys, "pat", "list", "--user", "alice")
         assert code == 0 and row.id in out and "laptop IDE" in out and "live" in out

@@ -25,7 +25,9 @@ class ServedApps:
 
 
 @contextmanager
-def serve_apps(settings: Settings, timeout: float = 30.0) -> Iterator[ServedApps]:
+def serve_apps(
+    settings: Settings, timeout: float = 30.0, *, with_ui: bool = False
+) -> Iterator[ServedApps]:
     ready = threading.Event()
     holder: dict[str, Any] = {}
 
@@ -33,7 +35,7 @@ def serve_apps(settings: Settings, timeout: float = 30.0) -> Iterator[ServedApps
         stop = asyncio.Event()
         holder["loop"], holder["stop"] = asyncio.get_running_loop(), stop
         try:
-            async with embedded_env(settings) as env:
+            async with embedded_env(settings, with_ui=with_ui) as env:
                 served = ServedApps(env)
                 servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
                 for app_id, app in env.gateway.apps.items():
