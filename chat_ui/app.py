@@ -151,7 +151,7 @@ async def _act(action: cl.Action, verb: str) -> dict[str, Any] | None:
     try:
         if verb == "done":
             task = await client.complete(task_id)
-            text = f"Marked '{task['title']}' as done."
+            text = wording.completed(task)
         else:
             delay, words = SNOOZES.get(str(action.payload.get("snooze") or "10m"), SNOOZES["10m"])
             if delay is None:
@@ -197,7 +197,9 @@ async def panel_complete(action: cl.Action) -> dict[str, Any] | None:
     ctx, user = current(), _user()
     client = TaskClient(ctx.app.runtime, ctx.user_token(user.identifier, _role(user)))
     try:
-        await client.complete(str(action.payload.get("task_id") or ""))
+        done = await client.complete(str(action.payload.get("task_id") or ""))
+        if done.get("series_ended"):  # the checkbox alone would not say that none follows
+            await cl.Message(content=inert_images(wording.completed(done))).send()
     except ToolError as exc:
         await cl.Message(content=inert_images(f"Sorry: {exc}.")).send()
     return await _fresh_panel(user)
