@@ -132,7 +132,15 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
     )
     mount_mcp(app, ctx)
     allow_origins(settings.allowed_origins)
+    from chainlit.server import app as chainlit_app
     from chainlit.utils import mount_chainlit
 
+    # Chainlit's app is one per process and refuses a middleware once it has served a
+    # request; a second chat app in one process (tests) mounts it again: let it rebuild
+    chainlit_app.middleware_stack = None
     mount_chainlit(app, target=str(HANDLERS), path="/")
+    # after Chainlit registered its socket handlers: they are wrapped here
+    from chat_ui.socket_guard import guard_socket
+
+    guard_socket(settings.allowed_origins, settings.max_chat_frame_bytes, agent.admit)
     return app

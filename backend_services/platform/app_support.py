@@ -129,7 +129,7 @@ def build_service_app(
     )
     app.state.ctx = ctx
     install_error_handlers(app)
-    install_body_limit(app, settings.max_body_bytes)
+    install_body_limit(app, settings.max_body_bytes, settings.body_read_seconds)
     app.add_middleware(RuntimeCallerGuard, expected=lambda: runtime.app_token)
     # outermost: refused requests are counted and traced too; routes that trace themselves
     # (one span per delivered event, per job) are added to this set as they mount

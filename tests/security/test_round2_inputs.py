@@ -3,39 +3,39 @@ gateway, host-dependent time zones were accepted, bidi overrides spoofed titles.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.embedded_env import EmbeddedEnv, embedded_env, make_settings
-
-pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def ui_env(tmp_path: Path) -> AsyncIterator[EmbeddedEnv]:
-    async with embedded_env(make_settings(tmp_path), with_ui=True) as running:
-        yield running
+from backend_services.contracts import AppId
+from launch.embedded import create_embedded_app
+from tests.support.embedded_env import EmbeddedEnv, make_settings
 
 
-async def test_every_public_path_is_routed_to_its_service(ui_env: EmbeddedEnv) -> None:
-    """Each path in a backend service's OpenAPI reaches that service through the gateway
-    (`/lists` went to Chainlit: an HTML 200 where the docs promise JSON)."""
-    for app_id, app in ui_env.gateway.apps.items():
-        if app_id == "chat-ui":
+def test_every_public_path_is_routed_to_its_service(tmp_path: Path) -> None:
+    """Each path in a backend service's OpenAPI reaches that service through the gateway of
+    `todo up` (`/lists` went to Chainlit: an HTML 200 where the docs promise JSON)."""
+    gateway = create_embedded_app(make_settings(tmp_path), with_ui=True)
+    assert gateway.ui is not None
+    for app_id, app in gateway.apps.items():
+        if app_id == AppId.CHAT_UI.value:
             continue
         for path in app.openapi()["paths"]:
             if path in ("/healthz", "/readyz", "/metrics"):
                 continue  # every service has them; the gateway answers its own
             concrete = path.replace("{", "x").replace("}", "")
-            assert ui_env.gateway.route(concrete) is app, (app_id, path)
-    resp = await ui_env.client.get("/lists", headers=ui_env.user("alice"))
+            assert gateway.route(concrete) is app, (app_id, path)
+
+
+@pytest.mark.anyio
+async def test_lists_answers_json(env: EmbeddedEnv) -> None:
+    resp = await env.client.get("/lists", headers=env.user("alice"))
     assert resp.status_code == 200, resp.text
     assert resp.headers["content-type"].startswith("application/json")
     assert [entry["name"] for entry in resp.json()] == ["Inbox"]
 
 
+@pytest.mark.anyio
 @pytest.mark.parametrize(
     "zone", ["localtime", "Factory", "posixrules", "posix/Europe/Berlin", "right/UTC", "right/"]
 )
@@ -50,6 +50,7 @@ async def test_zones_that_are_no_place_are_refused(env: EmbeddedEnv, zone: str) 
     assert ok.status_code == 200, ok.text
 
 
+@pytest.mark.anyio
 @pytest.mark.parametrize("char", ["\u202e", "\u202a", "\u202d", "\u2066", "\u2067", "\u2069"])
 async def test_bidi_controls_are_refused_in_what_others_read(env: EmbeddedEnv, char: str) -> None:
     alice = env.user("alice")
@@ -73,6 +74,7 @@ async def test_bidi_controls_are_refused_in_what_others_read(env: EmbeddedEnv, c
     assert fine.status_code == 201, fine.text
 
 
+@pytest.mark.anyio
 async def test_a_password_may_still_hold_a_bidi_control(env: EmbeddedEnv) -> None:
     """A password is never displayed: one that holds U+202E signs in as before."""
     env.user("carol", password="se\u202ecret-password")
