@@ -87,3 +87,34 @@ async def _refuse(send: Send, status: int, body: bytes) -> None:
 
 def install_body_limit(app: FastAPI, max_bytes: int, read_seconds: float = 30.0) -> None:
     app.add_middleware(BodyLimit, max_bytes=max_bytes, read_seconds=read_seconds)
+
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    # no framing (clickjacking), no plugins, no <base> rewriting; scripts are left to the
+    # page (Chainlit's UI inlines its configuration)
+    (b"content-security-policy", b"frame-ancestors 'none'; object-src 'none'; base-uri 'self'"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+class SecurityHeaders:
+    """The same browser-hardening headers on every HTTP answer (API, chat UI, errors)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

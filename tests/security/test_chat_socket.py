@@ -239,3 +239,26 @@ def test_a_body_that_stops_arriving_is_cut_off(served: Served) -> None:
         )
         answer = conn.recv(4096)  # the socket's 60 s timeout is the test's deadline
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+
+
+def test_every_answer_carries_the_browser_hardening_headers(served: Served) -> None:
+    for path in ("/", "/tasks", "/lists", "/auth/config", "/nowhere"):
+        resp = httpx.get(f"{served.url}{path}", timeout=60)
+        assert resp.headers["x-content-type-options"] == "nosniff", path
+        assert resp.headers["x-frame-options"] == "DENY", path
+        assert "frame-ancestors 'none'" in resp.headers["content-security-policy"], path
+
+
+def test_unknown_thread_ids_are_404_not_500(served: Served) -> None:
+    cookie = served.login("frank")
+    headers = {"cookie": cookie}
+    unknown = str(uuid.uuid4())
+    with httpx.Client(base_url=served.url, headers=headers, timeout=60) as client:
+        assert client.get(f"/project/thread/{unknown}").status_code == 404
+        assert client.get(f"/project/thread/{unknown}/element/{unknown}").status_code == 404
+        body = {"threadId": unknown, "name": "mine now"}
+        assert client.put("/project/thread", json=body).status_code == 404
+        share = {"threadId": unknown, "isShared": True}
+        assert client.put("/project/thread/share", json=share).status_code == 404
+        gone = client.request("DELETE", "/project/thread", json={"threadId": unknown})
+        assert gone.status_code == 404
