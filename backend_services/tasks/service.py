@@ -300,6 +300,16 @@ def stage_deleting_all(session: Session, user_id: str) -> int:
 
 
 def add_reminder(session: Session, user_id: str, task_id: str, spec: ReminderIn) -> Task:
+    # the task's row is locked before its reminders are counted (a write: a row lock on
+    # PostgreSQL, the write lock on SQLite), so concurrent adds count one after the other and
+    # never pass the cap together
+    table = Task.__table__  # type: ignore[attr-defined]
+    session.execute(
+        update(table)
+        .where(table.c.id == task_id, table.c.user_id == user_id)
+        .values(updated_at=utcnow())
+    )
+    session.expire_all()
     task = get_task(session, user_id, task_id)
     if len(task.reminders) >= MAX_REMINDERS:
         raise BadRequest(f"at most {MAX_REMINDERS} reminders per task", field="reminders")
