@@ -140,7 +140,8 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
     chainlit_app.middleware_stack = None
     mount_chainlit(app, target=str(HANDLERS), path="/")
     # after Chainlit registered its socket handlers: they are wrapped here
-    from chat_ui.socket_guard import guard_socket
+    from chat_ui.socket_guard import KnownSession, guard_socket
 
     guard_socket(settings.allowed_origins, settings.max_chat_frame_bytes, agent.admit)
+    app.add_middleware(KnownSession)
     return app

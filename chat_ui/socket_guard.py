@@ -14,10 +14,13 @@ is sent to that socket only and never stored; Chainlit never sees it.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend_services.platform.timeutil import utcnow
 
@@ -104,3 +107,69 @@ def _reply(session: Any, text: str) -> dict[str, Any]:
         "metadata": {},
         "tags": None,
     }
+
+
+# Chainlit's routes that act on a live chat session by the `sessionId` in their JSON body;
+# an unknown one reached `init_ws_context(None)`: a 500
+SESSION_ROUTES = {("POST", "/project/action"), ("PUT", "/project/element"),
+                  ("DELETE", "/project/element")}  # fmt: skip
+
+
+MAX_SESSION_BODY = 64 * 1024  # read here before the app's own body limit
+
+
+class KnownSession:
+    """404 for a request to a session route naming no live session; the body is replayed to
+    Chainlit otherwise (it is small: the body limit runs first)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or (scope["method"], scope["path"]) not in SESSION_ROUTES:
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunks.append(message.get("body", b""))
+            if sum(map(len, chunks)) > MAX_SESSION_BODY:
+                await _answer(send, 413, b'{"detail":"request body too large"}')
+                return
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if not _names_live_session(body):
+            await _answer(send, 404, b'{"detail":"no such chat session"}')
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+async def _answer(send: Send, status: int, body: bytes) -> None:
+    headers = [(b"content-type", b"application/json")]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _names_live_session(body: bytes) -> bool:
+    from chainlit.session import WebsocketSession
+
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return True  # not JSON: Chainlit's own validation answers 422
+    session_id = payload.get("sessionId") if isinstance(payload, dict) else None
+    if not isinstance(session_id, str):
+        return True  # Chainlit's own validation answers 422
+    return WebsocketSession.get_by_id(session_id) is not None

@@ -262,3 +262,17 @@ def test_unknown_thread_ids_are_404_not_500(served: Served) -> None:
         assert client.put("/project/thread/share", json=share).status_code == 404
         gone = client.request("DELETE", "/project/thread", json={"threadId": unknown})
         assert gone.status_code == 404
+
+
+def test_an_unknown_chat_session_is_404_not_500(served: Served) -> None:
+    cookie = served.login("gina")
+    unknown = str(uuid.uuid4())
+    action = {"name": "mark_done", "payload": {}, "id": unknown}
+    element = {"id": unknown, "type": "custom", "name": "x", "display": "inline"}
+    with httpx.Client(base_url=served.url, headers={"cookie": cookie}, timeout=60) as client:
+        resp = client.post("/project/action", json={"sessionId": unknown, "action": action})
+        assert resp.status_code == 404, resp.text
+        for method in ("PUT", "DELETE"):
+            body = {"sessionId": unknown, "element": element}
+            resp = client.request(method, "/project/element", json=body)
+            assert resp.status_code == 404, (method, resp.text)
