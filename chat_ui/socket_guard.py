@@ -113,6 +113,8 @@ def _reply(session: Any, text: str) -> dict[str, Any]:
 # an unknown one reached `init_ws_context(None)`: a 500
 SESSION_ROUTES = {("POST", "/project/action"), ("PUT", "/project/element"),
                   ("DELETE", "/project/element")}  # fmt: skip
+# Chainlit's feedback routes take a step or feedback id and check no owner
+FEEDBACK_ROUTES = {("PUT", "/feedback"), ("DELETE", "/feedback")}
 
 
 MAX_SESSION_BODY = 64 * 1024  # read here before the app's own body limit
@@ -126,7 +128,8 @@ class KnownSession:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or (scope["method"], scope["path"]) not in SESSION_ROUTES:
+        route = (scope.get("method"), scope.get("path"))
+        if scope["type"] != "http" or route not in SESSION_ROUTES | FEEDBACK_ROUTES:
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
@@ -141,7 +144,11 @@ class KnownSession:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if not _names_live_session(body):
+        if route in FEEDBACK_ROUTES:
+            if not await _owns_feedback_target(scope, route[0], body):
+                await _answer(send, 404, b'{"detail":"no such message or feedback"}')
+                return
+        elif not _names_live_session(body):
             await _answer(send, 404, b'{"detail":"no such chat session"}')
             return
         replayed = False
@@ -173,3 +180,56 @@ def _names_live_session(body: bytes) -> bool:
     if not isinstance(session_id, str):
         return True  # Chainlit's own validation answers 422
     return WebsocketSession.get_by_id(session_id) is not None
+
+
+_STEP_OWNER = (
+    'SELECT t."userIdentifier" AS owner, t.id AS thread FROM steps s '
+    'JOIN threads t ON t.id = s."threadId" WHERE s.id = :id'
+)
+_FEEDBACK_OWNER = (
+    'SELECT t."userIdentifier" AS owner, t.id AS thread FROM feedbacks f '
+    'JOIN threads t ON t.id = f."threadId" WHERE f.id = :id'
+)
+
+
+async def _owns_feedback_target(scope: Scope, method: str, body: bytes) -> bool:
+    """The signed-in user's own message (PUT) or feedback (DELETE, and an existing id in a
+    PUT). Requests Chainlit refuses anyway (no login, bad JSON) pass through to it."""
+    from chainlit.auth import authenticate_user, get_token_from_cookies
+    from chainlit.data import get_data_layer
+    from starlette.requests import HTTPConnection
+
+    token = get_token_from_cookies(HTTPConnection(scope).cookies)
+    data_layer = get_data_layer()
+    try:
+        user = await authenticate_user(token) if token else None
+        payload = json.loads(body)
+    except Exception:
+        return True  # Chainlit answers 401 / 422 itself
+    if user is None or data_layer is None or not isinstance(payload, dict):
+        return True
+
+    async def owner(query: str, row_id: object) -> tuple[str, str] | None:
+        if not isinstance(row_id, str):
+            return None
+        rows = await data_layer.execute_sql(query=query, parameters={"id": row_id})  # type: ignore[attr-defined]
+        if not isinstance(rows, list) or not rows:
+            return None
+        return str(rows[0]["owner"]), str(rows[0]["thread"])
+
+    me = str(user.identifier)
+    if method == "DELETE":
+        found = await owner(_FEEDBACK_OWNER, payload.get("feedbackId"))
+        return found is not None and found[0] == me
+    feedback = payload.get("feedback")
+    if not isinstance(feedback, dict):
+        return True
+    step = await owner(_STEP_OWNER, feedback.get("forId"))
+    if step is None or step[0] != me:
+        return False
+    if feedback.get("threadId") not in (None, step[1]):
+        return False
+    if feedback.get("id") is not None:
+        existing = await owner(_FEEDBACK_OWNER, feedback.get("id"))
+        return existing is None or existing[0] == me
+    return True

@@ -276,3 +276,33 @@ def test_an_unknown_chat_session_is_404_not_500(served: Served) -> None:
             body = {"sessionId": unknown, "element": element}
             resp = client.request(method, "/project/element", json=body)
             assert resp.status_code == 404, (method, resp.text)
+
+
+async def test_feedback_only_on_ones_own_messages(served: Served) -> None:
+    hank_cookie, mallory_cookie = served.login("hank"), served.login("mallory")
+    async with chat(served, hank_cookie, served.url) as hank:
+        words = f"show my tasks {uuid.uuid4().hex}"
+        await hank.say(words)
+        await eventually(
+            lambda: _true(served.stored_steps(words) >= 1), timeout=60, what="hank's message"
+        )
+    with shared_engine(served.settings.resolved_database_url()).connect() as conn:
+        query = text('SELECT id, "threadId" FROM steps WHERE output LIKE :n')
+        step_id, thread_id = conn.execute(query, {"n": f"%{words}%"}).one()
+    feedback = {"forId": step_id, "threadId": thread_id, "value": 0, "comment": "spam"}
+    body = {"feedback": feedback, "sessionId": str(uuid.uuid4())}
+    with httpx.Client(base_url=served.url, timeout=60) as client:
+        mallory = {"cookie": mallory_cookie}
+        assert client.put("/feedback", json=body, headers=mallory).status_code == 404
+        own = client.put("/feedback", json=body, headers={"cookie": hank_cookie})
+        assert own.status_code == 200, own.text
+        feedback_id = own.json()["feedbackId"]
+        hijack = {**body, "feedback": {**feedback, "id": feedback_id}}
+        assert client.put("/feedback", json=hijack, headers=mallory).status_code == 404
+        gone = client.request(
+            "DELETE", "/feedback", json={"feedbackId": feedback_id}, headers=mallory
+        )
+        assert gone.status_code == 404
+    with shared_engine(served.settings.resolved_database_url()).connect() as conn:
+        row = conn.execute(text("SELECT comment FROM feedbacks WHERE id = :i"), {"i": feedback_id})
+        assert row.scalar_one() == "spam"
