@@ -9,7 +9,9 @@ user never comes from the arguments. A revoked, expired, unknown or non-PAT toke
 before any MCP message is read.
 
 Stateless transport with JSON responses: any replica can answer any request (no session to
-pin). Memory ("it", "the second one", the delete confirmation) lives in the state store, one
+pin). There are no server-initiated messages, so there is no SSE stream either: `GET /mcp`
+(which would hold a connection open for ever) is 405, as the transport allows.
+Memory ("it", "the second one", the delete confirmation) lives in the state store, one
 conversation per token, so it survives replicas and restarts.
 """
 
@@ -117,6 +119,11 @@ class McpEndpoint:
         if self.sessions is None:
             await _plain(send, 503, "the MCP endpoint is not running")
             return
+        if scope.get("method") == "GET":  # the SSE stream: nothing would ever be sent on it
+            await _plain(
+                send, 405, "no server-initiated stream: POST requests only", [(b"allow", b"POST")]
+            )
+            return
         request = Request(scope)
         token = _bearer(request.headers.get("authorization"))
         if token is None or not token.startswith(PAT_PREFIX):
@@ -183,7 +190,7 @@ async def _refuse(send: Send, reason: str) -> None:
 async def _plain(
     send: Send, status: int, message: str, extra: list[tuple[bytes, bytes]] | None = None
 ) -> None:
-    error = "unauthorized" if status == 401 else "unavailable"
+    error = {401: "unauthorized", 405: "method_not_allowed"}.get(status, "unavailable")
     body = json.dumps({"error": error, "message": message}).encode()
     headers = [
         (b"content-type", b"application/json"),

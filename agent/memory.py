@@ -9,6 +9,7 @@ never kept without its tool results or the other way round (servers refuse orpha
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -16,7 +17,10 @@ from pydantic import BaseModel, Field
 from backend_services.contracts import STATESTORE
 from backend_services.platform.runtime import Runtime, StateConflict
 
+log = logging.getLogger("todo.agent.memory")
+
 TOKEN_BUDGET = 6000
+SAVE_ATTEMPTS = 8
 CHARS_PER_TOKEN = 4  # a rough estimate that needs no tokenizer, on the safe side for English
 
 
@@ -74,23 +78,24 @@ class ConversationStore:
     async def save(
         self, user_id: str, conversation_id: str, convo: Conversation, etag: str | None
     ) -> None:
+        """Save with the ETag it was loaded with; when another turn of the same conversation
+        saved meanwhile (two messages at once, another replica), keep its state and add our
+        turns, as often as it takes (bounded: each retry follows a save that succeeded)."""
         convo.turns = trim(convo.turns)
-        try:
-            await self.runtime.save_state(
-                STATESTORE,
-                self.key(user_id, conversation_id),
-                convo.model_dump(mode="json"),
-                etag=etag,
-            )
-        except StateConflict:
-            # another turn of the same conversation won; keep its state, add our turns
-            latest, latest_etag = await self.load(user_id, conversation_id)
-            latest.turns.extend(t for t in convo.turns if t not in latest.turns)
-            latest.turns = trim(latest.turns)
-            latest.pending = convo.pending
-            await self.runtime.save_state(
-                STATESTORE,
-                self.key(user_id, conversation_id),
-                latest.model_dump(mode="json"),
-                etag=latest_etag,
-            )
+        key = self.key(user_id, conversation_id)
+        value = convo
+        for _attempt in range(SAVE_ATTEMPTS):
+            try:
+                await self.runtime.save_state(
+                    STATESTORE, key, value.model_dump(mode="json"), etag=etag
+                )
+                return
+            except StateConflict:
+                latest, etag = await self.load(user_id, conversation_id)
+                latest.turns.extend(t for t in convo.turns if t not in latest.turns)
+                latest.turns = trim(latest.turns)
+                latest.pending = convo.pending
+                value = latest
+        # still racing after that many rounds: this turn's memory is the one left out (the
+        # reply was given; the next turn starts from what the others saved)
+        log.warning("conversation memory not saved after %d conflicts", SAVE_ATTEMPTS)

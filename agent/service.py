@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -61,6 +63,8 @@ class Agent:
         self.runtime = runtime
         self.turn_limit = RateLimiter(turns_per_minute)
         self.memory = ConversationStore(runtime)
+        # held only while a turn runs: an idle conversation's lock is dropped with it
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self.max_chars = max_chars
         self.loop: LLMLoop | None = None
         if llm is not None:
@@ -73,65 +77,99 @@ class Agent:
             )
             self.loop = LLMLoop(client, llm.model, llm.tool_choice, llm.stream)
 
+    def _conversation_lock(self, user_id: str, conversation_id: str) -> asyncio.Lock:
+        key = f"{user_id}:{conversation_id}"
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
+
     @property
     def mode(self) -> str:
         return "llm" if self.loop else "offline"
 
     def turn(
-        self, token: str, user_id: str, conversation_id: str, text: str
+        self,
+        token: str,
+        user_id: str,
+        conversation_id: str,
+        text: str,
+        *,
+        admitted: bool = False,
     ) -> AsyncIterator[AgentEvent]:
-        return traced_turn(self.mode, self._turn(token, user_id, conversation_id, text))
+        """One turn. `admitted`: the caller already let this message through `admit` (the
+        chat's socket entry does, before Chainlit stores it), so it is not counted twice."""
+        return traced_turn(
+            self.mode, self._turn(token, user_id, conversation_id, text, admitted=admitted)
+        )
 
-    async def _turn(
-        self, token: str, user_id: str, conversation_id: str, text: str
-    ) -> AsyncIterator[AgentEvent]:
-        # chat is free text: what no field may hold (control characters, unpaired
-        # surrogates) is dropped here rather than refused further down, newlines and tabs stay
+    def admit(self, user_id: str, text: str) -> str | None:
+        """None when a message may start a turn (it then counts towards the user's turn
+        rate), else the reply that refuses it: too long, or too many turns a minute."""
         text = scrub(text, multiline=True).strip()
         if len(text) > self.max_chars:
-            yield TurnDone(
+            return (
                 f"That message is too long ({len(text)} characters); please keep "
                 f"it under {self.max_chars}."
             )
+        if not text:
+            return None  # nothing to count: the turn answers with a hint
+        wait = self.turn_limit.hit(user_id)
+        if wait > 0:
+            return (
+                f"You're sending messages faster than I can keep up; please wait "
+                f"{math.ceil(wait)} s and try again."
+            )
+        return None
+
+    async def _turn(
+        self, token: str, user_id: str, conversation_id: str, text: str, *, admitted: bool
+    ) -> AsyncIterator[AgentEvent]:
+        if not admitted and (refusal := self.admit(user_id, text)) is not None:
+            yield TurnDone(refusal)
+            return
+        # chat is free text: what no field may hold (control characters, unpaired
+        # surrogates) is dropped here rather than refused further down, newlines and tabs stay
+        text = scrub(text, multiline=True).strip()
+        if len(text) > self.max_chars:  # admitted elsewhere with another limit
+            yield TurnDone(f"That message is too long; please keep it under {self.max_chars}.")
             return
         if not text:
             yield TurnDone("Say what you'd like to do, for example 'add buy milk tomorrow'.")
             return
-        wait = self.turn_limit.hit(user_id)
-        if wait > 0:
-            yield TurnDone(
-                f"You're sending messages faster than I can keep up; please wait "
-                f"{math.ceil(wait)} s and try again."
+        # one turn at a time per conversation in this process: two messages sent at once
+        # are answered one after the other, each seeing the other's memory
+        async with self._conversation_lock(user_id, conversation_id):
+            client = TaskClient(self.runtime, token)
+            try:
+                me = await client.me()
+            except ToolError as exc:
+                yield TurnDone(f"Sorry: {exc}.")
+                return
+            convo, etag = await self.memory.load(user_id, conversation_id)
+            ctx = ToolContext(client=client, timezone=me["timezone"], conversation=convo)
+            now = datetime.now(ZoneInfo(ctx.timezone))
+            reply = ""
+            messages: list[dict[str, Any]] = [
+                {"role": "system", "content": system_prompt(now, ctx.timezone)},
+                *convo.turns,
+                {"role": "user", "content": text},
+            ]
+            # the LLM loop extends `messages` with its tool calls and their results
+            events = (
+                run_offline(ctx, text, now) if self.loop is None else self.loop.run(ctx, messages)
             )
-            return
-        client = TaskClient(self.runtime, token)
-        try:
-            me = await client.me()
-        except ToolError as exc:
-            yield TurnDone(f"Sorry: {exc}.")
-            return
-        convo, etag = await self.memory.load(user_id, conversation_id)
-        ctx = ToolContext(client=client, timezone=me["timezone"], conversation=convo)
-        now = datetime.now(ZoneInfo(ctx.timezone))
-        reply = ""
-        messages: list[dict[str, Any]] = [
-            {"role": "system", "content": system_prompt(now, ctx.timezone)},
-            *convo.turns,
-            {"role": "user", "content": text},
-        ]
-        # the LLM loop extends `messages` with its tool calls and their results
-        events = run_offline(ctx, text, now) if self.loop is None else self.loop.run(ctx, messages)
-        confirmation_asked = False
-        async for event in events:
-            if isinstance(event, ToolFinished) and event.needs_confirmation:
-                confirmation_asked = True
-            if isinstance(event, TurnDone):
-                reply = event.reply
-            yield event
-        if not confirmation_asked:
-            convo.pending = None  # a confirmation is good for the very next turn only
-        last = messages[-1]
-        if last["role"] != "assistant" or last.get("tool_calls"):
-            messages.append({"role": "assistant", "content": reply})  # offline, or cut short
-        convo.turns = messages[1:]  # the system prompt is rebuilt each turn (date, time zone)
-        await self.memory.save(user_id, conversation_id, convo, etag)
+            confirmation_asked = False
+            async for event in events:
+                if isinstance(event, ToolFinished) and event.needs_confirmation:
+                    confirmation_asked = True
+                if isinstance(event, TurnDone):
+                    reply = event.reply
+                yield event
+            if not confirmation_asked:
+                convo.pending = None  # a confirmation is good for the very next turn only
+            last = messages[-1]
+            if last["role"] != "assistant" or last.get("tool_calls"):
+                messages.append({"role": "assistant", "content": reply})  # offline, or cut short
+            convo.turns = messages[1:]  # the system prompt is rebuilt each turn (date, time zone)
+            await self.memory.save(user_id, conversation_id, convo, etag)

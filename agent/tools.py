@@ -225,6 +225,8 @@ def _task_data(task: dict[str, Any], zone: ZoneInfo | None = None) -> dict[str, 
         "reminders",
     )
     data = {k: task.get(k) for k in keep}
+    if task.get("series_ended"):  # a completion that ended its repeating series
+        data["series_ended"] = True
     if zone is not None and task.get("recurrence"):
         # the model quotes this rather than the RRULE
         data["repeats"] = wording.rule_in_words(
@@ -315,7 +317,7 @@ async def complete_task(ctx: ToolContext, args: a.CompleteTask) -> ToolResult:
         return await _complete_listed(ctx)
     task = await resolve_task(ctx, args.task, prefer="pending")
     done = await ctx.client.complete(task["id"])
-    return ToolResult(True, f"Marked '{done['title']}' as done.", _task_data(done))
+    return ToolResult(True, wording.completed(done), _task_data(done))
 
 
 async def _complete_listed(ctx: ToolContext) -> ToolResult:
@@ -331,7 +333,11 @@ async def _complete_listed(ctx: ToolContext) -> ToolResult:
     if not done:
         return ToolResult(True, "Everything in that list was already done.")
     titles = ", ".join(f"'{t['title']}'" for t in done)
-    return ToolResult(True, f"Marked {titles} as done.", [_task_data(t) for t in done])
+    text = f"Marked {titles} as done."
+    ended = [f"'{t['title']}'" for t in done if t.get("series_ended")]
+    if ended:
+        text += f" No next occurrence follows {', '.join(ended)}: that series ended."
+    return ToolResult(True, text, [_task_data(t) for t in done])
 
 
 @tool("reopen_task", a.ReopenTask)

@@ -63,7 +63,7 @@ async def reminder_action(
     try:
         if verb == "done":
             task = await client.complete(action.task_id)
-            text = f"Marked '{task['title']}' as done."
+            text = wording.completed(task)
         else:
             delay, words = SNOOZES[action.snooze]
             if delay is None:
@@ -85,14 +85,16 @@ async def reminder_action(
 
 
 async def panel_complete(runtime: Runtime, token: str, payload: Mapping[str, Any]) -> str | None:
-    """A checkbox in the task panel: the call the chat's complete_task makes. None when done,
-    else what to tell the user."""
+    """A checkbox in the task panel: the call the chat's complete_task makes. None when done
+    (and the series goes on), else what to tell the user."""
     try:
         action = PanelComplete.model_validate(dict(payload))
     except ValidationError as exc:
         return refusal(exc)
     try:
-        await TaskClient(runtime, token).complete(action.task_id)
+        done = await TaskClient(runtime, token).complete(action.task_id)
     except ToolError as exc:
         return f"Sorry: {exc}."
+    if done.get("series_ended"):  # the checkbox alone would not say that none follows
+        return wording.completed(done)
     return None

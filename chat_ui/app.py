@@ -120,7 +120,9 @@ async def on_message(message: cl.Message) -> None:
     steps: dict[str, cl.Step] = {}
     streamed = False
     stream = InertImageStream()
-    async for event in ctx.agent.turn(token, user.identifier, conversation_id, message.content):
+    # admitted at the socket entry (chat_ui/socket_guard.py) before Chainlit stored it
+    turn = ctx.agent.turn(token, user.identifier, conversation_id, message.content, admitted=True)
+    async for event in turn:
         if isinstance(event, ToolStarted):
             step = cl.Step(
                 name=event.name, type="tool", show_input="json", parent_id=reply.parent_id

@@ -147,5 +147,11 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
     # build its middleware stack again
     chainlit_app.middleware_stack = None
     mount_chainlit(app, target=str(HANDLERS), path="/")
+    # after Chainlit registered its socket handlers: they are wrapped here (the account
+    # binding on connect; origins, frame size and the message checks before persistence)
+    from chat_ui.socket_guard import KnownSession, guard_socket
+
     guard_socket_connect()
+    guard_socket(settings.allowed_origins, settings.max_chat_frame_bytes, agent.admit)
+    app.add_middleware(KnownSession)
     return app

@@ -111,7 +111,14 @@ def cmd_up(args: argparse.Namespace) -> int:
     url = f"http://{args.host}:{args.port}"
     print(f"To-do assistant (embedded mode) at {url}  — REST docs at {url}/docs", flush=True)
     print(f"MCP server (streamable HTTP) at {url}/mcp  — `todo pat create` for a token", flush=True)
-    uvicorn.run(gateway, host=args.host, port=args.port, log_level="warning", log_config=None)
+    uvicorn.run(
+        gateway,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        log_config=None,
+        ws_max_size=settings.max_chat_frame_bytes,  # a larger frame is never read whole
+    )
     return 0
 
 

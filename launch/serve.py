@@ -71,7 +71,13 @@ def main(argv: list[str] | None = None) -> None:
     public = None if args.public_port is None else (args.host, args.public_port)
     metrics = None if metrics_port is None else (args.host, metrics_port)
     sidecar_host = args.host if public is None else "127.0.0.1"
-    serve_split(app, sidecar=(sidecar_host, args.port), public=public, metrics=metrics)
+    serve_split(
+        app,
+        sidecar=(sidecar_host, args.port),
+        public=public,
+        metrics=metrics,
+        ws_max_size=settings.max_chat_frame_bytes,
+    )
 
 
 def migrate_to_head(url: str) -> None:
@@ -93,9 +99,10 @@ def serve_split(
     sidecar: tuple[str, int],
     public: tuple[str, int] | None = None,
     metrics: tuple[str, int] | None = None,
+    ws_max_size: int = 16 * 1024 * 1024,
 ) -> None:
     """One process, one app, up to three listeners: the sidecar's, the public one filtered,
-    and metrics only."""
+    and metrics only. A websocket frame over `ws_max_size` closes its connection unread."""
     sockets = [_listen(*sidecar)]
     others: dict[int, ASGIApp] = {}
     if public is not None:
@@ -105,7 +112,11 @@ def serve_split(
         sockets.append(_listen(*metrics))
         others[metrics[1]] = metrics_app()
     config = uvicorn.Config(
-        dispatch_by_port(app, others), log_level="info", access_log=False, log_config=None
+        dispatch_by_port(app, others),
+        log_level="info",
+        access_log=False,
+        log_config=None,
+        ws_max_size=ws_max_size,
     )
     uvicorn.Server(config).run(sockets=sockets)
 

@@ -28,6 +28,7 @@ BACKEND_SERVICES: dict[str, AppFactory] = {
 # Where the embedded gateway sends each public path prefix (everything else: the chat UI).
 PUBLIC_ROUTES: dict[str, str] = {
     "/tasks": AppId.TASKS.value,
+    "/lists": AppId.TASKS.value,
     "/auth/login": AppId.TASKS.value,
     "/me": AppId.TASKS.value,
     "/tokens": AppId.TASKS.value,

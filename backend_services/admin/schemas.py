@@ -8,14 +8,14 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 from backend_services.platform.ids import USERNAME_PATTERN
-from backend_services.platform.inputs import SafeText
+from backend_services.platform.inputs import SafeText, SecretText
 from backend_services.service_schemas import EventRates, ReminderLateness
 from backend_services.users.models import MAX_TIMEZONE_LENGTH, validate_timezone
 
 
 class UserCreate(BaseModel):
     username: str = Field(pattern=USERNAME_PATTERN, max_length=63)
-    password: SafeText = Field(min_length=8, max_length=500)
+    password: SecretText = Field(min_length=8, max_length=500)
     display_name: SafeText | None = Field(default=None, min_length=1, max_length=200)
     timezone: SafeText = Field(default="UTC", max_length=MAX_TIMEZONE_LENGTH)
     role: Literal["user", "admin"] = "user"
@@ -27,7 +27,7 @@ class UserCreate(BaseModel):
 
 
 class PasswordReset(BaseModel):
-    password: SafeText = Field(min_length=8, max_length=500)
+    password: SecretText = Field(min_length=8, max_length=500)
     revoke_tokens: bool = Field(
         default=False, description="also revoke every personal access token of the user"
     )

@@ -17,7 +17,7 @@ from backend_services.contracts import SECRETSTORE
 from backend_services.platform.auth import Principal, TokenSigner, bearer_token
 from backend_services.platform.db import make_engine
 from backend_services.platform.errors import Forbidden, Unauthorized, install_error_handlers
-from backend_services.platform.limits import install_body_limit
+from backend_services.platform.limits import SecurityHeaders, install_body_limit
 from backend_services.platform.outbox import OutboxRelay
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.runtime_guard import RuntimeCallerGuard
@@ -129,12 +129,13 @@ def build_service_app(
     )
     app.state.ctx = ctx
     install_error_handlers(app)
-    install_body_limit(app, settings.max_body_bytes)
+    install_body_limit(app, settings.max_body_bytes, settings.body_read_seconds)
     app.add_middleware(RuntimeCallerGuard, expected=lambda: runtime.app_token)
     # outermost: refused requests are counted and traced too; routes that trace themselves
     # (one span per delivered event, per job) are added to this set as they mount
     app.state.untraced_paths = set()
     app.add_middleware(TelemetryMiddleware, app_id=app_id, untraced=app.state.untraced_paths)
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and readiness of this service")
     def healthz() -> dict[str, str]:

@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, delete, func
+from sqlalchemy import Engine, delete, func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from backend_services.contracts import CloudEvent
@@ -343,16 +345,32 @@ class EmbeddedRuntime:
             return (row.value, str(row.etag)) if row else (None, None)
 
     def save_state_sync(self, store: str, key: str, value: Any, etag: str | None) -> None:
+        """One statement each way, so two writers racing on a key cannot both win: with an
+        ETag, an update of the row that still has it (else StateConflict); without, an
+        upsert (last write wins, as daprd's default), never a duplicate-key error."""
+        table = EmbeddedState.__table__  # type: ignore[attr-defined]
         with session_scope(self.engine) as session:
-            row = session.get(EmbeddedState, (store, key))
-            if etag is not None and (row is None or str(row.etag) != etag):
+            if etag is None:
+                dialect = session.get_bind().dialect.name
+                insert = pg_insert if dialect == "postgresql" else sqlite_insert
+                upsert = insert(table).values(store=store, key=key, value=value, etag=1)
+                session.execute(
+                    upsert.on_conflict_do_update(
+                        index_elements=["store", "key"],
+                        set_={"value": upsert.excluded.value, "etag": table.c.etag + 1},
+                    )
+                )
+                return
+            if not etag.isdigit():
                 raise StateConflict(key)
-            if row is None:
-                session.add(EmbeddedState(store=store, key=key, value=value))
-            else:
-                row.value = value
-                row.etag += 1
-                session.add(row)
+            stmt = (
+                update(table)
+                .where(table.c.store == store, table.c.key == key, table.c.etag == int(etag))
+                .values(value=value, etag=table.c.etag + 1)
+                .returning(table.c.etag)
+            )
+            if session.execute(stmt).first() is None:
+                raise StateConflict(key)
 
     def delete_state_sync(self, store: str, key: str, etag: str | None) -> None:
         with session_scope(self.engine) as session:

@@ -1,8 +1,11 @@
 """Boundary types for untrusted input, shared by every request model and the agent's tools.
 
 Text: no lone UTF-16 surrogates (they cannot be encoded as UTF-8, so such a string can be
-neither stored by PostgreSQL nor put in a JSON event or response) and no control characters
-(NUL, ESC, DEL, C1 ...); multi-line text may keep newlines and tabs (CR LF becomes LF).
+neither stored by PostgreSQL nor put in a JSON event or response), no control characters
+(NUL, ESC, DEL, C1 ...) and no bidirectional embeddings, overrides or isolates (U+202A to U+202E,
+U+2066 to U+2069: a title with U+202E shows its text reversed, spoofing what a user reads in
+lists, reminders and the audit log); multi-line text may keep newlines and tabs (CR LF becomes
+LF). The bidi marks U+200E/U+200F, which reorder nothing by themselves, stay allowed.
 Date-times: with a UTC offset and, once converted to UTC, inside a range every database,
 `datetime` arithmetic and the reminder offsets can handle.
 
@@ -18,11 +21,15 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime
 
-# C0 controls, DEL, C1 controls, and every surrogate code point (a pair never survives
-# decoding into a Python str, so any surrogate left in one is a lone one)
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-_UNSAFE_MULTILINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# C0 controls, DEL, C1 controls, the bidi embeddings/overrides/isolates, and every surrogate
+# code point (a pair never survives decoding into a Python str, so any surrogate left in one
+# is a lone one)
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}\ud800-\udfff]")
+_UNSAFE_MULTILINE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}\ud800-\udfff]")
+_UNSAFE_SECRET = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # never displayed
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_BIDI_CONTROL = re.compile(f"[{_BIDI}]")
 _NEWLINES = re.compile("\r\n?")
 _FOLD = re.compile("[\n\t]")
 
@@ -31,7 +38,12 @@ LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 def _describe(ch: str) -> str:
-    kind = "an unpaired surrogate" if _SURROGATE.match(ch) else "a control character"
+    if _SURROGATE.match(ch):
+        kind = "an unpaired surrogate"
+    elif _BIDI_CONTROL.match(ch):
+        kind = "a bidirectional control character"
+    else:
+        kind = "a control character"
     return f"{kind} (U+{ord(ch):04X})"
 
 
@@ -50,6 +62,15 @@ def check_text(value: str, *, multiline: bool = False) -> str:
 
 def _single_line(value: str) -> str:
     return check_text(value)
+
+
+def _secret(value: str) -> str:
+    """A password is never shown: bidi controls are its owner's business (one set before
+    they were refused elsewhere must still sign in); controls and surrogates are not."""
+    bad = _UNSAFE_SECRET.search(value)
+    if bad is not None:
+        raise ValueError(f"must not contain {_describe(bad.group())} at position {bad.start()}")
+    return value
 
 
 def _multi_line(value: str) -> str:
@@ -99,6 +120,9 @@ def check_datetime(value: datetime) -> datetime:
 
 SafeText = Annotated[str, AfterValidator(_single_line)]
 """One line: no control characters at all, no unpaired surrogates."""
+
+SecretText = Annotated[str, AfterValidator(_secret)]
+"""A password: like SafeText, but bidirectional controls are allowed (it is never displayed)."""
 
 SafeMultilineText = Annotated[str, AfterValidator(_multi_line)]
 """Like SafeText, but newlines and tabs are kept (CR LF and CR become LF)."""

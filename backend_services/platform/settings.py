@@ -26,7 +26,12 @@ class Settings(BaseSettings):
     user_token_ttl_seconds: int = 900
     service_token_ttl_seconds: int = 300
     max_body_bytes: int = 64 * 1024
+    # a request body must have arrived this long after the request began (else 408)
+    body_read_seconds: float = 30.0
     max_chat_chars: int = 4000
+    # the largest socket.io frame the chat accepts (a 4,000-character message is at most
+    # ~24 KB as JSON); a larger one closes that socket before anything is read into Chainlit
+    max_chat_frame_bytes: int = 64 * 1024
     chat_turns_per_minute: int = 30
     rest_writes_per_minute: int = 600
     # sign-in throttling (POST /auth/login and the chat's /login): every attempt from one

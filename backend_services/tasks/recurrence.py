@@ -13,6 +13,11 @@ seconds of CPU, and one that never moves (INTERVAL=0) loops forever. Therefore:
   by whole 400-year Gregorian cycles (identical weekdays and leap years) so that dateutil's own
   stop at 9999 is at most HORIZON_YEARS + 400 years ahead, and examines at most MAX_STEPS
   instances.
+
+A series ends at the date bound every stored date keeps to (`platform.inputs.LATEST`,
+9000-01-01 UTC): `next_in_range` answers None, as for COUNT or UNTIL, when the next instance
+would lie at or beyond it (or when the completed one already does: a row stored before the
+bound was kept), so the last task is simply completed and no successor is made.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
+
+from backend_services.platform.inputs import LATEST
 
 MAX_RULE_LENGTH = 500
 HORIZON_YEARS = 10  # a rule must have an instance within this many years
@@ -94,6 +101,15 @@ def next_occurrence(rule: str, series_start: datetime, after: datetime, tz: str)
         if steps >= MAX_STEPS:
             raise RecurrenceError(f"recurrence has over {MAX_STEPS} instances to look through")
     raise RecurrenceError(f"recurrence has no next instance within {HORIZON_YEARS} years")
+
+
+def next_in_range(rule: str, series_start: datetime, after: datetime, tz: str) -> datetime | None:
+    """`next_occurrence`, with the series ending at the date bound (LATEST): None when the
+    next instance would lie at or after it, or when `after` already does."""
+    if after >= LATEST:
+        return None
+    due = next_occurrence(rule, series_start, after, tz)
+    return due if due is not None and due < LATEST else None
 
 
 # ---------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from backend_services.platform.rest_limits import rest_write_limit
 from backend_services.tasks import service
 from backend_services.tasks.recurrence import RecurrenceError
 from backend_services.tasks.schemas import (
+    CompletedTask,
     ListSummary,
     ReminderIn,
     TaskCreate,
@@ -71,9 +72,12 @@ def delete_task(task_id: TaskId, user_id: UserId, session: SessionDep) -> Respon
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/{task_id}/complete", response_model=TaskPublic, responses=NOT_FOUND)
-def complete_task(task_id: TaskId, user_id: UserId, session: SessionDep) -> TaskPublic:
-    return service.to_public(service.complete_task(session, user_id, task_id))
+@router.post("/{task_id}/complete", response_model=CompletedTask, responses=NOT_FOUND)
+def complete_task(task_id: TaskId, user_id: UserId, session: SessionDep) -> CompletedTask:
+    task = service.complete_task(session, user_id, task_id)
+    return CompletedTask(
+        **service.to_public(task).model_dump(), series_ended=service.ends_its_series(task)
+    )
 
 
 @router.post("/{task_id}/reopen", response_model=TaskPublic, responses=NOT_FOUND)

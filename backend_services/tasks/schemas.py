@@ -158,6 +158,16 @@ class TaskPublic(BaseModel):
     completed_at: datetime | None
 
 
+class CompletedTask(TaskPublic):
+    """The answer to a completion: the task, and whether that was the last of its series."""
+
+    series_ended: bool = Field(
+        default=False,
+        description="a repeating task whose series ends with this completion: no next "
+        "occurrence follows (its COUNT or UNTIL, or the next date would lie past 8999)",
+    )
+
+
 class TaskQuery(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 

@@ -26,11 +26,11 @@ from backend_services.contracts import (
     TaskUpdated,
 )
 from backend_services.platform.errors import BadRequest, NotFound
-from backend_services.platform.inputs import encodable
+from backend_services.platform.inputs import LATEST, encodable
 from backend_services.platform.outbox import add_event
 from backend_services.platform.timeutil import utcnow
 from backend_services.tasks.models import Reminder, Task, new_id
-from backend_services.tasks.recurrence import next_occurrence
+from backend_services.tasks.recurrence import RecurrenceError, next_in_range
 from backend_services.tasks.schemas import (
     DEFAULT_LIST,
     MAX_REMINDERS,
@@ -245,6 +245,25 @@ def complete_task(session: Session, user_id: str, task_id: str) -> Task:
     return task
 
 
+def ends_its_series(task: Task) -> bool:
+    """For a completed recurring task: does no next occurrence follow (COUNT, UNTIL, or the
+    next date at or past the date bound)? False for a rule that cannot be evaluated (the
+    recurring worker dead-letters that one) and for a task that is not part of a series."""
+    if task.status != "completed" or not task.recurrence or task.due_at is None:
+        return False
+    try:
+        if task.repeat_from_completion:
+            return _next_from_completion(task)[1] is None
+        return (
+            next_in_range(
+                task.recurrence, task.series_start or task.due_at, task.due_at, task.timezone
+            )
+            is None
+        )
+    except RecurrenceError:
+        return False
+
+
 def reopen_task(session: Session, user_id: str, task_id: str) -> Task:
     task = get_task(session, user_id, task_id)
     if task.status != "pending":
@@ -281,6 +300,16 @@ def stage_deleting_all(session: Session, user_id: str) -> int:
 
 
 def add_reminder(session: Session, user_id: str, task_id: str, spec: ReminderIn) -> Task:
+    # the task's row is locked before its reminders are counted (a write: a row lock on
+    # PostgreSQL, the write lock on SQLite), so concurrent adds count one after the other and
+    # never pass the cap together
+    table = Task.__table__  # type: ignore[attr-defined]
+    session.execute(
+        update(table)
+        .where(table.c.id == task_id, table.c.user_id == user_id)
+        .values(updated_at=utcnow())
+    )
+    session.expire_all()
     task = get_task(session, user_id, task_id)
     if len(task.reminders) >= MAX_REMINDERS:
         raise BadRequest(f"at most {MAX_REMINDERS} reminders per task", field="reminders")
@@ -329,8 +358,8 @@ def spawn_next_occurrence(session: Session, task_id: str) -> Task | None:
     if task.repeat_from_completion:
         start, due = _next_from_completion(task)
     else:
-        due = next_occurrence(task.recurrence, start, task.due_at, task.timezone)
-    if due is None:
+        due = next_in_range(task.recurrence, start, task.due_at, task.timezone)
+    if due is None:  # COUNT, UNTIL or the date bound ended the series
         return None
     existing = session.exec(
         select(Task).where(Task.series_id == task.series_id, Task.due_at == due)
@@ -356,8 +385,8 @@ def spawn_next_occurrence(session: Session, task_id: str) -> Task | None:
     for reminder in task.reminders:
         if reminder.offset_minutes is not None:
             _attach_reminder(successor, ReminderIn(before_minutes=reminder.offset_minutes))
-        else:
-            _attach_reminder(successor, ReminderIn(at=reminder.at + (due - task.due_at)))
+        elif (moved := reminder.at + (due - task.due_at)) < LATEST:  # past it: no reminder
+            _attach_reminder(successor, ReminderIn(at=moved))
     session.add(successor)
     session.flush()
     _emit(session, TaskCreated(user_id=task.user_id, task=snapshot(successor)))
@@ -374,7 +403,7 @@ def _next_from_completion(task: Task) -> tuple[datetime, datetime | None]:
     done = (task.completed_at or utcnow()).astimezone(zone)
     due_local = task.due_at.astimezone(zone)
     start = datetime.combine(done.date(), due_local.timetz().replace(tzinfo=None), zone)
-    return start, next_occurrence(task.recurrence, start, start, task.timezone)
+    return start, next_in_range(task.recurrence, start, start, task.timezone)
 
 
 def _open_successor(session: Session, task: Task) -> Task | None:

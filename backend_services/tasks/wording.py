@@ -11,7 +11,7 @@ API, the agent's task client and `model_dump(mode="json")` all give).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -54,18 +54,28 @@ def zone_of(tz: str | ZoneInfo | None) -> ZoneInfo:
 # times and dates
 
 
+def local(when: datetime, zone: ZoneInfo) -> datetime:
+    """`when` in `zone`; in UTC when that would pass the year 9999 (a date near the end of
+    the calendar in a zone ahead of UTC, such as a row a repeating series walked up to
+    9999-12-31 before series ended at the date bound): shown a few hours off, never a crash."""
+    try:
+        return when.astimezone(zone)
+    except OverflowError:
+        return when.astimezone(UTC)
+
+
 def clock(when: datetime, zone: ZoneInfo) -> str:
     """ "9:30", "17:00" in `zone`."""
-    local = when.astimezone(zone)
-    return f"{local.hour}:{local.minute:02d}"
+    at = local(when, zone)
+    return f"{at.hour}:{at.minute:02d}"
 
 
 def day(when: datetime, zone: ZoneInfo, now: datetime) -> str:
     """The local day relative to `now`: "today", "tomorrow", "yesterday", "Fri", "Fri 5 Dec",
     "Fri 5 Dec 2027"."""
-    local = when.astimezone(zone)
+    at = local(when, zone)
     today = now.astimezone(zone).date()
-    delta = (local.date() - today).days
+    delta = (at.date() - today).days
     if delta == 0:
         return "today"
     if delta == 1:
@@ -73,10 +83,10 @@ def day(when: datetime, zone: ZoneInfo, now: datetime) -> str:
     if delta == -1:
         return "yesterday"
     if 1 < delta < 7:
-        return f"{local:%a}"
-    if abs(delta) < 300 or local.year == today.year:
-        return f"{local:%a} {local.day} {local:%b}"
-    return f"{local:%a} {local.day} {local:%b} {local.year}"
+        return f"{at:%a}"
+    if abs(delta) < 300 or at.year == today.year:
+        return f"{at:%a} {at.day} {at:%b}"
+    return f"{at:%a} {at.day} {at:%b} {at.year}"
 
 
 def moment(when: datetime | str, zone: ZoneInfo, now: datetime) -> str:
@@ -95,7 +105,7 @@ def section(task: Task, zone: ZoneInfo, now: datetime) -> Section:
         return "someday"
     if due < now:
         return "overdue"
-    if due.astimezone(zone).date() == now.astimezone(zone).date():
+    if local(due, zone).date() == now.astimezone(zone).date():
         return "today"
     return "upcoming"
 
@@ -261,7 +271,7 @@ def rule_in_words(
         return ""
     tz = zone_of(zone)
     first = as_datetime(start)
-    local = first.astimezone(tz) if first else None
+    first_local = local(first, tz) if first else None
     parts = _parts(rule)
     freq = parts.get("FREQ", "")
     raw_interval = parts.get("INTERVAL", "1")
@@ -276,16 +286,16 @@ def rule_in_words(
             phrase = _every("day", interval)
     elif freq == "WEEKLY":
         days = parts["BYDAY"].split(",") if "BYDAY" in parts else []
-        if not days and local is not None:
-            days = [_WEEKDAYS[local.weekday()]]
+        if not days and first_local is not None:
+            days = [_WEEKDAYS[first_local.weekday()]]
         phrase = _weekday_phrase(days, interval) if days else _every("week", interval)
     elif freq == "MONTHLY":
-        phrase = _monthly(parts, interval, local)
+        phrase = _monthly(parts, interval, first_local)
     elif freq == "YEARLY":
-        phrase = _yearly(parts, interval, local)
+        phrase = _yearly(parts, interval, first_local)
     if phrase is None:
         return f"repeats ({rule})"
-    return phrase + _time_suffix(parts, local, freq) + _end_suffix(parts, tz, now or _now(tz))
+    return phrase + _time_suffix(parts, first_local, freq) + _end_suffix(parts, tz, now or _now(tz))
 
 
 def _now(zone: ZoneInfo) -> datetime:
@@ -309,8 +319,8 @@ def reminder_times(task: Task) -> list[datetime]:
 def reminder_phrase(at: datetime, task: Task, zone: ZoneInfo, now: datetime) -> str:
     """ "at 17:00" when it rings on the due day (or today), else "tomorrow 9:00"."""
     due = as_datetime(task.get("due_at"))
-    same_day = due is not None and due.astimezone(zone).date() == at.astimezone(zone).date()
-    if same_day or at.astimezone(zone).date() == now.astimezone(zone).date():
+    same_day = due is not None and local(due, zone).date() == local(at, zone).date()
+    if same_day or local(at, zone).date() == now.astimezone(zone).date():
         return f"at {clock(at, zone)}"
     return moment(at, zone, now)
 
@@ -403,6 +413,16 @@ def plain_table(tasks: Iterable[Task], zone: ZoneInfo, now: datetime) -> str:
         line = f"{mark} {title.ljust(width)}  {when.ljust(when_width)}  {', '.join(facts)}"
         lines.append(line.rstrip())
     return "\n".join(lines)
+
+
+SERIES_ENDED = "That was the last of its series: no next occurrence follows."
+
+
+def completed(task: Task) -> str:
+    """What a completion says: "Marked 'x' as done.", and when a repeating series ended with
+    it (COUNT, UNTIL, or the date bound), that no next one follows."""
+    text = f"Marked '{task['title']}' as done."
+    return f"{text} {SERIES_ENDED}" if task.get("series_ended") else text
 
 
 def reminder_note(title: str, due_at: datetime | None, zone: ZoneInfo, now: datetime) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
 from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,10 +12,22 @@ from pydantic import BaseModel, field_validator
 from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
-from backend_services.platform.inputs import SafeText, check_text
+from backend_services.platform.inputs import SafeText, SecretText, check_text
 from backend_services.platform.timeutil import UTCDateTime, utcnow
 
 MAX_TIMEZONE_LENGTH = 64  # the column; the longest IANA name has 32 characters
+
+
+# names zoneinfo resolves that are no place: the host's own zone (what it is depends on the
+# machine), tzdata's "Factory" (abbreviation "-00"), and the posix/ and right/ copies (right/
+# counts leap seconds, so its clocks are off by 27 s)
+_NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
+_NOT_PLACE_PREFIXES = ("posix/", "right/")
+
+
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
 
 
 def validate_timezone(value: str) -> str:
@@ -22,12 +36,15 @@ def validate_timezone(value: str) -> str:
     if len(value) > MAX_TIMEZONE_LENGTH:
         raise ValueError(f"unknown time zone (at most {MAX_TIMEZONE_LENGTH} characters)")
     check_text(value)
+    unknown = ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)")
+    if value in _NOT_PLACES or value.startswith(_NOT_PLACE_PREFIXES):
+        raise unknown
+    if value not in _known_zones():  # never a path handed to zoneinfo: only names it lists
+        raise unknown
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-        raise ValueError(
-            f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)"
-        ) from exc
+        raise unknown from exc
     return value
 
 
@@ -67,7 +84,7 @@ class UserPatch(BaseModel):
 
 class LoginRequest(BaseModel):
     username: SafeText = Field(min_length=1, max_length=64)
-    password: SafeText = Field(min_length=1, max_length=500)
+    password: SecretText = Field(min_length=1, max_length=500)
 
 
 class LoginResponse(BaseModel):
