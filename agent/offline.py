@@ -144,6 +144,8 @@ async def _run_intent(ctx: ToolContext, intent: nlp.Intent) -> AsyncIterator[Age
     name, args = step
     call_id = f"offline-{uuid.uuid4().hex[:12]}"
     shown = {k: v for k, v in args.items() if v not in (None, [], "")}
+    if intent.rule:
+        shown["parsed_by"] = intent.rule  # which parser rule read the message (not an argument)
     yield ToolStarted(call_id, name, shown)
     result: ToolResult = await run_tool(ctx, name, args)
     yield ToolFinished(call_id, name, result.ok, result.message, result.needs_confirmation)

@@ -10,11 +10,21 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from backend_services.contracts import Priority
 
 ListStatus = Literal["pending", "completed", "all"]
-DueFilter = Literal["today", "tomorrow", "overdue", "week"]
+DueFilter = Literal["today", "tomorrow", "overdue", "week", "next_week", "no_date"]
+BulkVerb = Literal["complete", "delete", "reopen"]
 
 
 class _IntentBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    # which parser rule produced it ("edit.complete"): shown on the tool step, not compared
+    rule: str = Field(default="", exclude=True)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _IntentBase) or type(other) is not type(self):
+            return NotImplemented
+        return self.model_dump() == other.model_dump()
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class AddTask(_IntentBase):
@@ -88,6 +98,50 @@ class SetRecurrence(_IntentBase):
     repeat_from_completion: bool = False
 
 
+class TaskFilter(_IntentBase):
+    """Which tasks a bulk action means; ``listed`` is "all of them" (the last list shown)."""
+
+    status: ListStatus | None = None
+    tag: str | None = None
+    due: DueFilter | None = None
+    list_name: str | None = None
+    priority: Priority | None = None
+    search: str | None = None
+    listed: bool = False
+
+
+class BulkAction(_IntentBase):
+    """ "delete all completed", "complete everything overdue": asks for a yes first."""
+
+    kind: Literal["bulk"] = "bulk"
+    action: BulkVerb
+    filter: TaskFilter
+
+
+class Undo(_IntentBase):
+    kind: Literal["undo"] = "undo"
+
+
+class Snooze(_IntentBase):
+    """ "snooze call mom by an hour": move its due time (and reminders) later."""
+
+    kind: Literal["snooze"] = "snooze"
+    ref: str
+    minutes: int
+
+
+class SmallTalk(_IntentBase):
+    """ "thanks!", "hi", "lol", an emoji: a short friendly answer, no tool."""
+
+    kind: Literal["small_talk"] = "small_talk"
+    reply: str
+
+
+class OtherLanguage(_IntentBase):
+    kind: Literal["other_language"] = "other_language"
+    language: str
+
+
 class AddTasks(_IntentBase):
     """Several tasks in one message ("add milk and eggs", "buy bread; call mom tomorrow")."""
 
@@ -125,6 +179,11 @@ Intent = Annotated[
     | AddReminder
     | RemoveReminder
     | SetRecurrence
+    | BulkAction
+    | Undo
+    | Snooze
+    | SmallTalk
+    | OtherLanguage
     | Confirm
     | SetTimezone
     | Help

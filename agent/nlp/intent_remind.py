@@ -1,0 +1,104 @@
+"""Intent family "remind": add a reminder to a task, or remove its reminders."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from agent.nlp.cues import POLITE, VERB_REMIND, pattern
+from agent.nlp.dates import extract_datetime
+from agent.nlp.decision import Rule
+from agent.nlp.intents import AddReminder, Intent, RemoveReminder
+from agent.nlp.refs import clean_ref
+from agent.nlp.text import DURATION_RE, duration_from_match, duration_minutes, remove_spans, tidy
+
+_I = re.IGNORECASE
+
+_REMOVE_REMINDER = [
+    pattern(
+        rf"^{POLITE}(?:remove|delete|cancel|clear|turn\s+off|disable|drop|stop|kill|mute)\s+"
+        r"(?:the\s+|my\s+|all\s+|any\s+)*(?:reminders?|alerts?|notifications?|alarms?)\s+"
+        r"(?:for|on|from|of|about|to|in)\s+(?P<ref>.+)$"
+    ),
+    pattern(
+        r"^(?:please\s+)?(?:don'?t|do\s+not|stop|no\s+need\s+to|no\s+longer)\s+"
+        r"(?:remind|reminding|notify|notifying|alert|alerting)\s+me\s+(?:about|of|to|for)\s+"
+        r"(?P<ref>.+)$"
+    ),
+    pattern(r"^(?:no|no\s+more)\s+(?:reminders?|alerts?)\s+(?:for|on|about)\s+(?P<ref>.+)$"),
+    pattern(
+        rf"^{POLITE}(?:remove|delete|clear|cancel|turn\s+off)\s+(?P<ref>.+?)(?:'s)?\s+"
+        r"(?:reminders?|alerts?)$"
+    ),
+]
+_BEFORE = r"(?:before|ahead\s+of|prior\s+to|earlier\s+than)"
+_ADD_REMINDER_BEFORE = [
+    pattern(
+        rf"^{POLITE}{VERB_REMIND}\s+(?P<dur>{DURATION_RE})\s+{_BEFORE}\s+(?:the\s+)?(?P<ref>.+)$"
+    ),
+    pattern(
+        rf"^{POLITE}(?:set|add|create|put)\s+(?:up\s+)?(?:a\s+|an\s+)?(?:reminder|alert)\s+"
+        rf"(?:for\s+)?(?P<dur>{DURATION_RE})\s+{_BEFORE}\s+(?P<ref>.+)$"
+    ),
+    pattern(
+        rf"^{POLITE}{VERB_REMIND}\s+(?:about|of|for)\s+(?P<ref>.+?)\s+(?P<dur>{DURATION_RE})\s+"
+        r"(?:before|early|earlier|ahead|in\s+advance|beforehand|before\s+it(?:'s\s+due)?)$"
+    ),
+    pattern(
+        rf"^{POLITE}(?:set|add|create|put)\s+(?:a\s+|an\s+)?(?:reminder|alert)\s+(?:for|on|to)\s+"
+        rf"(?P<ref>.+?)\s+(?P<dur>{DURATION_RE})\s+(?:before|early|earlier|ahead|in\s+advance)$"
+    ),
+]
+_ADD_REMINDER_AT = [
+    pattern(rf"^{POLITE}{VERB_REMIND}\s+(?:about|of|regarding)\s+(?P<rest>.+)$"),
+    pattern(rf"^{POLITE}{VERB_REMIND}\s+(?P<when>.+?)\s+(?:about|of|regarding)\s+(?P<ref>.+)$"),
+    pattern(
+        rf"^{POLITE}(?:set|add|create|put)\s+(?:up\s+)?(?:a\s+|an\s+)?(?:reminder|alert)\s+"
+        r"(?:for|on)\s+(?P<rest>.+)$"
+    ),
+]
+
+
+def _remove_reminder(s: str, now: datetime) -> Intent | None:
+    for rx in _REMOVE_REMINDER:
+        m = rx.match(s)
+        if m and (ref := clean_ref(m.group("ref"))):
+            return RemoveReminder(ref=ref)
+    return None
+
+
+def _add_reminder(s: str, now: datetime) -> Intent | None:
+    for rx in _ADD_REMINDER_BEFORE:
+        m = rx.match(s)
+        if m:
+            dm = re.match(DURATION_RE, m.group("dur"), _I)
+            delta = duration_from_match(dm) if dm else None
+            ref = clean_ref(m.group("ref"))
+            if delta is not None and ref:
+                return AddReminder(ref=ref, before_minutes=duration_minutes(delta))
+    for rx in _ADD_REMINDER_AT:
+        m = rx.match(s)
+        if not m:
+            continue
+        groups = m.groupdict()
+        if groups.get("when") is not None:
+            dp = extract_datetime(groups["when"], now)
+            if not dp.found or tidy(remove_spans(groups["when"], dp.spans)):
+                continue
+            ref = clean_ref(groups["ref"])
+        else:
+            rest = groups["rest"]
+            dp = extract_datetime(rest, now)
+            left = tidy(remove_spans(rest, dp.spans))
+            if re.match(r"^to\s+", left, _I) or re.search(r"\bto\s+\w", rest[:4], _I):
+                return None  # "set a reminder for 5pm to call mom" -> a new task
+            ref = clean_ref(left)
+        if ref:
+            return AddReminder(ref=ref, at=dp.when)
+    return None
+
+
+RULES = (
+    Rule("remind.remove", 0.78, _remove_reminder),
+    Rule("remind.add", 0.76, _add_reminder),
+)
