@@ -100,7 +100,9 @@ _FROM_BASE_RE = _rx(
     rf"\b{DURATION_RE}\s+(?:from|after)\s+(?P<base>{_TOMORROW}|(?P<bmod>next|this|coming)\s+"
     rf"(?P<bday>{DAY_RE})|(?P<bday2>{DAY_RE}))\b\.?"
 )
-_ISO_RE = _rx(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b(?:(?:[tT]|\s+(?:at\s+)?)(\d{1,2}):(\d{2})\b)?")
+_ISO_RE = _rx(
+    r"\b(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:[tT]|\s+(?:at\s+)?)(\d{1,2}):(\d{2})(?::\d{2})?)?(?![\d\w])"
+)
 _NUMERIC_RE = _rx(
     r"(?<![\d/.:-])\b(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})"
     r"(?:(?P=sep)(?P<y>\d{4}|\d{2})\b|(?P<dot>\.))?(?![\d/:-]|\.\d)"
@@ -362,15 +364,15 @@ def _clock_words(scan: _Scan) -> _Time | None:
 
 
 def _find_time(scan: _Scan) -> _Time:
+    found = _clock_words(scan)  # first: "quarter to 8 pm" is no "8 pm"
+    if found is not None:
+        return found
     m = _TIME_AMPM_RE.search(scan.text)
     if m:
         t = _hour_minute(int(m.group(1)), int(m.group(2) or 0), m.group(3).replace(" ", ""))
         if t is not None:
             scan.take(m)
             return _Time(at=t)
-    found = _clock_words(scan)
-    if found is not None:
-        return found
     m = _TIME_24_RE.search(scan.text)
     if m:
         scan.take(m)
@@ -399,6 +401,22 @@ def _find_time(scan: _Scan) -> _Time:
         part = (m.group("p1") or m.group("p2") or m.group("p3")).lower()
         return _Time(soft=DAYPART_TIMES[part], part=part)
     return _Time()
+
+
+_PART_BEFORE_TIME = _rx(r"\b(?P<part>morning|afternoon|evening|night)[\s\x00,]*$")
+
+
+def _daypart_before_time(scan: _Scan) -> str | None:
+    """A part of the day written right before the time ("every sunday night at 9", "morning
+    at 7"); its word joins the time's span."""
+    if not scan.spans:
+        return None
+    start = scan.spans[-1][0]
+    m = _PART_BEFORE_TIME.search(scan.text[:start])
+    if m is None:
+        return None
+    scan.take_span(m.start(), m.end())
+    return m.group("part").lower()
 
 
 def _daypart_after(scan: _Scan) -> str | None:
@@ -514,7 +532,9 @@ def _find_date(scan: _Scan, now: datetime, original: str) -> _DateSpec | None:
         delta = duration_from_match(m)
         if delta is not None:
             scan.take(m)
-            if delta.hours or delta.minutes or not (delta.days or delta.months or delta.years):
+            unit = (m.group("unit") or m.group("short") or "").lower()
+            by_clock = unit.startswith(("h", "mi")) or unit == "m" or "hour" in m.group(0).lower()
+            if by_clock or not (delta.days or delta.months or delta.years):
                 return _DateSpec(offset=delta)  # "in 36 hours" is an instant, not a date
             return _DateSpec(day=_shifted(today, delta))
     m = _ISO_RE.search(scan.text)
@@ -702,8 +722,9 @@ def extract_datetime(
     if spec is not None and spec.at is not None and found.at is None:
         found = _Time(at=spec.at)
     t, soft = found.at, found.soft
+    before = _daypart_before_time(scan) if t is not None and spec is None else None
     if t is not None and found.bare:
-        part = found.part or (spec.part if spec is not None else None)
+        part = found.part or (spec.part if spec is not None else None) or before
         if part is None:
             part = _daypart_after(scan)
         t = _fix_half(t, found.bare, part)

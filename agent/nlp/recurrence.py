@@ -147,8 +147,12 @@ _MONTHLY_NTH_DAY = [
 _EVERY_NTH_MONTHDAY = _rx(
     rf"\b(?:every|each)\s+(?:the\s+)?(?P<o>{_ORD_WORD})(?:\s+day\b|(?!\s+(?:{_UNIT}|{_DAY}"
     r"|weekday|weekend|workday|work\s+day|business\s+day|time)\b))"
+    rf"(?!\s+(?:day\s+)?of\s+(?:{MONTH_RE})\b)"  # "every 14th of february" is yearly
     r"(?:\s+of\s+(?:every|each|the)\s+month\b)?"
 )
+# a time right after a part of the day ("every sunday night at 9"): the part word is left
+# for the date reader, which reads "night at 9" as 21:00
+_TIME_NEXT = _rx(r"^[\s,]*(?:(?:at|@|around)\s*\d|\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m|p\.m))")
 _EVERY_N_DAYS_OF_WEEK = _rx(
     rf"\b(?:every|each)\s+(?P<n>other|\d+|{_INTERVAL_WORDS})\s+(?P<days>{_DAYLIST})\b"
     r"(?:\s+(?:in\s+the\s+)?(?P<part>morning|afternoon|evening|night))?"
@@ -304,6 +308,7 @@ def _match_multi(text: str) -> tuple[RecurrenceSpec, re.Match[str]] | None:
         m = rx.search(text)
         if m and rx is not _TIMES_A_WEEK_DAYS and _AFTER_UNIT.search(text[: m.start()]):
             continue  # "every 2 weeks on mon, tue and wed": the interval rule reads it
+        if m:
             days = _days(m.group("days"))
             if len(days) > 1 or rx is _TIMES_A_WEEK_DAYS:
                 return RecurrenceSpec("WEEKLY", byday=days), m
@@ -436,6 +441,14 @@ def find_recurrence(text: str, now: datetime | None = None) -> RecurrenceSpec | 
         return None
     spec, m = found
     spec.span = (m.start(), m.end())
+    for name in ("part", "unit"):
+        value = m.groupdict().get(name)
+        word = (value or "").lower()
+        at_end = bool(word) and m.end(name) == m.end()
+        if at_end and word in DAYPART_TIMES and _TIME_NEXT.match(text[m.end() :]):
+            spec.span = (m.start(), m.start(name))
+            if spec.default_time is None:
+                spec.default_time = DAYPART_TIMES[word]
     if bang:
         spec.from_completion = True
         spec.extra_spans.append((bang.end() - 1, bang.end()))
