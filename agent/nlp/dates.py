@@ -3,7 +3,7 @@
 Candidate phrases are found with explicit regexes (so words such as "me", "may" or
 "march" inside a title are never taken for dates), relative phrases are resolved
 here, and absolute calendar dates ("Dec 3", "12/03", "3rd of March") are validated
-and parsed with ``dateparser``.
+here too (no dateparser: the candidates are explicit, so reading them is direct).
 
 Resolution rules (documented decisions):
 - a date without a time of day gets 09:00 local (``DEFAULT_TIME``); "morning" 09:00,
@@ -15,7 +15,26 @@ Resolution rules (documented decisions):
 - a time without a date is today if still ahead, else tomorrow;
 - "in N minutes/hours" is an exact instant (computed in UTC, so DST-safe);
   "in N days/weeks/months" is a date (default time applies);
-- a bare hour without am/pm ("at 6") between 1 and 7 means pm.
+- a bare hour without am/pm ("at 6") between 1 and 7 means pm, unless a part of the day
+  says otherwise: "tomorrow night at 9" is 21:00, "friday evening at 6" 18:00, "monday
+  morning at 7" 07:00, "at 7 in the morning" 07:00, "every sunday night at 9" 21:00; an "H:MM"
+  without am/pm ("7:30") is moved to the evening only by such a word;
+- clock times in words: "quarter past nine" 09:15, "half past 3" 15:30 (a bare hour),
+  "ten to five pm" 16:50, "seven a m" 07:00, "noon" 12:00, "midnight" 23:59 of that day;
+- "in N hours/minutes" is an instant even past midnight ("in 36 hours"); "in a fortnight"
+  is 14 days; "a week from tomorrow", "two weeks from Monday" count from that day (a
+  weekday base is the coming one, never today);
+- numeric dates: a part above 12 is the day ("25/12", "12/25"); dotted dates are day first
+  ("14.03.", "05.06.2027"; without the closing dot only after on/by/due/until or at the
+  end); dashed dates need a year ("17-05-2027"); an ambiguous slash or dash date is month
+  first in US (and a few other month-first) zones, day first everywhere else; ISO dates may
+  carry a time ("2027-02-09 08:15", "2027-02-09T08:15");
+- "Friday the 18th" is the next 18th that is a Friday; "the last Friday of next month",
+  "first monday of january", "the last weekday of next month" are one-off dates;
+- "tmw", "tmrw", "2moro", "tonite" are tomorrow/tonight; "tom" is tomorrow unless it is a
+  person ("Tom", or right after call/email/with/...).
+
+The words (weekdays, months, ordinals, clock numbers, parts of the day) come from vocab.py.
 """
 
 from __future__ import annotations

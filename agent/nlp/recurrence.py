@@ -198,6 +198,7 @@ _LONG_DAYLIST = _rx(
     rf"(?:and|&)\s*{_DAY_S})(?![\w])"
 )
 _AFTER_UNIT = _rx(r"\b(?:weeks?|weekly|fortnightly|biweekly|daily|day)\s*(?:on\s*)?$")
+_DAYS_BEFORE = _rx(rf"\b(?:on\s+)?(?P<days>{_DAYLIST})\b")
 _QUARTERLY = _rx(r"\b(?:(?:every|each)\s+quarter|quarterly)\b")
 _YEARLY_DATE = [
     _rx(rf"\b(?:every|each)\s+year\s+on\s+(?:{_MDAY}|{_DMON})"),
@@ -449,6 +450,12 @@ def find_recurrence(text: str, now: datetime | None = None) -> RecurrenceSpec | 
             spec.span = (m.start(), m.start(name))
             if spec.default_time is None:
                 spec.default_time = DAYPART_TIMES[word]
+    if spec.freq == "WEEKLY" and not spec.byday and spec.interval == 1:
+        # "thurs and sat at 6:15pm every week": the days were named before the rule
+        before = [d for d in _DAYS_BEFORE.finditer(text[: spec.span[0]])]
+        if before and spec.span[0] - before[-1].end() <= 30:
+            spec.byday = _days(before[-1].group("days"))
+            spec.extra_spans.append(before[-1].span())
     if bang:
         spec.from_completion = True
         spec.extra_spans.append((bang.end() - 1, bang.end()))
