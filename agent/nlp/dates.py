@@ -170,12 +170,13 @@ _ABBR_WEEKDAY_RE = _rx(
 _BARE_ABBR_RE = _rx(
     rf"(?<!\bthe\s)(?<!\bi\s)\b(?P<mod>)(?P<day>{ABBR_DAY_RE})\b\.?(?P<dom>)"
     rf"(?:\s+(?P<part>{_DAYPART})\b|(?=\s*(?:@|at\s+\d|\d{{1,2}}(?::\d\d)?\s*(?:am|pm|a\.m|p\.m)"
-    rf"|\d{{1,2}}:\d\d|noon|midday|[\x00,;.!?]|$)))"
+    rf"|\d{{1,2}}:\d\d|\d{{1,2}}\s*(?:[\x00,;.!?]|$)|noon|midday|[\x00,;.!?]|$)))"
 )
 _NEXT_PERIOD_RE = _rx(
     r"\b(?P<which>next\s+week|this\s+weekend|next\s+weekend|the\s+weekend|next\s+month"
     r"|end\s+of\s+(?:the\s+|this\s+)?week|end\s+of\s+(?:the\s+|this\s+)?month|eow|eom"
-    r"|end\s+of\s+next\s+week|end\s+of\s+next\s+month|end\s+of\s+(?:the\s+|this\s+)?year)\b"
+    r"|end\s+of\s+next\s+week|end\s+of\s+next\s+month|end\s+of\s+(?:the\s+|this\s+)?year"
+    r"|(?:the\s+)?last\s+day\s+of\s+(?:the\s+|this\s+)?month|(?:the\s+)?last\s+day\s+of\s+next\s+month)\b"
 )
 _MONTHDAY_ONLY_RE = _rx(
     rf"\b(?:(?P<on>on|by|due|before|until|for)\s+)?the\s+(?:(?P<n>\d{{1,2}}){ORD_SUFFIX}"
@@ -190,8 +191,10 @@ _TIME_AT_RE = _rx(
     r"(?:\b(?:at|around|by|for)|@)\s*(\d{1,2})(?:\s*o'?clock)?\b"
     r"(?!\s*(?:%|/|-|\.\d|st\b|nd\b|rd\b|th\b|minutes?|mins?|hours?|hrs?|days?|weeks?|people|pm|am"
     r"|times|x\b|items|pieces|guests|of\b))"
-    r"|\b(\d{1,2})\s*o'?clock\b"
+    r"|\b(\d{1,2})\s*(?:o'?clock|-?ish)\b"
 )
+# a bare hour right after a date ("tues 10", "tomorrow 5"): the last thing tried
+_HOUR_AFTER_DATE = _rx(r"^[\s\x00]*(\d{1,2})\b(?!\s*(?:%|[/.:,-]\d|st\b|nd\b|rd\b|th\b|[a-z]))")
 _HOUR_W = rf"(?:\d{{1,2}}|{CLOCK_NUMBER_RE})"
 # "quarter past nine", "half past 3", "ten to five pm", "twenty after 6", "seven thirty am"
 _CLOCK_WORDS_RE = _rx(
@@ -644,6 +647,9 @@ def _find_date(scan: _Scan, now: datetime, original: str) -> _DateSpec | None:
             return _DateSpec(day=_coming_weekday(today, 4, never_today=False) + timedelta(7))
         if which in ("end of week", "eow"):
             return _DateSpec(weekday=4, soft_time=time(17, 0))
+        if which.startswith("last day of"):  # "by the last day of the month": that day
+            months = 1 if "next" in which else 0
+            return _DateSpec(day=today + relativedelta(months=months, day=31))
         if which == "end of next month":
             return _DateSpec(day=today + relativedelta(months=1, day=31), soft_time=time(17, 0))
         if which == "end of year":
@@ -741,6 +747,13 @@ def extract_datetime(
     if spec is not None and spec.at is not None and found.at is None:
         found = _Time(at=spec.at)
     t, soft = found.at, found.soft
+    if t is None and soft is None and spec is not None and spec.offset is None and scan.spans:
+        m = _HOUR_AFTER_DATE.match(scan.text[scan.spans[-1][1] :])
+        if m and 1 <= int(m.group(1)) <= 12:
+            base = scan.spans[-1][1]
+            scan.take_span(base + m.start(1), base + m.end(1))
+            found = _Time(at=time(int(m.group(1)), 0), bare="hour")
+            t = found.at
     before = _daypart_before_time(scan) if t is not None and spec is None else None
     if t is not None and found.bare:
         part = found.part or (spec.part if spec is not None else None) or before

@@ -559,6 +559,9 @@ def first_occurrence(
     MAX_FIRST_STEPS instances within HORIZON_YEARS are looked at, and a rule with none there
     (or dates beyond the year 9000) is a PhraseError, never a loop.
     """
+    evening = spec.default_time is not None and spec.default_time.hour >= 18
+    if at is not None and evening and 8 <= at.hour <= 11:
+        at = at.replace(hour=at.hour + 12)  # "nightly at 11": the evening's 11 (1..7 are pm)
     tod = at or spec.default_time or DEFAULT_TIME
     start_day = max(now.date(), not_before) if not_before else now.date()
     if start_day.year >= 9000 - HORIZON_YEARS:

@@ -105,3 +105,27 @@ def test_numeric_date_order_follows_the_zone() -> None:
     assert when("dentist 3/4")[0].startswith("2027-04-03")
     assert when("dentist 25/12", ny_now)[0].startswith("2026-12-25")  # unambiguous
     assert when("dentist 03.04.")[0].startswith("2027-04-03")  # dotted: always day first
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("meeting tues 10", "2026-12-08 10:00"),
+        ("read chapter friday 12", "2026-12-11 12:00"),
+        ("call mom tomorrow 5ish", "2026-12-07 17:00"),
+        ("invoice by the last day of the month", "2026-12-31 09:00"),
+        ("party this friday night at 10", "2026-12-11 22:00"),
+        ("call quarter after 5 tomorrow", "2026-12-07 17:15"),
+        ("review 2nd tuesday in march", "2027-03-09 09:00"),
+        ("bake in 90m", "2026-12-06 11:30"),
+    ],
+)
+def test_more_forms(text: str, due: str) -> None:
+    assert when(text)[0] == due
+
+
+@pytest.mark.parametrize("text", ["bake tomorrow 10 cookies", "run 5 miles sat"])
+def test_counts_after_a_date_stay_in_the_title(text: str) -> None:
+    got, rest = when(text)
+    assert got.endswith("09:00")
+    assert any(ch.isdigit() for ch in rest)
