@@ -199,7 +199,12 @@ _LONG_DAYLIST = _rx(
 )
 _AFTER_UNIT = _rx(r"\b(?:weeks?|weekly|fortnightly|biweekly|daily|day)\s*(?:on\s*)?$")
 _DAYS_BEFORE = _rx(rf"\b(?:on\s+)?(?P<days>{_DAYLIST})\b")
-_QUARTERLY = _rx(r"\b(?:(?:every|each)\s+quarter|quarterly)\b")
+# "quarterly" is the rule only where no noun follows ("file taxes quarterly", never
+# "quarterly taxes")
+_QUARTERLY = _rx(
+    r"\b(?:(?:every|each)\s+quarter|quarterly(?=\s*(?:$|[\x00,.;:!?]|(?:on|at|from|starting"
+    r"|until|till|in|by|for|and|@)\b)))\b"
+)
 _YEARLY_DATE = [
     _rx(rf"\b(?:every|each)\s+year\s+on\s+(?:{_MDAY}|{_DMON})"),
     _rx(rf"\b(?:yearly|annually)\s+on\s+(?:{_MDAY}|{_DMON})"),

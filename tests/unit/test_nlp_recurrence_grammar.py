@@ -69,3 +69,9 @@ def test_first_occurrence(text: str, first: str) -> None:
 @pytest.mark.parametrize("text", ["call mom on monday", "pay rent on the 1st", "the 2nd draft"])
 def test_one_offs_are_no_rule(text: str) -> None:
     assert find_recurrence(text, NOW) is None
+
+
+def test_quarterly_before_a_noun_is_a_title_word() -> None:
+    assert find_recurrence("quarterly taxes on friday at 10am", NOW) is None
+    spec = find_recurrence("file taxes quarterly", NOW)
+    assert spec is not None and spec.rrule() == "FREQ=MONTHLY;INTERVAL=3"
