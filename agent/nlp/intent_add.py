@@ -10,6 +10,7 @@ from agent.nlp.compound import conjoined_items
 from agent.nlp.cues import ADD_PREFIXES, POLITE, REMIND_LIKE, REMIND_PREFIX, VERB_REMIND, pattern
 from agent.nlp.dates import extract_datetime
 from agent.nlp.decision import Rule
+from agent.nlp.filler import strip_filler
 from agent.nlp.intents import AddTask, AddTasks, Intent
 from agent.nlp.lists import LIST_HINT, list_target
 from agent.nlp.priority import extract_priority
@@ -22,6 +23,7 @@ from agent.nlp.text import (
     duration_minutes,
     first_quoted,
     mask,
+    normalize,
     remove_spans,
     tidy,
 )
@@ -174,3 +176,11 @@ RULES = (
     Rule("add.explicit", 0.7, _add),
     Rule("add.statement", 0.2, _fallback),
 )
+
+
+def guess_task(text: str, now: datetime) -> AddTask | None:
+    """The task a message would be if it were one ("buy milk tomorrow"): for "Add it?"."""
+    built = build_add(strip_filler(normalize(text)), now, reminder=False)
+    if isinstance(built, AddTasks):
+        return built.tasks[0] if len(built.tasks) == 1 else None
+    return built if isinstance(built, AddTask) else None

@@ -77,50 +77,56 @@ def _timezone(s: str, now: datetime) -> Intent | None:
 _EMOJI = re.compile(
     "[\U0001f300-\U0001faff\U00002600-\U000027bf\U0001f000-\U0001f2ff\u200d\ufe0f\u2b50\u2764]"
 )
-_THANKS = pattern(
-    r"^(?:(?:ok(?:ay)?|great|perfect|awesome|cool|nice|brilliant|lovely|super|excellent|wonderful"
-    r"|amazing|fantastic|sweet|good|got\s+it)[,!.\s]+)?(?:thanks?(?:\s+(?:a\s+lot|so\s+much|again"
-    r"|very\s+much|a\s+bunch|a\s+million|heaps))?|thank\s+(?:you|u)(?:\s+(?:so\s+much|very\s+much"
-    r"|again|a\s+lot))?|thx|ty|tysm|cheers|ta|much\s+appreciated|appreciate\s+it|many\s+thanks)"
-    r"(?:[,!.\s]+(?:mate|buddy|so\s+much|a\s+lot|again|you'?re\s+the\s+best|that'?s\s+great"
-    r"|bot|assistant))*[!.\s]*$"
+
+
+_EMOTICON = re.compile(
+    r"(?:[:;=8x]-?[)(\]\[dpo3/|*]+|<3+|\^_?\^|\bxd+\b|¯\\_\(ツ\)_/¯)", re.IGNORECASE
 )
-_GREETING = pattern(
-    r"^(?:hi|hello|hey|hiya|howdy|yo|heya|hey\s+there|hi\s+there|hello\s+there|greetings|sup"
-    r"|what'?s\s+up|good\s+(?:morning|afternoon|evening|day)|morning|evening|g'?day)"
-    r"(?:[,!.\s]+(?:there|again|mate|buddy|friend|bot|assistant|to\s+you))*[!.\s]*$"
-)
-_HOW_ARE_YOU = pattern(
-    r"^(?:(?:hi|hello|hey)[,!\s]+)?(?:how\s+(?:are|r)\s+(?:you|u|ya)(?:\s+doing)?(?:\s+today)?"
-    r"|how'?s\s+it\s+going|how\s+is\s+it\s+going|how\s+are\s+things)[?!.\s]*$"
-)
-_BYE = pattern(
-    r"^(?:bye|goodbye|good\s+night|night|see\s+(?:you|ya)(?:\s+later)?|later|cya|ttyl"
-    r"|have\s+a\s+good\s+(?:one|day|night))[!.\s]*$"
-)
-_ACK = pattern(
-    r"^(?:lol|lmao|haha+|hehe+|ha|nice|cool|great|awesome|perfect|neat|sweet|wow|oh|ah|hmm+|ok+"
-    r"|okay|k|kk|alright|all\s+right|got\s+it|gotcha|understood|noted|fine|good|great\s+job"
-    r"|well\s+done|good\s+job|nice\s+one|love\s+it|sounds\s+good|np|no\s+worries|no\s+problem"
-    r"|you'?re\s+(?:the\s+best|awesome|great)|good\s+bot|omg|yay|woohoo|sure\s+thing)"
-    r"(?:[,!.\s]+(?:lol|haha+|thanks?|then|cool|great))*[!.?\s]*$"
-)
+# a message made only of these words asks for nothing; which group it leans to picks the answer
+_TALK = {
+    "thanks": "thanks thank thanx thnx thx ty tysm tyvm cheers ta appreciated appreciate grateful"
+    " kindly",
+    "how": "how how's hows doing going",
+    "greet": "hi hello hey hiya howdy yo heya hullo greetings sup morning afternoon evening gday"
+    " g'day hallo up",
+    "bye": "bye goodbye byebye cya ttyl later night goodnight farewell soon",
+    "ack": "lol lmao rofl haha hahaha hahah hehe heh ha nice cool great awesome perfect neat"
+    " sweet wow woah whoa oh ah ahh aha hmm hmmm ok okay okey k kk alright got gotcha understood"
+    " noted fine good well love sounds np worries problem omg yay woohoo sure brilliant amazing"
+    " fantastic lovely super wonderful excellent splendid grand right true yep yeah yup indeed"
+    " agreed makes sense wicked dope ikr lovely legend champion star rock rocks best helpful"
+    " job one thing works working worked",
+    "filler": "you u ya so much very a lot again many mate buddy man dude friend bot assistant"
+    " done see there the to is it that all everyone guys this are things today i i'm im am"
+    " have day care"
+    " take for your you're youre what's whats what and just really too",
+}
+_TALK_WORDS = {g: set(words.split()) for g, words in _TALK.items()}
+_ALL_TALK = set().union(*_TALK_WORDS.values())
 
 
 def small_talk_reply(s: str) -> str | None:
     """A short friendly answer to a message that asks for nothing, or None."""
-    bare = _EMOJI.sub("", s).strip()
-    if not bare and s.strip():
-        return "😊 Anything you'd like me to add or check?"
-    if _THANKS.match(bare):
+    bare = _EMOTICON.sub(" ", _EMOJI.sub(" ", s)).strip()
+    if not re.search(r"[^\W\d_]", bare):
+        return "😊 Anything you'd like me to add or check?" if s.strip() else None
+    words = re.findall(r"[a-z']+", bare.lower().replace("\u2019", "'"))
+    if not words or len(words) > 10 or any(w not in _ALL_TALK for w in words):
+        return None
+    if not any(w not in _TALK_WORDS["filler"] for w in words):
+        return None  # "you", "so what": nothing small-talky in it
+    has = {g for g, vocab in _TALK_WORDS.items() if any(w in vocab for w in words)}
+    if "thanks" in has:
         return "You're welcome! 😊"
-    if _HOW_ARE_YOU.match(bare):
+    if "how" in has and ({"you", "u", "ya", "going", "things"} & set(words)):
         return "All good here, thanks! What can I do for you: add a task, or check your list?"
-    if _GREETING.match(bare):
-        return "Hi! What would you like to get done? For example: 'add buy milk tomorrow at 5pm'."
-    if _BYE.match(bare):
+    if "bye" in has or (
+        {"see", "take"} & set(words) and {"soon", "later", "care", "ya"} & set(words)
+    ):
         return "Bye for now! Your tasks will be here when you're back."
-    if _ACK.match(bare):
+    if "greet" in has or words[:2] in (["good", "day"], ["what's", "up"], ["whats", "up"]):
+        return "Hi! What would you like to get done? For example: 'add buy milk tomorrow at 5pm'."
+    if "ack" in has:
         return "👍 Anything else?"
     return None
 
@@ -137,7 +143,7 @@ _UNDO = pattern(
     r"(?:\s+(?:that|this|it|the\s+last\s+(?:one|change|thing|action|step)|my\s+last\s+"
     r"(?:change|action|step|command)|last(?:\s+(?:change|action|step))?|what\s+(?:you|i)\s+"
     r"(?:just\s+)?did|the\s+(?:last\s+)?(?:change|action)|everything\s+you\s+just\s+did))?"
-    r"(?:[,!.\s]+please)?[!.\s]*$"
+    r"(?:[,!.\s]+please)?(?:\s*[,;\u2013\u2014-]\s*(?:it|that|this|i|you)\b[^,;]{0,50})?[!.\s]*$"
     r"|^(?:undo|ctrl[\s+-]*z)[!.\s]*$"
     r"|^(?:put\s+it\s+back|change\s+it\s+back|restore\s+(?:it|that)|bring\s+(?:it|that)\s+back)"
     r"(?:\s+please)?[!.\s]*$"
@@ -152,23 +158,40 @@ def _undo(s: str, now: datetime) -> Intent | None:
 # the commonest short words of each language that English does not use; two of them in a
 # message of few other words is another language (a foreign word in a title is one word)
 _FOREIGN_WORDS = {
-    "German": "ich und nicht ist mit für bitte morgen heute einen eine einkaufen erinnere mich"
-    " kaufen der die das den dem zum zur wir sie ihr mein meine muss kannst du noch auch"
-    " aufgabe aufgaben termin uhr nächste woche anrufen hallo danke",
-    "Spanish": "el los las que por para mañana hoy recuérdame recuerdame comprar con una mi"
-    " tengo necesito llamar tarea tareas hola gracias semana próximo próxima lunes martes"
-    " favor qué cuáles mis pendientes añade añadir agrega",
-    "French": "les des et pour demain aujourd'hui rappelle-moi rappelle moi acheter une je"
-    " est avec mon ma mes dois appeler tâche tâches bonjour merci semaine prochain prochaine"
-    " lundi ajoute ajouter quelles sont s'il plaît vous",
-    "Italian": "il gli che per domani oggi ricordami comprare con una mio mia devo chiamare"
-    " compito compiti ciao grazie settimana prossima lunedì aggiungi quali sono",
-    "Portuguese": "os que por para amanhã hoje lembre-me lembrar comprar com uma meu minha"
-    " preciso ligar tarefa tarefas olá obrigado obrigada semana próxima segunda adicionar",
-    "Dutch": "ik en niet is met voor morgen vandaag herinner me kopen een mijn moet bellen"
-    " taak taken hallo bedankt dank je week volgende maandag toevoegen",
+    "German": "ich und nicht ist mit für bitte morgen heute einen eine einem einen kaufen der"
+    " das dem des zum zur wir sie ihr mein meine meinen meiner muss soll habe hast kannst du noch"
+    " auch aufgabe aufgaben termin termine uhr nächste nächsten woche anrufen hallo danke"
+    " tschüss guten abend erinnere erinnerung mich dich mir dir zeige zeig alle erledigt machen"
+    " montag dienstag mittwoch donnerstag freitag samstag sonntag wie wann wo warum löschen"
+    " lösche hinzufügen füge steht heute was's gibt milch brot mutter vater",
+    "Spanish": "el los las que por para mañana hoy recuérdame recuerdame recordar comprar llamar"
+    " pagar tengo tienes necesito quiero hacer tarea tareas lista hola gracias adiós buenos"
+    " buenas días semana próxima próximo lunes martes miércoles jueves viernes sábado domingo"
+    " qué cuál cuáles cuándo dónde favor borrar eliminar elimina añade añadir agrega agregar"
+    " mostrar muestra todas todos pendientes mis madre padre leche pan una del y en está",
+    "French": "les des et pour demain aujourd'hui soir matin rappelle rappelle-moi rappeler"
+    " acheter appeler payer faire dois tâche tâches liste bonjour salut merci revoir semaine"
+    " prochaine prochain lundi mardi mercredi jeudi vendredi samedi dimanche qu'est-ce quoi"
+    " quand supprime supprimer ajoute ajouter montre afficher toutes tous lait pain mère père"
+    " je vous nous avec une du au aux mes suis sont qu'est d'acheter s'il plaît",
+    "Italian": "il gli che per domani oggi ricordami ricorda comprare chiamare devo mia mio ciao"
+    " grazie settimana prossima prossimo cosa fare latte mamma della alla sono ho lunedì"
+    " martedì mercoledì giovedì venerdì sabato domenica aggiungi elimina mostra compiti",
+    "Portuguese": "amanhã hoje lembre lembre-me lembrar ligar comprar minha meu preciso tenho"
+    " tarefa tarefas olá obrigado obrigada semana próxima próximo mãe pai leite pão fazer"
+    " uma com para segunda terça quarta quinta sexta sábado domingo adicionar apagar",
+    "Dutch": "ik en niet met voor morgen vandaag herinner kopen een mijn moet bellen taak taken"
+    " hallo bedankt dank je week volgende maandag dinsdag woensdag donderdag vrijdag zaterdag"
+    " zondag toevoegen verwijder laat zien wat het de tandarts",
 }
-_ENGLISH_TOO = frozenset({"a", "an", "to", "me", "is", "in", "for", "on", "with", "my", "do", "it"})
+# English words (and weekday, time-zone abbreviations) that these languages spell alike
+_ENGLISH_TOO = frozenset(
+    {"a", "an", "to", "me", "is", "in", "for", "on", "with", "my", "do", "it", "was", "die",
+     "am", "bin", "tag", "den", "also", "hat", "will", "so", "man", "war", "fast", "hell",
+     "gift", "son", "con", "no", "as", "o", "mon", "tu", "est", "ma", "ta", "pour", "the", "de",
+     "la", "te", "se", "mi", "il", "es", "at", "be", "he", "we", "us", "or", "pan", "hay", "ho",
+     "sale", "come", "dare", "fare", "ore", "week", "wat", "het", "en", "hallo"}
+)  # fmt: skip
 _FOREIGN = {
     lang: {w for w in words.split() if w not in _ENGLISH_TOO}
     for lang, words in _FOREIGN_WORDS.items()
@@ -176,22 +199,25 @@ _FOREIGN = {
 _NON_LATIN = re.compile(
     r"[\u0400-\u04ff\u0590-\u06ff\u0900-\u0dff\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]"
 )
+_ACCENTED = re.compile(r"[äöüßéèêàâçñãõìòùíóúá¿¡œ]")
 
 
 def other_language(s: str) -> str | None:
-    """The language a message seems to be written in, when it is clearly not English."""
+    """The language a message seems to be written in, when it is clearly not English: two
+    or more of a language's common words (or accented words) making up a third of it."""
     letters = [c for c in s if c.isalpha()]
     if letters and sum(1 for c in letters if _NON_LATIN.match(c)) > len(letters) / 2:
         return "another language"
-    words = re.findall(r"[^\W\d_]+(?:['-][^\W\d_]+)?", s.lower())
+    words = re.findall(r"[^\W\d_]+(?:['-][^\W\d_]+)*", s.lower().replace("\u2019", "'"))
     if len(words) < 2:
         return None
+    accented = sum(1 for w in words if _ACCENTED.search(w))
     best, hits = None, 0
     for lang, vocab in _FOREIGN.items():
-        n = sum(1 for w in words if w in vocab)
+        n = sum(1 for w in words if w in vocab or any(p in vocab for p in re.split(r"['-]", w)))
         if n > hits:
             best, hits = lang, n
-    if best is not None and hits >= 2 and hits * 3 >= len(words):
+    if best is not None and hits >= 2 and (hits + accented) * 3 >= len(words) * 1:
         return best
     return None
 

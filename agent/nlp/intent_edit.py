@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Literal
 
 from agent.nlp.cues import (
     ADD_PREFIXES,
@@ -15,7 +16,7 @@ from agent.nlp.cues import (
     pattern,
     starts_add,
 )
-from agent.nlp.dates import extract_datetime
+from agent.nlp.dates import DateParse, extract_datetime
 from agent.nlp.decision import Rule
 from agent.nlp.intent_add import build_add
 from agent.nlp.intents import (
@@ -29,7 +30,7 @@ from agent.nlp.intents import (
 from agent.nlp.lists import NOT_A_LIST
 from agent.nlp.priority import priority_word
 from agent.nlp.recurrence import checked_rule, find_recurrence
-from agent.nlp.refs import clean_ref
+from agent.nlp.refs import clean_ref, is_position_ref
 from agent.nlp.tags import split_tags
 from agent.nlp.text import mask, remove_spans, tidy
 
@@ -172,6 +173,53 @@ def _update_priority(ref: str, p: str) -> Intent | None:
     return UpdateTask(ref=ref, priority=level)  # type: ignore[arg-type]
 
 
+_TIME_REF = pattern(
+    r"^(?:the\s+|its\s+|my\s+)?(?:due\s+)?(?:time|date|deadline|day|hour|appointment\s+time)$"
+)
+
+
+def kept(dp: DateParse) -> Literal["date", "time"] | None:
+    """What of the task's due time a new one leaves: its date ("4pm") or its time ("Friday")."""
+    if dp.date_part is None and dp.time_part is not None:
+        return "date"
+    if dp.time_part is None and dp.date_part is not None:
+        return "time"
+    return None
+
+
+# "oops i meant 5pm", "no, make it thursday", "i meant call dad": a correction of the task
+# this conversation last touched
+_CORRECTION = pattern(
+    r"^(?:(?:oops|whoops|sorry|no|nope|wait|actually|ah|oh|hmm|my\s+bad|ugh)[,!.\s]+)*"
+    r"(?:i\s+meant(?:\s+to\s+say)?|i\s+mean|make\s+(?:it|that)|change\s+(?:it|that)\s+to"
+    r"|(?:it\s+|that\s+)?should\s+(?:be|have\s+been|say)|it'?s\s+actually|not\s+\S+(?:\s+\S+)?,)"
+    r"\s*(?:at\s+|on\s+|for\s+|to\s+)?(?P<new>.+)$"
+)
+_CORRECT_NO = pattern(r"^(?:no|nope|oops|sorry)[,!.\s]+(?P<new>.+)$")
+
+
+def _correction(s: str, now: datetime) -> Intent | None:
+    m = _CORRECTION.match(s)
+    bare = m is None
+    m = m or _CORRECT_NO.match(s)
+    if m is None:
+        return None
+    new = tidy(m.group("new"))
+    dp = extract_datetime(new, now, extra_connectors=_DUE_CONNECT)
+    if dp.found and not tidy(remove_spans(new, dp.spans)):
+        return UpdateTask(ref="it", due_at=dp.when, keep=kept(dp))
+    if bare or not new or re.search(r"\b(?:it|that|this)\b", new, _I):
+        return None  # "no, delete it": not a new title
+    if not re.match(
+        r"^(?:(?:oops|whoops|sorry|no|nope|wait|actually|ah|oh|hmm|my\s+bad|ugh)[,!.\s]+)*"
+        r"(?:i\s+meant|i\s+mean|(?:it\s+|that\s+)?should\s+say)\b",
+        s,
+        _I,
+    ):
+        return None  # "make it high priority" is no new title
+    return UpdateTask(ref="it", new_title=new)
+
+
 def _update(s: str, now: datetime) -> Intent | None:
     for rx in _UPD_TAGS:
         m = rx.match(s)
@@ -204,8 +252,10 @@ def _update(s: str, now: datetime) -> Intent | None:
             ref = _DUE_REF_SUFFIX.sub("", _DUE_REF_PREFIX.sub("", tidy(ref)))
             ref = re.sub(r"\s+(?:back|out|forward|over|up)$", "", ref, flags=_I)
             ref = clean_ref(ref)
+            if _TIME_REF.match(ref):
+                ref = "it"  # "change the time to 4pm": the task last touched
             if ref:
-                return UpdateTask(ref=ref, due_at=dp.when)
+                return UpdateTask(ref=ref, due_at=dp.when, keep=kept(dp))
         verb = s.split()[0].lower()
         mm = re.match(r"^(?P<ref>.+?)\s+to\s+(?P<new>.+)$", body, _I)
         if verb in ("change", "update") and mm:
@@ -237,7 +287,7 @@ _REOPEN = [
     ),
     pattern(
         rf"^(?P<ref>.+?)\s+(?:isn't|wasn't|is\s+not|was\s+not|(?:is|was)\s+actually\s+not)\s+"
-        rf"(?:actually\s+|really\s+)?{DONE_WORDS}(?:\s+yet)?(?:\s+after\s+all)?$"
+        rf"(?:actually\s+|really\s+)?{DONE_WORDS}(?:\s+(?:yet|after\s+all|actually|really|anymore))*$"
     ),
     pattern(
         rf"^{POLITE}(?:put|move|add)\s+(?P<ref>.+?)\s+back\s+(?:on|to|in)\s+(?:my\s+|the\s+)?"
@@ -257,7 +307,7 @@ _COMPLETE = [
     ),
     pattern(r"^(?:i'?m|i\s+am)\s+(?:all\s+)?(?:done|finished)\s+(?:with\s+)?(?P<ref>.+)$"),
     pattern(
-        rf"^(?P<ref>.+?)\s+(?:is|are|has\s+been|have\s+been|was|got|'s)\s+(?:now\s+|all\s+|finally\s+)?"
+        rf"^(?P<ref>.+?)(?:\s+(?:is|are|has\s+been|have\s+been|was|got)|'s)\s+(?:now\s+|all\s+|finally\s+)?"
         rf"{DONE_WORDS}[.!]*$"
     ),
     pattern(r"^(?P<ref>.+?)\s+(?:done|finished|completed)[.!]*$"),
@@ -283,6 +333,8 @@ def _complete(s: str, now: datetime) -> Intent | None:
     m = _COMPLETE_VERB.match(s)
     if m:
         body = m.group("ref")
+        if is_position_ref(body):
+            return CompleteTask(ref=clean_ref(body))  # "complete the 2nd one": not a date
         if extract_datetime(body, now).found or find_recurrence(body) is not None:
             return build_add(s, now, reminder=False)  # "finish the report by friday"
         if ref := clean_ref(body):
@@ -308,6 +360,7 @@ def _delete(s: str, now: datetime) -> Intent | None:
 
 RULES = (
     Rule("edit.recurrence", 0.74, _set_recurrence),
+    Rule("edit.correction", 0.745, _correction),
     Rule("edit.update", 0.72, _update),
     Rule("edit.reopen", 0.66, _reopen),
     Rule("edit.complete", 0.64, _complete),

@@ -8,7 +8,7 @@ from datetime import datetime
 from agent.nlp.cues import POLITE, VERB_REMIND, pattern
 from agent.nlp.dates import extract_datetime
 from agent.nlp.decision import Rule
-from agent.nlp.intents import AddReminder, Intent, RemoveReminder
+from agent.nlp.intents import AddReminder, Intent, RemoveReminder, Snooze
 from agent.nlp.refs import clean_ref
 from agent.nlp.text import DURATION_RE, duration_from_match, duration_minutes, remove_spans, tidy
 
@@ -98,7 +98,42 @@ def _add_reminder(s: str, now: datetime) -> Intent | None:
     return None
 
 
+# "snooze call mom by an hour", "push the dentist back by 30 minutes", "snooze it for 2 days"
+_SNOOZE = [
+    pattern(
+        rf"^{POLITE}(?:snooze|postpone|delay|defer|push(?:\s+back)?|bump|move|put\s+off|hold\s+off)"
+        rf"\s+(?P<ref>.+?)\s+(?:back\s+|out\s+|off\s+|later\s+)?(?:by|for)\s+"
+        rf"(?:another\s+|an\s+extra\s+|a\s+further\s+)?(?P<dur>{DURATION_RE})(?:\s+later)?$"
+    ),
+    pattern(
+        rf"^{POLITE}(?:snooze|postpone|delay|push\s+back)\s+(?P<ref>.+?)\s+(?P<dur>{DURATION_RE})"
+        r"(?:\s+later)?$"
+    ),
+    pattern(rf"^{POLITE}snooze\s+(?P<ref>.+)$"),
+]
+SNOOZE_MINUTES = 60  # "snooze it" without an amount
+
+
+def _snooze(s: str, now: datetime) -> Intent | None:
+    for rx in _SNOOZE:
+        m = rx.match(s)
+        if not m:
+            continue
+        minutes = SNOOZE_MINUTES
+        if m.groupdict().get("dur"):
+            dm = re.match(DURATION_RE, m.group("dur"), _I)
+            delta = duration_from_match(dm) if dm else None
+            if delta is None:
+                continue
+            minutes = duration_minutes(delta)
+        ref = clean_ref(m.group("ref"))
+        if ref and minutes > 0:
+            return Snooze(ref=ref, minutes=minutes)
+    return None
+
+
 RULES = (
+    Rule("remind.snooze", 0.79, _snooze),
     Rule("remind.remove", 0.78, _remove_reminder),
     Rule("remind.add", 0.76, _add_reminder),
 )

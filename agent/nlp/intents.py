@@ -51,6 +51,8 @@ class ListTasks(_IntentBase):
     priority: Priority | None = None
     due: DueFilter | None = None
     list_name: str | None = None
+    # "my work tasks": the user's list of that name when there is one, else the tag
+    category: str | None = None
 
 
 class CompleteTask(_IntentBase):
@@ -77,6 +79,9 @@ class UpdateTask(_IntentBase):
     add_tags: list[str] = Field(default_factory=list)
     description: str | None = None
     list_name: str | None = None
+    # "move it to 4pm" keeps the task's date, "push it to Thursday" its time of day
+    # (a hint for the runner, like ``rule`` not part of equality)
+    keep: Literal["date", "time"] | None = Field(default=None, exclude=True)
 
 
 class AddReminder(_IntentBase):
@@ -108,6 +113,7 @@ class TaskFilter(_IntentBase):
     priority: Priority | None = None
     search: str | None = None
     listed: bool = False
+    category: str | None = None  # a list of that name if the user has one, else a tag
 
 
 class BulkAction(_IntentBase):
