@@ -60,9 +60,11 @@ from agent.nlp.vocab import (
     ABBR_DAY_RE,
     CLOCK_NUMBER_RE,
     CLOCK_NUMBERS,
+    DAY_DAYPART_RE,
     DAY_ORDINAL_WORD_RE,
     DAY_ORDINAL_WORDS,
     DAY_RE,
+    DAYPART_ALIASES,
     DAYPART_PM,
     DAYPART_RE,
     DAYPART_TIMES,
@@ -89,6 +91,8 @@ LAST_YEAR = 9000  # the task API refuses dates from then on (platform.inputs.LAT
 END_OF_DAY = time(23, 59)
 ORD_SUFFIX = r"(?:st|nd|rd|th)"
 _DAYPART = rf"(?:{DAYPART_RE})"
+# after a day word ("sat am", "tmrw arvo"); never followed by more letters or a dot-word
+_DAY_PART = rf"(?:{DAY_DAYPART_RE})(?![\w])"
 _NOT_TIME_AFTER = r"(?!\s*(?::\d|am\b|pm\b|a\.m|p\.m|o'?clock))"
 _AMPM = r"(?:am|pm|a\.m\.?|p\.m\.?|a\s?m\b|p\s?m\b)"
 # zones whose users write numeric dates month first (12/03 is December 3rd); everywhere
@@ -108,7 +112,10 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 
 # --- date candidates (first matching category wins; order matters) -------------------
-_OFFSET_RE = _rx(rf"\bin\s+(?:the\s+next\s+|about\s+|around\s+|roughly\s+)?{DURATION_RE}")
+_OFFSET_RE = _rx(
+    rf"\bin\s+(?:the\s+next\s+|about\s+|around\s+|roughly\s+)?{DURATION_RE}"
+    r"(?:(?:'s|s'|')?\s+time\b)?"  # "in a fortnight's time", "in 3 days' time"
+)
 _FROM_NOW_RE = _rx(rf"\b{DURATION_RE}\s+from\s+(?:now|today)\b")
 _TOMORROW = (
     r"tomorrow|tomorow|tommorow|tommorrow|tmrw|tmw|tmr|tmrow|2morrow|2moro|2morow|2mrw|tomoz"
@@ -138,7 +145,7 @@ _DAY_MONTH_RE = _rx(
 _RELDAY_RE = _rx(
     rf"\b(?:(?P<dat>(?:the\s+)?day\s+after\s+(?:{_TOMORROW}))|(?P<today>today|2day)"
     rf"|(?P<tonight>{_TONIGHT})|(?P<tomorrow>{_TOMORROW}|tom))\b"
-    rf"(?:\s+(?:at\s+|in\s+the\s+)?(?P<part>{_DAYPART}))?"
+    rf"(?:\s+(?:at\s+|in\s+the\s+)?(?P<part>{_DAY_PART}))?"
 )
 # "call tom at 3" is a person: "tom" is tomorrow only when no verb or preposition that takes
 # a person comes right before it, and never written "Tom"
@@ -158,22 +165,22 @@ _NTH_WEEKDAY_RE = _rx(
 _WEEKDAY_RE = _rx(
     rf"\b(?:(?P<mod>this|next|coming|this\s+coming)\s+)?(?P<day>{FULL_DAY_RE})\b"
     rf"(?:\s*,?\s*(?:the\s+)?(?P<dom>\d{{1,2}}){ORD_SUFFIX}\b)?"
-    rf"(?:\s+(?:in\s+the\s+)?(?P<part>{_DAYPART}))?"
+    rf"(?:\s+(?:in\s+the\s+)?(?P<part>{_DAY_PART}))?"
 )
 _ABBR_WEEKDAY_RE = _rx(
     rf"\b(?:(?P<mod>this|next|coming|on|by|due|until|till|before)\s+)(?P<day>{ABBR_DAY_RE})\b\.?"
     rf"(?:\s*,?\s*(?:the\s+)?(?P<dom>\d{{1,2}}){ORD_SUFFIX}\b)?"
-    rf"(?:\s+(?P<part>{_DAYPART}))?"
+    rf"(?:\s+(?P<part>{_DAY_PART}))?"
 )
 # a bare abbreviation ("wed 2pm", "gym tues", "sat morning"): only with a time or a part of
 # the day after it, or at the end of the message, and never after "the" ("the sun")
 _BARE_ABBR_RE = _rx(
     rf"(?<!\bthe\s)(?<!\bi\s)\b(?P<mod>)(?P<day>{ABBR_DAY_RE})\b\.?(?P<dom>)"
-    rf"(?:\s+(?P<part>{_DAYPART})\b|(?=\s*(?:@|at\s+\d|\d{{1,2}}(?::\d\d)?\s*(?:am|pm|a\.m|p\.m)"
+    rf"(?:\s+(?P<part>{_DAY_PART})|(?=\s*(?:@|at\s+\d|\d{{1,2}}(?::\d\d)?\s*(?:am|pm|a\.m|p\.m)"
     rf"|\d{{1,2}}:\d\d|\d{{1,2}}\s*(?:[\x00,;.!?]|$)|noon|midday|[\x00,;.!?]|$)))"
 )
 _NEXT_PERIOD_RE = _rx(
-    r"\b(?P<which>next\s+week|this\s+weekend|next\s+weekend|the\s+weekend|next\s+month"
+    r"\b(?P<which>next\s+week|(?:this\s+)?coming\s+weekend|this\s+weekend|next\s+weekend|the\s+weekend|next\s+month"
     r"|end\s+of\s+(?:the\s+|this\s+)?week|end\s+of\s+(?:the\s+|this\s+)?month|eow|eom"
     r"|end\s+of\s+next\s+week|end\s+of\s+next\s+month|end\s+of\s+(?:the\s+|this\s+)?year"
     r"|(?:the\s+)?last\s+day\s+of\s+(?:the\s+|this\s+)?month|(?:the\s+)?last\s+day\s+of\s+next\s+month)\b"
@@ -200,6 +207,7 @@ _HOUR_W = rf"(?:\d{{1,2}}|{CLOCK_NUMBER_RE})"
 _CLOCK_WORDS_RE = _rx(
     rf"(?P<lead>\b(?:at|around|by|@)\s*)?\b(?:(?P<rel>(?:a\s+)?quarter|half|(?P<mins>\d{{1,2}}"
     rf"|{CLOCK_NUMBER_RE})(?:\s+minutes?)?)\s+(?P<dir>past|after|to|till|til|of)\s+(?P<h>{_HOUR_W})"
+    rf"|half\s+(?P<h3>{_HOUR_W})(?!\s*(?:an?\b|hours?|hrs?|days?|weeks?))"  # "half nine": 9:30
     rf"|(?P<h2>{CLOCK_NUMBER_RE})(?:\s+(?P<m2>o'?clock|thirty|fifteen|forty[\s-]five"
     rf"|twenty|ten|oh\s+five|\d{{2}}))?)\b"
     rf"(?:\s*(?P<ap>{_AMPM})(?![a-z])|\s+(?P<pp>in\s+the\s+(?:morning|afternoon|evening)|at\s+night"
@@ -350,7 +358,11 @@ _M2_WORDS = {"thirty": 30, "fifteen": 15, "forty five": 45, "twenty": 20, "ten":
 def _clock_words(scan: _Scan) -> _Time | None:
     for m in _CLOCK_WORDS_RE.finditer(scan.text):
         ap, pp = m.group("ap"), m.group("pp")
-        if m.group("h2") is not None:
+        if m.group("h3") is not None:
+            if not (m.group("lead") or ap or pp):
+                continue  # "half 3 cups": no time without "at"
+            hour, minute = _word_number(m.group("h3")), 30
+        elif m.group("h2") is not None:
             m2 = (m.group("m2") or "").lower()
             if not (m.group("lead") or ap or pp or "clock" in m2):
                 continue  # "two people", "call five clients": no time without a marker
@@ -479,6 +491,7 @@ def _part_spec(part: str | None) -> tuple[time | None, str | None]:
     if not part:
         return None, None
     p = part.lower()
+    p = DAYPART_ALIASES.get(p, p)
     return DAYPART_TIMES[p], p
 
 
@@ -637,7 +650,7 @@ def _find_date(scan: _Scan, now: datetime, original: str) -> _DateSpec | None:
         which = which.replace("this ", "")
         if which == "next week":
             return _DateSpec(day=today + timedelta(days=7 - today.weekday()))
-        if which in ("weekend",):
+        if which in ("weekend", "coming weekend"):
             return _DateSpec(weekday=5)
         if which == "next weekend":
             return _DateSpec(day=today + timedelta(days=(5 - today.weekday()) % 7 + 7))

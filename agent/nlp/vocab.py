@@ -120,6 +120,17 @@ DAYPART_TIMES: dict[str, time] = {
     "night": time(20, 0),
     "tonight": time(20, 0),
 }
+# short ways to name a part of the day right after a day ("sat am", "fri pm", "tmrw arvo")
+DAYPART_ALIASES: dict[str, str] = {
+    "morn": "morning",
+    "am": "morning",
+    "a.m.": "morning",
+    "arvo": "afternoon",
+    "pm": "afternoon",
+    "p.m.": "afternoon",
+    "eve": "evening",
+    "nite": "night",
+}
 # which half of the day a part of the day puts a bare clock hour in ("night at 9" = 21:00)
 DAYPART_PM: dict[str, bool] = {
     "morning": False,
@@ -143,6 +154,8 @@ FULL_DAY_RE = alternation(WEEKDAY_NAMES)
 ABBR_DAY_RE = alternation(w for w in WEEKDAYS if w not in WEEKDAY_NAMES)
 MONTH_RE = alternation(MONTHS)
 DAYPART_RE = alternation(w for w in DAYPART_TIMES if w != "tonight")
+# a part of the day after a day word, aliases too
+DAY_DAYPART_RE = alternation([*(w for w in DAYPART_TIMES if w != "tonight"), *DAYPART_ALIASES])
 ORDINAL_WORD_RE = alternation(ORDINAL_WORDS)
 DAY_ORDINAL_WORD_RE = alternation(DAY_ORDINAL_WORDS)
 CLOCK_NUMBER_RE = alternation(CLOCK_NUMBERS)

@@ -118,6 +118,12 @@ def test_numeric_date_order_follows_the_zone() -> None:
         ("call quarter after 5 tomorrow", "2026-12-07 17:15"),
         ("review 2nd tuesday in march", "2027-03-09 09:00"),
         ("bake in 90m", "2026-12-06 11:30"),
+        ("buy milk sat am", "2026-12-12 09:00"),
+        ("pay the gas bill fri pm", "2026-12-11 15:00"),
+        ("call mum tmrw arvo", "2026-12-07 15:00"),
+        ("stretch in a fortnight's time", "2026-12-20 09:00"),
+        ("meds tonight at half nine", "2026-12-06 21:30"),
+        ("gutters this coming weekend", "2026-12-12 09:00"),
     ],
 )
 def test_more_forms(text: str, due: str) -> None:
