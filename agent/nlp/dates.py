@@ -367,9 +367,8 @@ def _clock_words(scan: _Scan) -> _Time | None:
             if not (m.group("lead") or ap or pp or "clock" in m2):
                 continue  # "two people", "call five clients": no time without a marker
             hour = _word_number(m.group("h2"))
-            minute = 0 if not m2 or "clock" in m2 else _M2_WORDS.get(" ".join(m2.split()))
-            if minute is None:
-                minute = int(m2) if m2.isdigit() else 0
+            said = 0 if not m2 or "clock" in m2 else _M2_WORDS.get(" ".join(m2.split()))
+            minute = said if said is not None else int(m2) if m2.isdigit() else 0
         else:
             hour = _word_number(m.group("h"))
             rel = m.group("rel").lower()
