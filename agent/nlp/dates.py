@@ -185,6 +185,12 @@ _NEXT_PERIOD_RE = _rx(
     r"|end\s+of\s+next\s+week|end\s+of\s+next\s+month|end\s+of\s+(?:the\s+|this\s+)?year"
     r"|(?:the\s+)?last\s+day\s+of\s+(?:the\s+|this\s+)?month|(?:the\s+)?last\s+day\s+of\s+next\s+month)\b"
 )
+# what may follow a date that has no "on"/"by" before it: the end, punctuation, a number
+# (a time) or a connector, never a noun
+_ENDS_PHRASE = _rx(
+    r"[\s\x00]*(?:$|[,.;:!?(]|\d|(?:at|@|on|from|until|till|for|in|by|around|noon"
+    r"|midday|morning|afternoon|evening|night)\b)"
+)
 _MONTHDAY_ONLY_RE = _rx(
     rf"\b(?:(?P<on>on|by|due|before|until|for)\s+)?the\s+(?:(?P<n>\d{{1,2}}){ORD_SUFFIX}"
     rf"|(?P<w>{DAY_ORDINAL_WORD_RE}))\b"
@@ -602,7 +608,7 @@ def _find_date(scan: _Scan, now: datetime, original: str) -> _DateSpec | None:
                 scan.take(m)
                 return _DateSpec(day=d)
     m = _NUMERIC_RE.search(scan.text)
-    if m:
+    if m and not re.match(r"\s+of\b", scan.text[m.end() :], _I):  # "3/4 of the report"
         d = _numeric_date(m, now)
         if d is not None:
             scan.take(m)
@@ -668,8 +674,8 @@ def _find_date(scan: _Scan, now: datetime, original: str) -> _DateSpec | None:
             return _DateSpec(day=date(today.year, 12, 31), soft_time=time(17, 0))
         return _DateSpec(day=today + relativedelta(day=31), soft_time=time(17, 0))
     for m in _MONTHDAY_ONLY_RE.finditer(scan.text):
-        if m.group("w") and not m.group("on"):
-            continue  # "the first draft": a word ordinal needs "on"/"by" before it
+        if not m.group("on") and (m.group("w") or not _ENDS_PHRASE.match(scan.text[m.end() :])):
+            continue  # "the first draft", "the 2nd chapter": an ordinal before a noun is no date
         dom = _day_number(m.group("n") or m.group("w"))
         if dom is None or not 1 <= dom <= 31:
             continue

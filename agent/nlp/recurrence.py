@@ -168,6 +168,7 @@ _MULTI_MONTHDAY = _rx(
     rf"|monthly\s+on\s+|(?:every|each|on)\s+)?(?:the\s+)?(?P<os>{_ORD_LIST})(?:\s+days?)?\b"
     rf"(?!\s+(?:of\s+)?(?:{_DAY}|{_UNIT}|{MONTH_RE}|weekday)\b)"
     r"(?:\s+(?:day\s+)?(?:of\s+)?(?:every|each|the|a)\s+month\b|\s+monthly\b)?"
+    r"(?=[\s\x00]*(?:$|[,.;:!?(]|\d|(?:at|@|on|from|starting|until|till|for|in|and|by|around)\b))"
 )
 _NTH_PAIR = rf"(?:the\s+)?{_ORD_WORD}\s+{_DAY}"
 # "monthly on the first Monday and the last Monday", "every 2 months on the 3rd friday"

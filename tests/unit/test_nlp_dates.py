@@ -135,3 +135,11 @@ def test_counts_after_a_date_stay_in_the_title(text: str) -> None:
     got, rest = when(text)
     assert got.endswith("09:00")
     assert any(ch.isdigit() for ch in rest)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["watch the 3rd and 4th episodes", "read the 2nd chapter", "print pages 3/4 of the report"],
+)
+def test_ordinals_and_fractions_before_nouns_are_no_dates(text: str) -> None:
+    assert not extract_datetime(text, NOW).found

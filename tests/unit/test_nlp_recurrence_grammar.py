@@ -75,3 +75,10 @@ def test_quarterly_before_a_noun_is_a_title_word() -> None:
     assert find_recurrence("quarterly taxes on friday at 10am", NOW) is None
     spec = find_recurrence("file taxes quarterly", NOW)
     assert spec is not None and spec.rrule() == "FREQ=MONTHLY;INTERVAL=3"
+
+
+@pytest.mark.parametrize(
+    "text", ["watch the 3rd and 4th episodes", "book 1st and 2nd class tickets"]
+)
+def test_ordinal_lists_before_nouns_are_no_rule(text: str) -> None:
+    assert find_recurrence(text, NOW) is None
