@@ -25,7 +25,7 @@ _I = re.IGNORECASE
 _CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _DAY = rf"(?:{DAY_RE})"
 _DAY_S = rf"{_DAY}s?\.?"
-_DAYLIST = rf"{_DAY_S}(?:\s*(?:,\s*and|,|and|&|\+|/|or)\s*{_DAY_S})*"
+_DAYLIST = rf"{_DAY_S}(?:(?:\s*(?:,\s*and|,|and|&|\+|/|or)\s*|\s+){_DAY_S})*"
 _PLURAL_DAY = r"(?:mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays)"
 _PLURAL_DAYLIST = rf"{_PLURAL_DAY}(?:\s*(?:,\s*and|,|and|&|\+|/|or)\s*{_PLURAL_DAY})*"
 _ORDWORDS = ORDINAL_WORDS
@@ -219,7 +219,8 @@ _INTERVAL_RE = _rx(
 _TWICE_A_DAY_RE = _rx(r"\btwice\s+(?:a|per|each|every)\s+day\b|\btwice\s+daily\b")
 _WORKDAY = r"(?:weekday|workday|work\s+day|working\s+day|business\s+day)"
 _EVERY_UNIT_RE = _rx(
-    rf"\b(?:every|each)\s+(?P<unit>day|week|month|year|hour|{_WORKDAY}|weekend(?:\s+day)?|morning"
+    rf"\b(?:every|each)\s+(?:single\s+)?(?P<unit>day|week|month|year|hour|{_WORKDAY}"
+    rf"|weekend(?:\s+day)?|morning"
     rf"|afternoon|evening|night)\b(?:\s+on\s+(?P<days>{_DAYLIST})|\s+on\s+the\s+(?P<o>{_ORD})\b)?"
     r"(?:\s+(?:in\s+the\s+)?(?P<part>morning|afternoon|evening|night))?"
 )
@@ -233,7 +234,8 @@ _EVERY_DAYS_RE = _rx(
     r"(?:\s+(?:in\s+the\s+)?(?P<part>morning|afternoon|evening|night))?"
 )
 _ADVERB_RE = _rx(
-    rf"\b(?P<adv>daily|weekly|monthly|yearly|annually|hourly|fortnightly|biweekly|nightly)\b"
+    rf"\b(?P<adv>daily|everyday(?=[\s\x00]*(?:$|[,.;:!?]|\d|(?:at|@|in|from|starting|until|for"
+    rf"|around|by|morning|afternoon|evening|night)\b))|weekly|monthly|yearly|annually|hourly|fortnightly|biweekly|nightly)\b"
     rf"(?:\s+on\s+(?P<days>{_DAYLIST})|\s+on\s+the\s+(?P<o>{_ORD})\b)?"
 )
 _WEEKDAYS_PLURAL_RE = _rx(
@@ -251,6 +253,7 @@ _UNIT_FREQ = {
 }
 _ADV_FREQ = {
     "daily": "DAILY",
+    "everyday": "DAILY",
     "nightly": "DAILY",
     "weekly": "WEEKLY",
     "monthly": "MONTHLY",

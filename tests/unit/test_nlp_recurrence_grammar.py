@@ -82,3 +82,20 @@ def test_quarterly_before_a_noun_is_a_title_word() -> None:
 )
 def test_ordinal_lists_before_nouns_are_no_rule(text: str) -> None:
     assert find_recurrence(text, NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("meditate everyday at 7am", "FREQ=DAILY"),
+        ("stretch every single day at 8", "FREQ=DAILY"),
+        ("gym every mon wed fri", "FREQ=WEEKLY;BYDAY=MO,WE,FR"),
+    ],
+)
+def test_casual_rules(text: str, rule: str) -> None:
+    spec = find_recurrence(text, NOW)
+    assert spec is not None and spec.rrule() == rule
+
+
+def test_everyday_as_an_adjective_is_no_rule() -> None:
+    assert find_recurrence("buy everyday essentials", NOW) is None
