@@ -174,8 +174,8 @@ _NOUN_QUERY = pattern(
 
 def _noun_query(s: str, now: datetime) -> Intent | None:
     m = _NOUN_QUERY.match(s)
-    if m is None:
-        return None
+    if m is None or re.search(r"(?<!\d):(?!\d)\s*\S", s):
+        return None  # "tasks for today: a, b" is a list of tasks to add
     words = [w.strip("'") for w in m["q"].lower().split()]
     if any(w in TASK_VERBS or w in ("add", "new", "create", "delete", "remove") for w in words):
         return None
