@@ -143,7 +143,7 @@ _DAY_MONTH_RE = _rx(
     rf"(?:,?\s+(?P<y>\d{{4}})\b)?"
 )
 _RELDAY_RE = _rx(
-    rf"\b(?:(?P<dat>(?:the\s+)?day\s+after\s+(?:{_TOMORROW}))|(?P<today>today|2day)"
+    rf"\b(?:(?P<dat>(?:the\s+)?day\s+after\s+(?:{_TOMORROW}))|(?P<today>(?:later\s+)?today|2day)"
     rf"|(?P<tonight>{_TONIGHT})|(?P<tomorrow>{_TOMORROW}|tom))\b"
     rf"(?:\s+(?:at\s+|in\s+the\s+)?(?P<part>{_DAY_PART}))?"
 )
@@ -157,6 +157,17 @@ _NAME_TAKERS = frozenset(
     }
 )
 _THIS_PART_RE = _rx(rf"\bthis\s+(?P<part>{_DAYPART})\b")
+# "monday next week", "next week on friday", "thursday of the week after next"
+_WEEK_OF_RE = _rx(
+    rf"\b(?:(?P<d1>{DAY_RE})\.?\s+(?:of\s+)?(?P<w1>next\s+week|the\s+week\s+after\s+next)"
+    rf"|(?P<w2>next\s+week|the\s+week\s+after\s+next)\s*,?\s+(?:on\s+)?(?P<d2>{DAY_RE}))\b\.?"
+)
+# "friday after next": the coming friday and a week
+_AFTER_NEXT_RE = _rx(rf"\b(?P<day>{FULL_DAY_RE}|{ABBR_DAY_RE})\.?\s+after\s+next\b")
+# "the 5th of next month"
+_DOM_OF_MONTH_RE = _rx(
+    rf"\b(?:the\s+)?(?P<d>{_DAY_WORD})\s+(?:day\s+)?of\s+(?P<which>next|this|the)\s+month\b"
+)
 _NTH_WEEKDAY_RE = _rx(
     rf"\b(?:the\s+|on\s+the\s+)?(?P<o>{'|'.join(ORDINAL_WORDS)}|[1-5](?:st|nd|rd|th))\s+"
     rf"(?P<day>{DAY_RE}|weekday|business\s+day|working\s+day)\s+(?:of|in)\s+"
@@ -180,7 +191,7 @@ _BARE_ABBR_RE = _rx(
     rf"|\d{{1,2}}:\d\d|\d{{1,2}}\s*(?:[\x00,;.!?]|$)|noon|midday|[\x00,;.!?]|$)))"
 )
 _NEXT_PERIOD_RE = _rx(
-    r"\b(?P<which>next\s+week|(?:this\s+)?coming\s+weekend|this\s+weekend|next\s+weekend|the\s+weekend|next\s+month"
+    r"\b(?P<which>(?:the\s+)?week\s+after\s+next|next\s+week|(?:this\s+)?coming\s+weekend|this\s+weekend|next\s+weekend|the\s+weekend|next\s+month"
     r"|end\s+of\s+(?:the\s+|this\s+)?week|end\s+of\s+(?:the\s+|this\s+)?month|eow|eom"
     r"|end\s+of\s+next\s+week|end\s+of\s+next\s+month|end\s+of\s+(?:the\s+|this\s+)?year"
     r"|(?:the\s+)?last\s+day\s+of\s+(?:the\s+|this\s+)?month|(?:the\s+)?last\s+day\s+of\s+next\s+month)\b"
@@ -219,7 +230,10 @@ _CLOCK_WORDS_RE = _rx(
     rf"(?:\s*(?P<ap>{_AMPM})(?![a-z])|\s+(?P<pp>in\s+the\s+(?:morning|afternoon|evening)|at\s+night"
     rf"|tonight))?"
 )
-_TIME_WORD_RE = _rx(r"\b(?:at\s+)?(noon|midday|midnight|eod|end\s+of\s+(?:the\s+)?day|cob)\b")
+_TIME_WORD_RE = _rx(
+    r"\b(?:at\s+)?(noon|midday|midnight|eod|end\s+of\s+(?:the\s+)?day|cob|lunchtime"
+    r"|first\s+thing(?:\s+in\s+the\s+morning)?)\b|\bat\s+(lunch)\b"
+)
 _DAYPART_RE = _rx(
     r"\b(?:in\s+the\s+(?P<p1>morning|afternoon|evening)|at\s+(?P<p2>night)|(?P<p3>tonight))\b"
 )
@@ -421,9 +435,11 @@ def _find_time(scan: _Scan) -> _Time:
         return _Time(at=time(hour, int(m.group(2))), bare=bare)
     m = _TIME_WORD_RE.search(scan.text)
     if m:
-        word = m.group(1).lower()
+        word = (m.group(1) or m.group(2)).lower()
         scan.take(m)
-        if word in ("noon", "midday"):
+        if word.startswith("first"):
+            return _Time(at=DEFAULT_TIME)
+        if word in ("noon", "midday", "lunchtime", "lunch"):
             return _Time(at=time(12, 0))
         if word == "midnight":
             return _Time(at=END_OF_DAY)
@@ -591,6 +607,31 @@ def _find_date(scan: _Scan, now: datetime, original: str) -> _DateSpec | None:
                 at = _hour_minute(int(m.group(4)), int(m.group(5)), None)
             scan.take(m)
             return _DateSpec(day=d, at=at)
+    m = _WEEK_OF_RE.search(scan.text)
+    if m:
+        scan.take(m)
+        weeks = 2 if "after" in (m.group("w1") or m.group("w2")).lower() else 1
+        monday = today - timedelta(days=today.weekday()) + timedelta(weeks=weeks)
+        wd = WEEKDAYS[(m.group("d1") or m.group("d2")).lower()]
+        return _DateSpec(day=monday + timedelta(days=wd))
+    m = _AFTER_NEXT_RE.search(scan.text)
+    if m:
+        scan.take(m)
+        wd = WEEKDAYS[m.group("day").lower()]
+        return _DateSpec(day=_coming_weekday(today, wd, never_today=True) + timedelta(days=7))
+    m = _DOM_OF_MONTH_RE.search(scan.text)
+    if m and (dom := _day_number(m.group("d"))) is not None:
+        months = 1 if m.group("which").lower() == "next" else 0
+        first = today.replace(day=1) + relativedelta(months=months)
+        if months == 0 and dom < today.day:
+            first += relativedelta(months=1)
+        try:
+            d = first.replace(day=dom)
+        except ValueError:
+            d = None
+        if d is not None:
+            scan.take(m)
+            return _DateSpec(day=d)
     m = _NTH_WEEKDAY_RE.search(scan.text)
     if m:
         d = _nth_weekday(m, today)
@@ -653,6 +694,8 @@ def _find_date(scan: _Scan, now: datetime, original: str) -> _DateSpec | None:
         scan.take(m)
         which = re.sub(r"\s+", " ", m.group("which").lower()).replace("the ", "")
         which = which.replace("this ", "")
+        if which == "week after next":
+            return _DateSpec(day=today + timedelta(days=14 - today.weekday()))
         if which == "next week":
             return _DateSpec(day=today + timedelta(days=7 - today.weekday()))
         if which in ("weekend", "coming weekend"):

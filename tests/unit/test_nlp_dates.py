@@ -124,6 +124,14 @@ def test_numeric_date_order_follows_the_zone() -> None:
         ("stretch in a fortnight's time", "2026-12-20 09:00"),
         ("meds tonight at half nine", "2026-12-06 21:30"),
         ("gutters this coming weekend", "2026-12-12 09:00"),
+        ("call wednesday next week", "2026-12-09 09:00"),
+        ("call next week on friday at 4pm", "2026-12-11 16:00"),
+        ("call the week after next", "2026-12-14 09:00"),
+        ("call thursday of the week after next at 3pm", "2026-12-17 15:00"),
+        ("call friday after next", "2026-12-18 09:00"),
+        ("call on the 5th of next month", "2027-01-05 09:00"),
+        ("call tomorrow lunchtime", "2026-12-07 12:00"),
+        ("call first thing tomorrow", "2026-12-07 09:00"),
     ],
 )
 def test_more_forms(text: str, due: str) -> None:
