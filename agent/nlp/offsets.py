@@ -16,9 +16,11 @@ Resolution rules (documented decisions):
 - "<amount> <unit> before|earlier|ahead|prior|in advance|beforehand|early" ("30 min before",
   "an hour ahead", "2 days earlier", "a week in advance"): ``before`` is that amount, ``at``
   is None (the reminder keeps the due time of day, minus the amount);
-- "the day before" / "a day before": one day, ``at`` None (same time of day, a day earlier);
+- "the day before" / "a day before" / "the previous day": one day, ``at`` None (same time of
+  day, a day earlier);
 - a part of the day before: "the night before" is the day before at 20:00, "the evening
-  before" 18:00, "the morning before" 09:00, "the afternoon before" 15:00;
+  before" 18:00, "the morning before" 09:00, "the afternoon before" 15:00 ("the previous
+  evening" alike);
 - "the morning of" / "on the day" / "that morning": the due day itself (``before`` zero) at
   09:00 ("on the day" keeps 09:00 too);
 - an explicit time after the phrase wins over the part of the day: "the day before at 6pm",
@@ -53,7 +55,9 @@ _PART = r"(?P<part>morning|afternoon|evening|night)"
 
 _AMOUNT_BEFORE = re.compile(rf"\b(?P<dur>{DURATION_RE})\s+{_BEFORE_WORD}\b{_TAIL}{_CLOCK}", _I)
 _DAY_BEFORE = re.compile(
-    rf"\b(?:the|a|one)\s+(?:(?P<unit>day|week)|{_PART})\s+(?:before|prior|earlier)\b{_TAIL}{_CLOCK}",
+    rf"\b(?:(?:the|a|one)\s+(?:(?P<unit>day|week)|{_PART})\s+(?:before|prior|earlier)\b{_TAIL}"
+    rf"|the\s+previous\s+(?:(?P<unit2>day|week)|(?P<part3>morning|afternoon|evening|night))\b)"
+    rf"{_CLOCK}",
     _I,
 )
 _SAME_DAY = re.compile(
@@ -114,8 +118,8 @@ def find_reminder_offset(text: str) -> ReminderOffset | None:
             found.append(ReminderOffset(delta, _clock(m), (m.start(), m.end())))
     m = _DAY_BEFORE.search(text)
     if m:
-        unit = (m.group("unit") or "").lower()
-        part = (m.group("part") or "").lower()
+        unit = (m.group("unit") or m.group("unit2") or "").lower()
+        part = (m.group("part") or m.group("part3") or "").lower()
         before = relativedelta(weeks=1) if unit == "week" else relativedelta(days=1)
         at = _clock(m) or (DAYPART_TIMES[part] if part else None)
         found.append(ReminderOffset(before, at, (m.start(), m.end())))

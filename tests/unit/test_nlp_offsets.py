@@ -35,6 +35,10 @@ BERLIN = ZoneInfo("Europe/Berlin")
         ("3 days before at 8am", relativedelta(days=3), time(8, 0)),
         ("the morning of", relativedelta(), time(9, 0)),
         ("on the day", relativedelta(), time(9, 0)),
+        ("the previous day", relativedelta(days=1), None),
+        ("the previous evening", relativedelta(days=1), time(18, 0)),
+        ("a day prior", relativedelta(days=1), None),
+        ("2 days ahead of time", relativedelta(days=2), None),
     ],
 )
 def test_offset_phrases(text: str, before: relativedelta, at: time | None) -> None:
