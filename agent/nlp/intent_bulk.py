@@ -52,6 +52,9 @@ _NOISE = pattern(
 )
 
 
+_PLURAL = pattern(r"\b(?:tasks|todos|to-?dos|items|ones)\b")
+
+
 def _filter(rest: str, verb: BulkVerb) -> TaskFilter | None:
     """The filter the words after "all" name, or None when words are left that no filter
     takes ("complete all the paperwork" is a task called so, not a bulk action)."""
@@ -128,9 +131,15 @@ def _bulk(s: str, now: datetime) -> Intent | None:
     if verb == "delete" and _CLEAR_DONE.match(body):
         return BulkAction(action=verb, filter=TaskFilter(status="completed"))
     q = _QUANTIFIED.match(body)
-    if q is None:
+    if q is not None:
+        rest = q["rest"]
+    elif _PLURAL.search(body):
+        rest = body  # "complete overdue tasks", "delete tasks tagged travel": a plural is "all"
+    else:
         return None
-    f = _filter(q["rest"], verb)
+    f = _filter(rest, verb)
+    if q is None and f is not None and f in (TaskFilter(), TaskFilter(status="completed")):
+        f = f if f.status else None  # "delete tasks" alone: too little to act on all
     if f is None:
         return None
     if verb == "complete" and f.status == "completed":

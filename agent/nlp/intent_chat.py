@@ -138,14 +138,19 @@ def _small_talk(s: str, now: datetime) -> Intent | None:
 
 # ------------------------------------------------------------------------------ undo
 _UNDO = pattern(
-    r"^(?:(?:oops|oh\s+no|whoops|wait|no|ugh|actually|sorry|hmm)[,!.\s]+)*(?:please\s+)?"
+    r"^(?:(?:oops|oh\s+no|whoops|wait|no|ugh|actually|sorry|hmm|never\s*mind)[,!.\s]+)*"
+    r"(?:(?:please|pls|can\s+you|could\s+you|would\s+you|just)\s+)*"
     r"(?:undo|revert|roll\s*back|reverse|take\s+back|go\s+back\s+on)"
     r"(?:\s+(?:that|this|it|the\s+last\s+(?:one|change|thing|action|step)|my\s+last\s+"
     r"(?:change|action|step|command)|last(?:\s+(?:change|action|step))?|what\s+(?:you|i)\s+"
-    r"(?:just\s+)?did|the\s+(?:last\s+)?(?:change|action)|everything\s+you\s+just\s+did))?"
+    r"(?:just\s+)?did|the\s+(?:last\s+)?(?:change|action)|everything\s+you\s+just\s+did"
+    r"|(?:the\s+|that\s+|my\s+)?(?:last\s+)?(?:delete|deletion|completion|edit|add|addition"
+    r"|update|move|rename|change|bulk\s+\w+)))?"
     r"(?:[,!.\s]+please)?(?:\s*[,;\u2013\u2014-]\s*(?:it|that|this|i|you)\b[^,;]{0,50})?[!.\s]*$"
     r"|^(?:undo|ctrl[\s+-]*z)[!.\s]*$"
-    r"|^(?:put\s+it\s+back|change\s+it\s+back|restore\s+(?:it|that)|bring\s+(?:it|that)\s+back)"
+    r"|^(?:put\s+it\s+back|change\s+it\s+back|restore\s+(?:it|that)|bring\s+(?:it|that)\s+back"
+    r"|take\s+(?:that|it|this)\s+back|(?:set|make)\s+it\s+(?:back\s+)?(?:how|like)\s+it\s+was"
+    r"|go\s+back|revert\s+(?:it|that)\s+back)"
     r"(?:\s+please)?[!.\s]*$"
 )
 

@@ -57,7 +57,10 @@ def test_english_with_a_foreign_word_stays_english(text: str) -> None:
     assert not isinstance(parse_message(text, NOW), OtherLanguage)
 
 
-@pytest.mark.parametrize("text", ["undo", "undo that", "oops, undo", "revert that", "ctrl+z"])
+@pytest.mark.parametrize(
+    "text",
+    ["undo", "undo that", "oops, undo", "revert that", "ctrl+z", "take that back", "can you undo"],
+)
 def test_undo(text: str) -> None:
     assert isinstance(parse_message(text, NOW), Undo)
 
@@ -80,6 +83,12 @@ def test_bulk(text: str, action: str, expected: TaskFilter) -> None:
     got = parse_message(text, NOW)
     assert isinstance(got, BulkAction)
     assert (got.action, got.filter) == (action, expected)
+
+
+def test_a_plural_with_a_filter_means_all() -> None:
+    got = parse_message("complete overdue tasks", NOW)
+    assert isinstance(got, BulkAction) and got.filter == TaskFilter(due="overdue")
+    assert isinstance(parse_message("delete tasks", NOW), DeleteTask)  # too little to act on
 
 
 def test_a_title_with_all_in_it_is_no_bulk_action() -> None:
