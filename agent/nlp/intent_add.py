@@ -13,6 +13,7 @@ from agent.nlp.decision import Rule
 from agent.nlp.filler import strip_filler
 from agent.nlp.intents import AddTask, AddTasks, Intent
 from agent.nlp.lists import LIST_HINT, list_target
+from agent.nlp.offsets import ReminderOffset, find_reminder_offset
 from agent.nlp.priority import extract_priority
 from agent.nlp.recurrence import checked_rule, find_recurrence, first_occurrence
 from agent.nlp.tags import extract_tags
@@ -50,6 +51,35 @@ _TITLE_TRAIL = pattern(
 )
 
 
+# what may introduce a reminder phrase inside an add: "…, remind me the day before"
+_OFFSET_LEAD = pattern(
+    rf"(?:[,;]?\s*(?:and\s+)?(?:{VERB_REMIND}|(?:with|and)\s+an?\s+(?:reminder|alert|nudge)"
+    r"|(?:set\s+)?an?\s+(?:reminder|alert)|reminder|alert|ping\s+me|remind\s+me))\s*$"
+)
+
+
+def _relative_reminder(text: str, *, reminder: bool) -> tuple[ReminderOffset | None, str]:
+    """A reminder relative to the due time ("remind me the day before", "with a reminder
+    an hour before") and the text without it; only after a remind lead, or in a "remind
+    me to …" message, so "finish it an hour before the meeting" keeps its words."""
+    found = find_reminder_offset(text)
+    if found is None:
+        return None, text
+    start, end = found.span
+    lead = _OFFSET_LEAD.search(text[:start])
+    if lead is None and not reminder:
+        return None, text
+    cut = lead.start() if lead is not None else start
+    return found, tidy(f"{text[:cut]} {text[end:]}")
+
+
+def _whole_minutes(offset: ReminderOffset) -> int | None:
+    b = offset.before
+    if b.years or b.months:
+        return None
+    return b.days * 1440 + b.hours * 60 + b.minutes
+
+
 def build_add(rest: str, now: datetime, *, reminder: bool) -> Intent | None:
     text = rest
     description: str | None = None
@@ -58,6 +88,7 @@ def build_add(rest: str, now: datetime, *, reminder: bool) -> Intent | None:
         description = tidy(m.group("d"))
         text = text[: m.start()]
     before: int | None = None
+    offset, text = _relative_reminder(text, reminder=reminder)
     m = _REMIND_IN_ADD.search(text)
     if m:
         dm = re.match(DURATION_RE, m.group("dur"), _I)
@@ -112,6 +143,12 @@ def build_add(rest: str, now: datetime, *, reminder: bool) -> Intent | None:
     if remind_when:
         rp = extract_datetime(remind_when, now)
         reminder_at = rp.when
+    elif offset is not None and due is not None:
+        whole = _whole_minutes(offset)
+        if whole is not None and offset.at is None:
+            before = whole  # follows the due time when it moves
+        else:
+            reminder_at = offset.reminder_for(due)
     elif reminder and due is not None and before is None:
         reminder_at = due
     task = AddTask(

@@ -9,6 +9,7 @@ from agent.nlp.cues import POLITE, VERB_REMIND, pattern
 from agent.nlp.dates import extract_datetime
 from agent.nlp.decision import Rule
 from agent.nlp.intents import AddReminder, Intent, RemoveReminder, Snooze
+from agent.nlp.offsets import find_reminder_offset
 from agent.nlp.refs import clean_ref
 from agent.nlp.text import DURATION_RE, duration_from_match, duration_minutes, remove_spans, tidy
 
@@ -67,7 +68,30 @@ def _remove_reminder(s: str, now: datetime) -> Intent | None:
     return None
 
 
+_ABOUT_REST = pattern(
+    rf"^{POLITE}(?:{VERB_REMIND}|(?:set|add|create|put)\s+(?:up\s+)?an?\s+(?:reminder|alert))\s+"
+    r"(?:about|of|for|regarding|on)\s+(?P<rest>.+)$"
+)
+
+
+def _relative(s: str) -> Intent | None:
+    """ "remind me about the dentist the day before": minutes before the task's due time."""
+    m = _ABOUT_REST.match(s)
+    found = find_reminder_offset(m.group("rest")) if m else None
+    if m is None or found is None or found.at is not None:
+        return None
+    b = found.before
+    if b.years or b.months:
+        return None
+    rest = m.group("rest")
+    ref = clean_ref(rest[: found.span[0]] + rest[found.span[1] :])
+    minutes = b.days * 1440 + b.hours * 60 + b.minutes
+    return AddReminder(ref=ref, before_minutes=minutes) if ref and minutes > 0 else None
+
+
 def _add_reminder(s: str, now: datetime) -> Intent | None:
+    if relative := _relative(s):
+        return relative
     for rx in _ADD_REMINDER_BEFORE:
         m = rx.match(s)
         if m:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from agent.nlp import (
+    AddReminder,
     AddTask,
     AddTasks,
     BulkAction,
@@ -185,3 +186,16 @@ def test_filler_never_in_titles(text: str, title: str) -> None:
 def test_strip_filler_keeps_a_message_of_emoji() -> None:
     assert strip_filler("🙂") == "🙂"
     assert strip_filler("URGENT: call the bank") == "call the bank urgent"
+
+
+def test_a_reminder_relative_to_the_due_time_in_words() -> None:
+    got = parse_message("add dentist friday at 3pm, remind me the day before", NOW)
+    assert isinstance(got, AddTask) and got.title == "dentist"
+    assert got.reminder_before_minutes == 24 * 60
+    night = parse_message("remind me to call mom friday at 5pm the night before", NOW)
+    assert isinstance(night, AddTask)
+    assert night.reminder_at == datetime(2026, 11, 26, 20, 0, tzinfo=BERLIN)
+    kept = parse_message("finish the slides an hour before the meeting friday", NOW)
+    assert isinstance(kept, AddTask) and "hour before" in kept.title  # no remind lead: title
+    later = parse_message("remind me about the dentist the day before", NOW)
+    assert later == AddReminder(ref="the dentist", before_minutes=24 * 60)
