@@ -91,7 +91,9 @@ class ReminderOffset:
         return (moved.astimezone(UTC) - clock).astimezone(tz)
 
 
-def _clock(m: re.Match[str]) -> time | None:
+def _clock(m: re.Match[str], part: str = "") -> time | None:
+    """The time after the phrase; a bare hour is pm from 1 to 7, or as the part of the day
+    says ("the night before at 9" is 21:00, "the morning before at 7" 07:00)."""
     h = m.group("h")
     if h is None:
         return None
@@ -100,6 +102,9 @@ def _clock(m: re.Match[str]) -> time | None:
         if not 1 <= hour <= 12:
             return None
         hour = hour % 12 + (12 if ap.lower().startswith("p") else 0)
+    elif part:
+        if part in ("afternoon", "evening", "night") and hour < 12:
+            hour += 12
     elif 1 <= hour <= 7:
         hour += 12
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
@@ -121,12 +126,12 @@ def find_reminder_offset(text: str) -> ReminderOffset | None:
         unit = (m.group("unit") or m.group("unit2") or "").lower()
         part = (m.group("part") or m.group("part3") or "").lower()
         before = relativedelta(weeks=1) if unit == "week" else relativedelta(days=1)
-        at = _clock(m) or (DAYPART_TIMES[part] if part else None)
+        at = _clock(m, part) or (DAYPART_TIMES[part] if part else None)
         found.append(ReminderOffset(before, at, (m.start(), m.end())))
     m = _SAME_DAY.search(text)
     if m:
         part = (m.group("part2") or "morning").lower()
-        at = _clock(m) or DAYPART_TIMES[part]
+        at = _clock(m, part) or DAYPART_TIMES[part]
         found.append(ReminderOffset(relativedelta(), at, (m.start(), m.end())))
     if not found:
         return None

@@ -36,6 +36,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
         ("the morning of", relativedelta(), time(9, 0)),
         ("on the day", relativedelta(), time(9, 0)),
         ("the previous day", relativedelta(days=1), None),
+        ("the night before at 9", relativedelta(days=1), time(21, 0)),
+        ("the morning before at 7", relativedelta(days=1), time(7, 0)),
         ("the previous evening", relativedelta(days=1), time(18, 0)),
         ("a day prior", relativedelta(days=1), None),
         ("2 days ahead of time", relativedelta(days=2), None),
