@@ -50,9 +50,33 @@ def trim(turns: list[dict[str, Any]], budget: int = TOKEN_BUDGET) -> list[dict[s
 
 
 class PendingAction(BaseModel):
+    """What waits for the user's yes: "delete" (task_id), "bulk" (a complete/delete of
+    task_ids, ``verb``), "add" (a new task with ``args``: one the user may not have meant,
+    or one that repeats an open task)."""
+
     action: str
+    task_id: str = ""
+    title: str = ""
+    task_ids: list[str] = Field(default_factory=list)
+    verb: str = ""
+    args: dict[str, Any] | None = None
+
+
+class Change(BaseModel):
+    """One task's change, enough to revert it: ``before`` is the task as it was (a deleted
+    task's whole record, an updated task's fields), None for a task that was created."""
+
+    kind: str  # created | completed | reopened | deleted | updated
     task_id: str
-    title: str
+    before: dict[str, Any] | None = None
+
+
+class UndoStep(BaseModel):
+    label: str
+    changes: list[Change] = Field(default_factory=list)
+
+
+UNDO_DEPTH = 10
 
 
 class Conversation(BaseModel):
@@ -60,6 +84,11 @@ class Conversation(BaseModel):
     pending: PendingAction | None = None
     last_task_id: str | None = None  # "it", "that one"
     last_listed: list[str] = Field(default_factory=list)  # "the second one", "all of them"
+    undo: list[UndoStep] = Field(default_factory=list)  # newest last, at most UNDO_DEPTH
+
+    def remember(self, step: UndoStep) -> None:
+        if step.changes:
+            self.undo = [*self.undo, step][-UNDO_DEPTH:]
 
 
 class ConversationStore:
@@ -95,6 +124,9 @@ class ConversationStore:
                 latest.turns.extend(t for t in convo.turns if t not in latest.turns)
                 latest.turns = trim(latest.turns)
                 latest.pending = convo.pending
+                latest.undo = convo.undo
+                latest.last_task_id = convo.last_task_id
+                latest.last_listed = convo.last_listed
                 value = latest
         # still racing after that many rounds: this turn's memory is the one left out (the
         # reply was given; the next turn starts from what the others saved)

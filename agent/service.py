@@ -166,7 +166,7 @@ class Agent:
                 if isinstance(event, TurnDone):
                     reply = event.reply
                 yield event
-            if not confirmation_asked:
+            if not confirmation_asked and convo.pending is ctx.confirmable:
                 convo.pending = None  # a confirmation is good for the very next turn only
             last = messages[-1]
             if last["role"] != "assistant" or last.get("tool_calls"):

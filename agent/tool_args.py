@@ -50,6 +50,11 @@ class AddTask(BaseModel):
     remind_before_minutes: int | None = Field(
         default=None, description="a reminder this many minutes before due_at"
     )
+    allow_duplicate: bool = Field(
+        default=False,
+        description="true only after the user said yes to adding a task with the same title "
+        "and due date as one they already have open",
+    )
 
     @field_validator("recurrence")
     @classmethod
@@ -57,8 +62,16 @@ class AddTask(BaseModel):
         return checked_rrule(value)
 
 
+DueWindow = Literal["today", "tomorrow", "week", "next_week", "overdue", "no_date"]
+DUE_WINDOW = (
+    "only tasks due today, tomorrow, in the next 7 days (week), next Monday to Sunday "
+    "(next_week), overdue, or without a due date (no_date), in the user's time zone"
+)
+
+
 class ListTasks(BaseModel):
-    """List or search the user's tasks."""
+    """List or search the user's tasks. Without a status only open (pending) tasks are shown;
+    pass status 'completed' or 'all' only when the user asks for finished tasks."""
 
     status: Literal["pending", "completed", "all"] | None = Field(default=None)
     search: SafeText | None = Field(default=None, description="words in title or description")
@@ -66,6 +79,7 @@ class ListTasks(BaseModel):
     priority: Priority | None = None
     overdue: bool | None = None
     list_name: SafeText | None = Field(default=None, description="only this list's tasks")
+    due: DueWindow | None = Field(default=None, description=DUE_WINDOW)
 
 
 class UpdateTask(BaseModel):
@@ -79,6 +93,12 @@ class UpdateTask(BaseModel):
     tags: list[SafeText] | None = Field(default=None, description="the full new list of tags")
     add_tags: list[SafeText] = Field(default_factory=list, description="tags to add to the current")
     list_name: SafeText | None = Field(default=None, description="move the task to this list")
+    keep_date: bool | None = Field(
+        default=None, description="due_at gives only a new time of day; keep the task's date"
+    )
+    keep_time: bool | None = Field(
+        default=None, description="due_at gives only a new day; keep the task's time of day"
+    )
 
 
 class TaskRef(BaseModel):
@@ -132,3 +152,46 @@ class SetTimezone(BaseModel):
     """Change the user's time zone."""
 
     timezone: SafeText = Field(description="IANA name such as Europe/Berlin")
+
+
+class AddTasks(BaseModel):
+    """Create several tasks at once (a message that lists several things to do); one reply
+    lists them all."""
+
+    tasks: list[AddTask] = Field(min_length=1, max_length=50)
+
+
+class TaskFilterArgs(BaseModel):
+    status: Literal["pending", "completed", "all"] | None = Field(
+        default=None, description="pending by default; completed for 'all completed'"
+    )
+    tag: SafeText | None = None
+    due: DueWindow | None = Field(default=None, description=DUE_WINDOW)
+    list_name: SafeText | None = None
+    priority: Priority | None = None
+    search: SafeText | None = Field(default=None, description="words in the title")
+    listed: bool = Field(
+        default=False, description="the tasks of the last list shown ('all of them')"
+    )
+
+
+class BulkTasks(BaseModel):
+    """Complete, reopen or delete every task that matches a filter ("delete all completed",
+    "complete everything overdue", "mark all of them done"). The first call lists what
+    matches and asks the user; call again with confirmed=true only after the user said yes."""
+
+    action: Literal["complete", "delete", "reopen"]
+    filter: TaskFilterArgs = Field(default_factory=TaskFilterArgs)
+    confirmed: bool = Field(default=False)
+
+
+class Undo(BaseModel):
+    """Revert the last change made in this conversation (a create, completion, deletion,
+    update or bulk action)."""
+
+
+class SnoozeTask(TaskRef):
+    """Push a task (its due time and reminders) later by some minutes ("snooze X by an
+    hour")."""
+
+    minutes: int = Field(ge=1, le=60 * 24 * 366, description="how many minutes later")

@@ -1,10 +1,12 @@
 """Offline natural-language understanding: chat message -> structured intent."""
 
 from agent.nlp.errors import PhraseError
+from agent.nlp.intent_add import guess_task
 from agent.nlp.intents import (
     AddReminder,
     AddTask,
     AddTasks,
+    BulkAction,
     CompleteTask,
     Confirm,
     DeleteTask,
@@ -12,10 +14,15 @@ from agent.nlp.intents import (
     Intent,
     IntentAdapter,
     ListTasks,
+    OtherLanguage,
     RemoveReminder,
     ReopenTask,
     SetRecurrence,
     SetTimezone,
+    SmallTalk,
+    Snooze,
+    TaskFilter,
+    Undo,
     Unknown,
     UpdateTask,
 )
@@ -26,6 +33,7 @@ __all__ = [
     "AddReminder",
     "AddTask",
     "AddTasks",
+    "BulkAction",
     "CompleteTask",
     "Confirm",
     "DeleteTask",
@@ -33,13 +41,19 @@ __all__ = [
     "Intent",
     "IntentAdapter",
     "ListTasks",
+    "OtherLanguage",
     "PhraseError",
     "RemoveReminder",
     "ReopenTask",
     "SetRecurrence",
     "SetTimezone",
+    "SmallTalk",
+    "Snooze",
+    "TaskFilter",
+    "Undo",
     "Unknown",
     "UpdateTask",
     "drop_list_hint",
+    "guess_task",
     "parse_message",
 ]

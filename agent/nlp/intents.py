@@ -10,11 +10,21 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from backend_services.contracts import Priority
 
 ListStatus = Literal["pending", "completed", "all"]
-DueFilter = Literal["today", "tomorrow", "overdue", "week"]
+DueFilter = Literal["today", "tomorrow", "overdue", "week", "next_week", "no_date"]
+BulkVerb = Literal["complete", "delete", "reopen"]
 
 
 class _IntentBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    # which parser rule produced it ("edit.complete"): shown on the tool step, not compared
+    rule: str = Field(default="", exclude=True)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _IntentBase) or type(other) is not type(self):
+            return NotImplemented
+        return self.model_dump() == other.model_dump()
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class AddTask(_IntentBase):
@@ -41,6 +51,8 @@ class ListTasks(_IntentBase):
     priority: Priority | None = None
     due: DueFilter | None = None
     list_name: str | None = None
+    # "my work tasks": the user's list of that name when there is one, else the tag
+    category: str | None = None
 
 
 class CompleteTask(_IntentBase):
@@ -67,6 +79,9 @@ class UpdateTask(_IntentBase):
     add_tags: list[str] = Field(default_factory=list)
     description: str | None = None
     list_name: str | None = None
+    # "move it to 4pm" keeps the task's date, "push it to Thursday" its time of day
+    # (a hint for the runner, like ``rule`` not part of equality)
+    keep: Literal["date", "time"] | None = Field(default=None, exclude=True)
 
 
 class AddReminder(_IntentBase):
@@ -86,6 +101,51 @@ class SetRecurrence(_IntentBase):
     ref: str
     recurrence: str
     repeat_from_completion: bool = False
+
+
+class TaskFilter(_IntentBase):
+    """Which tasks a bulk action means; ``listed`` is "all of them" (the last list shown)."""
+
+    status: ListStatus | None = None
+    tag: str | None = None
+    due: DueFilter | None = None
+    list_name: str | None = None
+    priority: Priority | None = None
+    search: str | None = None
+    listed: bool = False
+    category: str | None = None  # a list of that name if the user has one, else a tag
+
+
+class BulkAction(_IntentBase):
+    """ "delete all completed", "complete everything overdue": asks for a yes first."""
+
+    kind: Literal["bulk"] = "bulk"
+    action: BulkVerb
+    filter: TaskFilter
+
+
+class Undo(_IntentBase):
+    kind: Literal["undo"] = "undo"
+
+
+class Snooze(_IntentBase):
+    """ "snooze call mom by an hour": move its due time (and reminders) later."""
+
+    kind: Literal["snooze"] = "snooze"
+    ref: str
+    minutes: int
+
+
+class SmallTalk(_IntentBase):
+    """ "thanks!", "hi", "lol", an emoji: a short friendly answer, no tool."""
+
+    kind: Literal["small_talk"] = "small_talk"
+    reply: str
+
+
+class OtherLanguage(_IntentBase):
+    kind: Literal["other_language"] = "other_language"
+    language: str
 
 
 class AddTasks(_IntentBase):
@@ -125,6 +185,11 @@ Intent = Annotated[
     | AddReminder
     | RemoveReminder
     | SetRecurrence
+    | BulkAction
+    | Undo
+    | Snooze
+    | SmallTalk
+    | OtherLanguage
     | Confirm
     | SetTimezone
     | Help

@@ -15,36 +15,20 @@ from datetime import date, datetime, time, timedelta
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
-from agent.nlp.dates import (
-    DAYPART_TIMES,
-    DEFAULT_TIME,
-    MONTH_RE,
-    WEEKDAYS,
-    extract_datetime,
-    localize,
-)
+from agent.nlp.dates import DEFAULT_TIME, extract_datetime, localize
 from agent.nlp.errors import TOO_FAR, PhraseError
 from agent.nlp.text import NUMBER_WORDS, Span, mask, quoted_spans
+from agent.nlp.vocab import DAY_RE, DAYPART_TIMES, MONTH_RE, MONTHS, ORDINAL_WORDS, WEEKDAYS
 from backend_services.tasks.recurrence import HORIZON_YEARS, RecurrenceError, validate_rrule
 
 _I = re.IGNORECASE
 _CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_DAY = (
-    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-    r"|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)"
-)
+_DAY = rf"(?:{DAY_RE})"
 _DAY_S = rf"{_DAY}s?\.?"
-_DAYLIST = rf"{_DAY_S}(?:\s*(?:,\s*and|,|and|&|\+|/|or)\s*{_DAY_S})*"
+_DAYLIST = rf"{_DAY_S}(?:(?:\s*(?:,\s*and|,|and|&|\+|/|or)\s*|\s+){_DAY_S})*"
 _PLURAL_DAY = r"(?:mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays)"
 _PLURAL_DAYLIST = rf"{_PLURAL_DAY}(?:\s*(?:,\s*and|,|and|&|\+|/|or)\s*{_PLURAL_DAY})*"
-_ORDWORDS: dict[str, int] = {
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "fifth": 5,
-    "last": -1,
-}
+_ORDWORDS = ORDINAL_WORDS
 _ORD = r"(?:\d{1,2}(?:st|nd|rd|th)?|first|second|third|fourth|fifth|last)"
 # an ordinal that cannot be a count ("every 3rd friday", never "every 3 fridays")
 _ORD_WORD = r"(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|last)"
@@ -53,20 +37,7 @@ _INTERVAL = rf"(?:other|\d+|{_INTERVAL_WORDS})"
 # "every 2nd week", "every third month": an ordinal before a unit is an interval
 _NTH_INTERVAL = r"(?:\d+(?:st|nd|rd|th)|second|third|fourth|fifth|sixth)"
 _UNIT = r"(?:day|week|month|year|hour)s?"
-_MONTHS = {
-    "jan": 1,
-    "feb": 2,
-    "mar": 3,
-    "apr": 4,
-    "may": 5,
-    "jun": 6,
-    "jul": 7,
-    "aug": 8,
-    "sep": 9,
-    "oct": 10,
-    "nov": 11,
-    "dec": 12,
-}
+_MONTHS = MONTHS
 _MDAY = rf"(?P<mon>{MONTH_RE})\.?\s+(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)"
 _DMON = rf"(?:the\s+)?(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon2>{MONTH_RE})\b"
 
@@ -78,6 +49,9 @@ class RecurrenceSpec:
     byday: list[str] = field(default_factory=list)
     bymonthday: int | None = None
     bymonth: int | None = None
+    # several days of the month ("on the 1st and 15th"); bymonthday stays the single one
+    monthdays: list[int] = field(default_factory=list)
+    bysetpos: int | None = None  # "the last weekday of the month": BYDAY=MO..FR;BYSETPOS=-1
     default_time: time | None = None
     span: Span = (0, 0)
     # how the series ends ("until March 1", "for 5 times") and whether it counts from completion
@@ -98,8 +72,12 @@ class RecurrenceSpec:
             parts.append(f"BYMONTH={self.bymonth}")
         if self.bymonthday is not None:
             parts.append(f"BYMONTHDAY={self.bymonthday}")
+        elif self.monthdays:
+            parts.append("BYMONTHDAY=" + ",".join(str(d) for d in self.monthdays))
         if self.byday:
             parts.append("BYDAY=" + ",".join(self.byday))
+        if self.bysetpos is not None:
+            parts.append(f"BYSETPOS={self.bysetpos}")
         if self.count is not None:
             parts.append(f"COUNT={self.count}")
         if self.until is not None:  # floating local time, like the rest of the rule
@@ -141,7 +119,7 @@ def _interval(tok: str | None) -> int:
 
 
 def _month(tok: str) -> int:
-    return _MONTHS[tok.lower()[:3]]
+    return _MONTHS[tok.lower().rstrip(".")]
 
 
 def _rx(p: str) -> re.Pattern[str]:
@@ -157,8 +135,8 @@ _MONTHLY_DOM = [
 ]
 _MONTHLY_NTH_DAY = [
     _rx(
-        rf"\b(?:every|each|on\s+the|the)\s+(?P<o>first|second|third|fourth|fifth|last|1st|2nd|3rd"
-        rf"|4th|5th)\s+(?P<day>{_DAY})\s+of\s+(?:every|each|the)\s+month\b"
+        rf"\b(?:(?:every|each|on\s+the|the)\s+)?(?P<o>first|second|third|fourth|fifth|last|1st|2nd"
+        rf"|3rd|4th|5th)\s+(?P<day>{_DAY})\s+(?:of|in)\s+(?:every|each|the|a)\s+month\b"
     ),
     # Todoist: "every 3rd friday" is the third Friday of every month
     _rx(
@@ -169,10 +147,64 @@ _MONTHLY_NTH_DAY = [
 _EVERY_NTH_MONTHDAY = _rx(
     rf"\b(?:every|each)\s+(?:the\s+)?(?P<o>{_ORD_WORD})(?:\s+day\b|(?!\s+(?:{_UNIT}|{_DAY}"
     r"|weekday|weekend|workday|work\s+day|business\s+day|time)\b))"
+    rf"(?!\s+(?:day\s+)?of\s+(?:{MONTH_RE})\b)"  # "every 14th of february" is yearly
     r"(?:\s+of\s+(?:every|each|the)\s+month\b)?"
 )
+# a time right after a part of the day ("every sunday night at 9"): the part word is left
+# for the date reader, which reads "night at 9" as 21:00
+_TIME_NEXT = _rx(r"^[\s,]*(?:(?:at|@|around)\s*\d|\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m|p\.m))")
 _EVERY_N_DAYS_OF_WEEK = _rx(
     rf"\b(?:every|each)\s+(?P<n>other|\d+|{_INTERVAL_WORDS})\s+(?P<days>{_DAYLIST})\b"
+    r"(?:\s+(?:in\s+the\s+)?(?P<part>morning|afternoon|evening|night))?"
+)
+# several ordinals in one rule: "every 2nd and 4th thursday", "on the 1st and 15th"
+_ORD_LIST = rf"{_ORD_WORD}(?:\s*(?:,\s*and|,|and|&|\+|/)\s*(?:the\s+)?{_ORD_WORD})+"
+_MULTI_NTH_DAY = _rx(
+    rf"\b(?:(?:every|each|on)\s+)?(?:the\s+)?(?P<os>{_ORD_LIST})\s+(?P<day>{_DAY})s?\b\.?"
+    r"(?:\s+(?:of|in)\s+(?:every|each|the|a)\s+month\b|\s+monthly\b)?"
+)
+_MULTI_MONTHDAY = _rx(
+    rf"\b(?:(?:every|each)\s+(?:(?P<n>other|\d+|{_INTERVAL_WORDS})\s+)?months?\s+on\s+"
+    rf"|monthly\s+on\s+|(?:every|each|on)\s+)?(?:the\s+)?(?P<os>{_ORD_LIST})(?:\s+days?)?\b"
+    rf"(?!\s+(?:of\s+)?(?:{_DAY}|{_UNIT}|{MONTH_RE}|weekday)\b)"
+    r"(?:\s+(?:day\s+)?(?:of\s+)?(?:every|each|the|a)\s+month\b|\s+monthly\b)?"
+    r"(?=[\s\x00]*(?:$|[,.;:!?(]|\d|(?:at|@|on|from|starting|until|till|for|in|and|by|around)\b))"
+)
+_NTH_PAIR = rf"(?:the\s+)?{_ORD_WORD}\s+{_DAY}"
+# "monthly on the first Monday and the last Monday", "every 2 months on the 3rd friday"
+_MONTHLY_ON_NTH = _rx(
+    rf"\b(?:monthly|(?:every|each)\s+(?:(?P<n>other|\d+|{_INTERVAL_WORDS})\s+)?months?)\s+on\s+"
+    rf"(?P<list>{_NTH_PAIR}(?:\s*(?:,\s*and|,|and|&)\s*{_NTH_PAIR})*)\b"
+)
+_WORKDAY_WORD = r"(?:weekday|work\s*day|working\s+day|business\s+day)"
+_SETPOS_WEEKDAY = [
+    _rx(
+        rf"\b(?:(?:every|each|on)\s+)?(?:the\s+)?(?P<o>{_ORD_WORD})\s+{_WORKDAY_WORD}\s+(?:of|in)"
+        r"\s+(?:every|each|the|a)\s+month\b"
+    ),
+    _rx(
+        rf"\b(?:monthly|(?:every|each)\s+month)\s+on\s+the\s+(?P<o>{_ORD_WORD})\s+{_WORKDAY_WORD}\b"
+    ),
+    _rx(rf"\b(?:every|each)\s+(?P<o>{_ORD_WORD})\s+{_WORKDAY_WORD}\b"),
+]
+# "twice a week, mon and thu", "3 times a week on mon, wed, fri": the days make the rule
+_TIMES_A_WEEK_DAYS = _rx(
+    rf"\b(?:twice|thrice|(?:\d|two|three|four|five|six)\s+times)\s+(?:a|per|each|every)\s+week"
+    rf"\s*[,:;\-(]?\s*(?:on\s+|:\s*)?(?P<days>{_DAYLIST})\)?"
+)
+# "mon/wed/fri": a slash list of days is a weekly rule; so is a list of three days or more
+_SLASH_DAYS = _rx(rf"\b(?:(?:on|every|each)\s+)?(?P<days>{_DAY}\.?(?:\s*/\s*{_DAY}\.?)+)(?![\w/])")
+_LONG_DAYLIST = _rx(
+    rf"\b(?:(?:on|every|each)\s+)?(?P<days>{_DAY_S}\s*,\s*{_DAY_S}(?:\s*,\s*{_DAY_S})*\s*(?:,\s*)?"
+    rf"(?:and|&)\s*{_DAY_S})(?![\w])"
+)
+_AFTER_UNIT = _rx(r"\b(?:weeks?|weekly|fortnightly|biweekly|daily|day)\s*(?:on\s*)?$")
+_DAYS_BEFORE = _rx(rf"\b(?:on\s+)?(?P<days>{_DAYLIST})\b")
+# "quarterly" is the rule only where no noun follows ("file taxes quarterly", never
+# "quarterly taxes")
+_QUARTERLY = _rx(
+    r"\b(?:(?:every|each)\s+quarter|quarterly(?=\s*(?:$|[\x00,.;:!?]|(?:on|at|from|starting"
+    r"|until|till|in|by|for|and|@)\b)))\b"
 )
 _YEARLY_DATE = [
     _rx(rf"\b(?:every|each)\s+year\s+on\s+(?:{_MDAY}|{_DMON})"),
@@ -187,7 +219,8 @@ _INTERVAL_RE = _rx(
 _TWICE_A_DAY_RE = _rx(r"\btwice\s+(?:a|per|each|every)\s+day\b|\btwice\s+daily\b")
 _WORKDAY = r"(?:weekday|workday|work\s+day|working\s+day|business\s+day)"
 _EVERY_UNIT_RE = _rx(
-    rf"\b(?:every|each)\s+(?P<unit>day|week|month|year|hour|{_WORKDAY}|weekend|morning"
+    rf"\b(?:every|each)\s+(?:single\s+)?(?P<unit>day|week|month|year|hour|{_WORKDAY}"
+    rf"|weekend(?:\s+day)?|morning"
     rf"|afternoon|evening|night)\b(?:\s+on\s+(?P<days>{_DAYLIST})|\s+on\s+the\s+(?P<o>{_ORD})\b)?"
     r"(?:\s+(?:in\s+the\s+)?(?P<part>morning|afternoon|evening|night))?"
 )
@@ -201,7 +234,8 @@ _EVERY_DAYS_RE = _rx(
     r"(?:\s+(?:in\s+the\s+)?(?P<part>morning|afternoon|evening|night))?"
 )
 _ADVERB_RE = _rx(
-    rf"\b(?P<adv>daily|weekly|monthly|yearly|annually|hourly|fortnightly|biweekly|nightly)\b"
+    rf"\b(?P<adv>daily|everyday(?=[\s\x00]*(?:$|[,.;:!?]|\d|(?:at|@|in|from|starting|until|for"
+    rf"|around|by|morning|afternoon|evening|night)\b))|weekly|monthly|yearly|annually|hourly|fortnightly|biweekly|nightly)\b"
     rf"(?:\s+on\s+(?P<days>{_DAYLIST})|\s+on\s+the\s+(?P<o>{_ORD})\b)?"
 )
 _WEEKDAYS_PLURAL_RE = _rx(
@@ -219,6 +253,7 @@ _UNIT_FREQ = {
 }
 _ADV_FREQ = {
     "daily": "DAILY",
+    "everyday": "DAILY",
     "nightly": "DAILY",
     "weekly": "WEEKLY",
     "monthly": "MONTHLY",
@@ -243,7 +278,60 @@ def _with_on(spec: RecurrenceSpec, m: re.Match[str]) -> RecurrenceSpec:
     return spec
 
 
+def _ordinals(text: str) -> list[int]:
+    found: list[int] = []
+    for tok in re.findall(_ORD_WORD, text, flags=_I):
+        o = _ordinal(tok)
+        if o is not None and o not in found:
+            found.append(o)
+    return found
+
+
+def _match_multi(text: str) -> tuple[RecurrenceSpec, re.Match[str]] | None:
+    """Rules with several days in one phrase, and the nth weekday of the month."""
+    m = _MONTHLY_ON_NTH.search(text)
+    if m:
+        pairs = re.findall(rf"({_ORD_WORD})\s+({_DAY})", m.group("list"), flags=_I)
+        byday = [f"{_ordinal(o)}{_days(d)[0]}" for o, d in pairs]
+        if all(_ordinal(o) is not None for o, _ in pairs):
+            return RecurrenceSpec("MONTHLY", interval=_interval(m.group("n")), byday=byday), m
+    m = _MULTI_NTH_DAY.search(text)
+    if m:
+        ords = _ordinals(m.group("os"))
+        code = _days(m.group("day"))[0]
+        if ords and all(-1 <= o <= 5 and o != 0 for o in ords):
+            ords = sorted(ords, key=lambda o: 99 if o < 0 else o)
+            return RecurrenceSpec("MONTHLY", byday=[f"{o}{code}" for o in ords]), m
+    for rx in _SETPOS_WEEKDAY:
+        m = rx.search(text)
+        if m and (o := _ordinal(m.group("o"))) is not None and -1 <= o <= 5:
+            spec = RecurrenceSpec("MONTHLY", byday=list(_CODES[:5]), bysetpos=o)
+            return spec, m
+    m = _MULTI_MONTHDAY.search(text)
+    if m:
+        ords = _ordinals(m.group("os"))
+        if len(ords) > 1 and all(-1 <= o <= 31 and o != 0 for o in ords):
+            ordered = sorted(ords, key=lambda o: 99 if o < 0 else o)
+            spec = RecurrenceSpec("MONTHLY", interval=_interval(m.group("n")), monthdays=ordered)
+            return spec, m
+    for rx in (_TIMES_A_WEEK_DAYS, _SLASH_DAYS, _LONG_DAYLIST):
+        m = rx.search(text)
+        if m and rx is not _TIMES_A_WEEK_DAYS and _AFTER_UNIT.search(text[: m.start()]):
+            continue  # "every 2 weeks on mon, tue and wed": the interval rule reads it
+        if m:
+            days = _days(m.group("days"))
+            if len(days) > 1 or rx is _TIMES_A_WEEK_DAYS:
+                return RecurrenceSpec("WEEKLY", byday=days), m
+    m = _QUARTERLY.search(text)
+    if m:
+        return RecurrenceSpec("MONTHLY", interval=3), m
+    return None
+
+
 def _match_spec(text: str) -> tuple[RecurrenceSpec, re.Match[str]] | None:
+    multi = _match_multi(text)
+    if multi is not None:
+        return multi
     for rx in _MONTHLY_DOM:
         m = rx.search(text)
         if m and (o := _ordinal(m.group("o"))) is not None:
@@ -260,6 +348,8 @@ def _match_spec(text: str) -> tuple[RecurrenceSpec, re.Match[str]] | None:
     if m:
         spec = RecurrenceSpec("WEEKLY", interval=_interval(m.group("n")))
         spec.byday = _days(m.group("days"))
+        if m.group("part"):
+            spec.default_time = DAYPART_TIMES[m.group("part").lower()]
         return spec, m
     for rx in _YEARLY_DATE:
         m = rx.search(text)
@@ -286,7 +376,7 @@ def _match_spec(text: str) -> tuple[RecurrenceSpec, re.Match[str]] | None:
         soft = DAYPART_TIMES[part.lower()] if part else None  # "every weekday morning"
         if re.fullmatch(_WORKDAY, unit):
             return RecurrenceSpec("WEEKLY", byday=list(_CODES[:5]), default_time=soft), m
-        if unit == "weekend":
+        if unit.startswith("weekend"):
             return RecurrenceSpec("WEEKLY", byday=["SA", "SU"], default_time=soft), m
         if unit in DAYPART_TIMES:
             return RecurrenceSpec("DAILY", default_time=DAYPART_TIMES[unit]), m
@@ -361,6 +451,20 @@ def find_recurrence(text: str, now: datetime | None = None) -> RecurrenceSpec | 
         return None
     spec, m = found
     spec.span = (m.start(), m.end())
+    for name in ("part", "unit"):
+        value = m.groupdict().get(name)
+        word = (value or "").lower()
+        at_end = bool(word) and m.end(name) == m.end()
+        if at_end and word in DAYPART_TIMES and _TIME_NEXT.match(text[m.end() :]):
+            spec.span = (m.start(), m.start(name))
+            if spec.default_time is None:
+                spec.default_time = DAYPART_TIMES[word]
+    if spec.freq == "WEEKLY" and not spec.byday and spec.interval == 1:
+        # "thurs and sat at 6:15pm every week": the days were named before the rule
+        before = [d for d in _DAYS_BEFORE.finditer(text[: spec.span[0]])]
+        if before and spec.span[0] - before[-1].end() <= 30:
+            spec.byday = _days(before[-1].group("days"))
+            spec.extra_spans.append(before[-1].span())
     if bang:
         spec.from_completion = True
         spec.extra_spans.append((bang.end() - 1, bang.end()))
@@ -464,6 +568,9 @@ def first_occurrence(
     MAX_FIRST_STEPS instances within HORIZON_YEARS are looked at, and a rule with none there
     (or dates beyond the year 9000) is a PhraseError, never a loop.
     """
+    evening = spec.default_time is not None and spec.default_time.hour >= 18
+    if at is not None and evening and 8 <= at.hour <= 11:
+        at = at.replace(hour=at.hour + 12)  # "nightly at 11": the evening's 11 (1..7 are pm)
     tod = at or spec.default_time or DEFAULT_TIME
     start_day = max(now.date(), not_before) if not_before else now.date()
     if start_day.year >= 9000 - HORIZON_YEARS:

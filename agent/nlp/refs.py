@@ -14,12 +14,29 @@ _LEAD = re.compile(
     r"(?:called\s+|named\s+|titled\s+|to\s+|about\s+)?(?=\S)",
     _I,
 )
+_ABOUT = re.compile(
+    r"^(?:the\s+)?(?:one|task|todo|to-do|item|thing)\s+(?:about|for|with|called|named|titled"
+    r"|that\s+says|saying|mentioning)\s+(?=\S)",
+    _I,
+)
 _TRAIL = re.compile(r"\s+(?:task|todo|to-do|item|one|reminder)$", _I)
 _TRAIL_LIST = re.compile(
     r"\s+(?:from|off|on|in)\s+(?:my\s+|the\s+)?(?:todo\s+|to-do\s+)?"
     r"(?:list|tasks|todos)$",
     _I,
 )
+
+
+_POSITION = re.compile(
+    r"^(?:the\s+|number\s+|no\.?\s+|#)?(?:\d{1,2}(?:st|nd|rd|th)?|first|second|third|fourth"
+    r"|fifth|sixth|seventh|eighth|ninth|tenth|last)(?:\s+(?:one|task|item|todo))?$",
+    _I,
+)
+
+
+def is_position_ref(text: str) -> bool:
+    """ "the 2nd one", "number 3", "the last one": a place in the last list, not a date."""
+    return bool(_POSITION.match(tidy(text)))
 
 
 def clean_ref(text: str) -> str:
@@ -32,6 +49,7 @@ def clean_ref(text: str) -> str:
     m = _NUMBERED.match(ref)
     if m:
         return f"#{m.group(1)}"
+    ref = _ABOUT.sub("", ref)  # "the one about the passport"
     ref = _TRAIL_LIST.sub("", ref)
     had_trail = bool(_TRAIL.search(ref))
     ref = _TRAIL.sub("", ref)

@@ -44,7 +44,7 @@ NUMBER_WORDS: dict[str, int] = {
 _NUM_ALT = "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True))
 NUM_RE = rf"(?:\d+(?:\.\d+)?|{_NUM_ALT})"
 
-_UNIT_WORDS = r"minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|years?"
+_UNIT_WORDS = r"minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|fortnights?|months?|years?"
 DURATION_RE = (
     rf"(?:half\s+an?\s+hour|an?\s+hour\s+and\s+a\s+half|a\s+quarter\s+(?:of\s+an\s+)?hour"
     rf"|(?P<num>{NUM_RE})(?P<half>\s+and\s+a\s+half)?"
@@ -111,6 +111,8 @@ def duration_from_match(m: re.Match[str]) -> relativedelta | None:
         if n.is_integer():
             return relativedelta(days=round(n))
         return relativedelta(hours=round(n * 24))
+    if unit.startswith("f"):  # a fortnight: two weeks
+        return relativedelta(days=round(n * 14))
     if unit.startswith("w"):
         return relativedelta(days=round(n * 7))
     if unit.startswith("mo"):

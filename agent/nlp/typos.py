@@ -1,66 +1,58 @@
 """Misspelt grammar words ("tommorow", "wensday", "remnid", "priorty") put right before
-parsing. Only words of the parser's own vocabulary are candidates, and only tokens that are
-not themselves one of them or an inflection of one: one edit (a transposition counts as one)
-for words of up to seven letters, two for longer ones, and the first letter must agree.
-Quoted text and #tags are left alone.
+parsing, without ever rewriting a real English word ("actually" is no "annually", "sundae"
+no "sunday").
+
+A token is corrected only when all of these hold:
+- it is at least five letters long, outside quotes and #tags;
+- it is not a grammar word itself or an inflection of one ("reminders", "mondays");
+- a grammar word (the date/recurrence vocabulary of vocab.py plus a few command words) is
+  within one edit of it (a transposition counts as one; two edits for words longer than
+  seven letters), with the same first letter (rapidfuzz's optimal string alignment distance);
+- it is not an English word, nor an inflection of one: the protected vocabulary is the
+  Webster's 2nd word list (``web2``, 234k words) of the ``english-words`` package, loaded once,
+  and only when a token has a candidate correction (most messages never load it).
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from agent.nlp.text import quoted_spans
+from agent.nlp.vocab import VOCAB_WORDS
 
-_VOCABULARY = [
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "mondays",
-    "tuesdays",
-    "wednesdays",
-    "thursdays",
-    "fridays",
-    "saturdays",
-    "sundays",
-    "tomorrow",
-    "tonight",
-    "afternoon",
-    "evening",
-    "morning",
-    "weekday",
-    "weekdays",
-    "weekend",
-    "weekends",
-    "workday",
-    "january",
-    "february",
-    "april",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "minutes",
-    "remind",
-    "reminder",
-    "priority",
-    "important",
-    "urgent",
-    "every",
-    "fortnightly",
-    "biweekly",
-    "monthly",
-    "weekly",
-    "yearly",
-    "annually",
-]
+_COMMAND_WORDS = frozenset(
+    {
+        "tomorrow",
+        "tonight",
+        "weekday",
+        "weekdays",
+        "weekend",
+        "weekends",
+        "workday",
+        "minutes",
+        "remind",
+        "reminder",
+        "priority",
+        "important",
+        "urgent",
+        "every",
+        "fortnight",
+        "fortnightly",
+        "biweekly",
+        "monthly",
+        "weekly",
+        "yearly",
+        "annually",
+    }
+)
+_TARGETS = sorted(VOCAB_WORDS | _COMMAND_WORDS)
 _MIN_LENGTH = 5  # shorter words have too many real neighbours ("very" -> "every")
 _WORD = re.compile(rf"(?<![#\w'])[A-Za-z]{{{_MIN_LENGTH},}}(?![\w'])")
+_SUFFIXES = ("s", "es", "ed", "d", "ing", "ly", "er", "ers", "est", "'s")
 
 
 def correct_typos(text: str) -> str:
@@ -74,33 +66,43 @@ def correct_typos(text: str) -> str:
     return _WORD.sub(fix, text)
 
 
+@cache
+def _english() -> frozenset[str]:
+    from english_words import get_english_words_set
+
+    return frozenset(get_english_words_set(["web2"], lower=True, alpha=True))
+
+
+def is_english(token: str) -> bool:
+    """``token`` (lower case) is a dictionary word or a regular inflection of one."""
+    words = _english()
+    if token in words:
+        return True
+    for suffix in _SUFFIXES:
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            stem = token[: -len(suffix)]
+            if stem in words:
+                return True
+            if suffix in ("ed", "ing", "er", "est") and stem + "e" in words:  # "saved"
+                return True
+            if stem.endswith("i") and stem[:-1] + "y" in words:  # "carried", "busier"
+                return True
+    return False
+
+
 @lru_cache(maxsize=4096)
 def _closest(token: str) -> str | None:
-    if any(token.startswith(word) or word.startswith(token) for word in _VOCABULARY):
+    if any(token.startswith(word) or word.startswith(token) for word in _TARGETS):
         return None  # a grammar word itself, or an inflection of one ("reminders")
-    best: tuple[int, str] | None = None
-    for word in _VOCABULARY:
-        allowed = 1 if max(len(word), len(token)) <= 7 else 2
-        if abs(len(word) - len(token)) > allowed or word[0] != token[0]:
+    allowed = 1 if len(token) <= 7 else 2
+    hits = process.extract(token, _TARGETS, scorer=OSA.distance, score_cutoff=2, limit=None)
+    best: tuple[float, str] | None = None
+    for word, distance, _ in hits:
+        limit = 1 if max(len(word), len(token)) <= 7 else 2
+        if distance > min(limit, max(allowed, limit)) or word[0] != token[0]:
             continue  # a misspelling keeps its first letter ("remember" is no "december")
-        distance = _edits(token, word, allowed)
-        if distance <= allowed and (best is None or distance < best[0]):
+        if best is None or distance < best[0]:
             best = (distance, word)
-    return best[1] if best else None
-
-
-def _edits(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance (Damerau-Levenshtein without repeated edits)."""
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
+    if best is None or is_english(token):
+        return None
+    return best[1]

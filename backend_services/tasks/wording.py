@@ -161,6 +161,7 @@ def _weekday_phrase(days: list[str], interval: int) -> str | None:
         names = _join([_DAY_NAMES[d] for d in ordered])
     if interval == 1:
         return f"every {names}"
+    names = _join([_DAY_NAMES[d] for d in ordered])  # "every other week on Saturday and Sunday"
     if interval == 2:
         return f"every other {names}" if len(ordered) == 1 else f"every other week on {names}"
     return f"every {interval} weeks on {names}"

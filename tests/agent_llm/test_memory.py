@@ -53,9 +53,12 @@ async def test_ordinal_and_words_after_a_list(
     assert turn.tools[0].output == "Marked 'pay rent' as done."
     fake_llm.add(call("list_tasks", status="pending"), say("One left."))
     await run_turn(env, agent, "alice", "what's left")
-    fake_llm.add(call("complete_task", task="all of them"), say("All done."))
+    fake_llm.add(call("complete_task", task="all of them"), say("All of them? yes/no"))
     turn = await run_turn(env, agent, "alice", "mark all of them done")
-    assert turn.tools[0].ok
+    assert turn.tools[0].ok and turn.tools[0].needs_confirmation  # a bulk change asks first
+    assert "pending" in {t["status"] for t in await tasks_of(env, "alice")}
+    fake_llm.add(call("bulk_tasks", action="complete", confirmed=True), say("All done."))
+    await run_turn(env, agent, "alice", "yes")
     assert {t["status"] for t in await tasks_of(env, "alice")} == {"completed"}
 
 
@@ -154,6 +157,8 @@ async def test_offline_follow_ups(env: EmbeddedEnv, offline: Agent) -> None:
     assert turn.tools[0].output == "Marked 'dentist appointment' as done."
     await run_turn(env, offline, "alice", "show my tasks")
     turn = await run_turn(env, offline, "alice", "mark all of them done")
+    assert turn.tools[0].needs_confirmation, turn.reply  # a bulk change asks first
+    turn = await run_turn(env, offline, "alice", "yes")
     assert turn.tools[0].ok, turn.reply
     assert {t["status"] for t in await tasks_of(env, "alice")} == {"completed"}
 
