@@ -135,4 +135,9 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
     from chainlit.utils import mount_chainlit
 
     mount_chainlit(app, target=str(HANDLERS), path="/")
+    from chainlit.server import app as chainlit_app
+
+    from chat_ui.path_guard import replace_chainlit_guard
+
+    replace_chainlit_guard(chainlit_app, "/")  # a closed tab logs no traceback
     return app
