@@ -141,6 +141,11 @@ async def show(user_id: str, role: str) -> None:
     await cl.ElementSidebar.set_elements([element], key=ELEMENT)
 
 
+async def hide() -> None:
+    """Close the panel in the current session (the header's Tasks button)."""
+    await cl.ElementSidebar.set_elements([], key=ELEMENT)
+
+
 async def push(user_id: str) -> int:
     """Fresh content to every session of `user_id` this process holds; returns how many."""
     ctx = current()

@@ -140,4 +140,7 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
     from chat_ui.path_guard import replace_chainlit_guard
 
     replace_chainlit_guard(chainlit_app, "/")  # a closed tab logs no traceback
+    from chat_ui.ui_words import word_for_mode
+
+    word_for_mode(offline=agent.mode == "offline")  # no "LLMs can make mistakes" offline
     return app
