@@ -652,6 +652,9 @@ def test_browser_zone_is_taken_shown_and_kept(browser: Browser, server: Server) 
         17,
         0,
     )
+    # the panel, open again once the chat became a thread, in Berlin's words
+    expect(panel_row(page, "call mom").locator(".task-when")).to_have_text("tomorrow 17:00")
+    expect(panel(page)).to_contain_text("Times in Europe/Berlin")
     screenshot(page, "timezone")
 
     server.rest("PATCH", "/me", "gina", json={"timezone": "Asia/Tokyo"})
