@@ -75,9 +75,10 @@ k8s-down: setup  ## stop it all; removes its netns, veth, mounts, cgroups, proce
 bench: prepare
 	$(PY) -m bench.run_all
 
-screenshots: prepare  ## docs/images/*.png (README): taken by the browser tests of issue 12
+screenshots: prepare  ## docs/images/*.png (README): taken by the browser tests (desktop, phone, a browser in Berlin)
 	TODO_SCREENSHOTS_DIR=docs/images .venv/bin/pytest -q -p no:cacheprovider \
-		tests/browser/test_chat_browser.py -k "login_page or three_sentences or reminder_cards"
+		tests/browser/test_chat_browser.py \
+		-k "login_page or three_sentences or reminder_cards or phone or browser_zone"
 
 clean:
 	rm -rf .data var .pytest_cache .mypy_cache .ruff_cache

@@ -16,16 +16,19 @@ from backend_services.platform.auth import AccountStamp
 from chat_ui import actions, panel
 from chat_ui.actions import Verb
 from chat_ui.auth import ENDED, header_user, is_live, password_user, session_stamp
+from chat_ui.browser import adopt_browser_zone, is_narrow, panel_request
 from chat_ui.context import current
 from chat_ui.delivery import deliver_pending
 from chat_ui.history import build_data_layer
 from chat_ui.safe_text import InertImageStream, inert_images
 
+# First-run examples on an empty chat: a click puts the sentence in the composer to edit and
+# send (public/todo.js), so the label is the whole sentence; nothing is created by a click
 STARTERS = [
-    ("Remind me to…", "Remind me to call mom tomorrow at 5pm", "/public/starters/bell.svg"),
-    ("What's due today?", "What's due today?", "/public/starters/today.svg"),
-    ("Every weekday at 9:30…", "Add stand-up every weekday at 9:30", "/public/starters/repeat.svg"),
-    ("Show my list", "Show all my tasks", "/public/starters/list.svg"),
+    ("Remind me to call mom tomorrow at 5pm", "/public/starters/bell.svg"),
+    ("What's due today?", "/public/starters/today.svg"),
+    ("Add stand-up every weekday at 9:30", "/public/starters/repeat.svg"),
+    ("Show all my tasks", "/public/starters/list.svg"),
 ]
 
 
@@ -72,7 +75,7 @@ async def _live_session() -> tuple[cl.User, AccountStamp] | None:
 @cl.set_starters
 async def starters(_user: cl.User | None = None) -> list[cl.Starter]:
     """First-run suggestions on an empty chat."""
-    return [cl.Starter(label=label, message=text, icon=icon) for label, text, icon in STARTERS]
+    return [cl.Starter(label=text, message=text, icon=icon) for text, icon in STARTERS]
 
 
 @cl.on_chat_start
@@ -81,9 +84,36 @@ async def chat_start() -> None:
     if live is None:
         return
     user, stamp = live
-    current().sessions.add(user.identifier, cl.context.session.id)
-    await panel.show(user.identifier, _role(user), stamp)
+    ctx = current()
+    environ = cl.context.session.environ
+    # before anything is said: an account still on UTC takes the browser's zone
+    await adopt_browser_zone(ctx.user_token(user.identifier, _role(user), stamp), environ)
+    ctx.sessions.add(user.identifier, cl.context.session.id)
+    # a phone starts with the task sheet closed (it would cover the chat); the header's
+    # Tasks button opens it (public/todo.js, `window_message` below)
+    narrow = is_narrow(environ)
+    cl.user_session.set("narrow", narrow)
+    cl.user_session.set("panel_open", not narrow)
+    if not narrow:
+        await panel.show(user.identifier, _role(user), stamp)
     await deliver_pending(user.identifier, _role(user), stamp)
+
+
+@cl.on_window_message
+async def window_message(data: Any) -> None:
+    """The header's Tasks button: open or close the task panel."""
+    wanted = panel_request(data)
+    if wanted is None:
+        return
+    live = await _live_session()
+    if live is None:
+        return
+    user, stamp = live
+    cl.user_session.set("panel_open", wanted)
+    if wanted:
+        await panel.show(user.identifier, _role(user), stamp)
+    else:
+        await panel.hide()
 
 
 @cl.on_chat_resume
@@ -147,9 +177,12 @@ async def on_message(message: cl.Message) -> None:
         await reply.stream_token(held)
     await reply.send()
     if not cl.user_session.get("panel_in_thread"):
-        # the UI closes the sidebar when the first message turns a new chat into a thread
+        # the UI closes the sidebar when the first message turns a new chat into a thread:
+        # open again if it was open (never on a phone where it was closed: it would hide
+        # the reply)
         cl.user_session.set("panel_in_thread", True)
-        await panel.show(user.identifier, _role(user), stamp)
+        if cl.user_session.get("panel_open"):
+            await panel.show(user.identifier, _role(user), stamp)
 
 
 async def _act(action: cl.Action, verb: Verb) -> dict[str, Any] | None:
@@ -162,6 +195,10 @@ async def _act(action: cl.Action, verb: Verb) -> dict[str, Any] | None:
     token = ctx.user_token(user.identifier, _role(user), stamp)
     text = await actions.reminder_action(ctx.app.runtime, token, action.payload, verb)
     await action.remove()
+    if cl.user_session.get("narrow") and cl.user_session.get("panel_open"):
+        # on a phone the sheet covers the chat: close it so that the reply is seen
+        cl.user_session.set("panel_open", False)
+        await panel.hide()
     await cl.Message(content=inert_images(text)).send()
     return await _fresh_panel(user, stamp)
 

@@ -51,9 +51,13 @@ def panel_props(
     tags: set[str] = set()
     for task in tasks:
         where = wording.section(task, zone, now)
+        due = wording.as_datetime(task.get("due_at"))
+        if where == "overdue" and task["id"] in ringing and _same_day(due, zone, now):
+            # its reminder rings at the due time: ringing (highlighted, with its card) under
+            # Today, not red Overdue the moment it fires; once answered, overdue as due
+            where = "today"
         if where not in sections:
             continue
-        due = wording.as_datetime(task.get("due_at"))
         upcoming = wording.reminder_times(task)
         tags.update(task.get("tags") or [])
         sections[where].append(
@@ -66,11 +70,8 @@ def panel_props(
                 "reminder": (
                     wording.reminder_phrase(upcoming[0], task, zone, now) if upcoming else ""
                 ),
-                "repeats": (
-                    wording.rule_in_words(task["recurrence"], due, zone, now)
-                    if task.get("recurrence")
-                    else ""
-                ),
+                "repeats": _repeats(task, due, zone, now),
+                "list": "" if task.get("list_name") in (None, "", "Inbox") else task["list_name"],
                 "ringing": task["id"] in ringing,
             }
         )
@@ -87,6 +88,18 @@ def panel_props(
             for a in alerts
         ],
     }
+
+
+def _same_day(due: datetime | None, zone: ZoneInfo, now: datetime) -> bool:
+    return due is not None and due.astimezone(zone).date() == now.astimezone(zone).date()
+
+
+def _repeats(task: dict[str, Any], due: datetime | None, zone: ZoneInfo, now: datetime) -> str:
+    """The repeat rule in words, as the chat words it ("… after each completion")."""
+    if not task.get("recurrence"):
+        return ""
+    words = wording.rule_in_words(task["recurrence"], due, zone, now)
+    return words + (" after each completion" if task.get("repeat_from_completion") else "")
 
 
 async def load(user_id: str, role: str, account: AccountStamp) -> dict[str, Any]:
@@ -128,6 +141,11 @@ async def show(user_id: str, role: str, account: AccountStamp) -> None:
         element.id = str(element_id)
     cl.user_session.set("task_panel_id", element.id)
     await cl.ElementSidebar.set_elements([element], key=ELEMENT)
+
+
+async def hide() -> None:
+    """Close the panel in the current session (the header's Tasks button)."""
+    await cl.ElementSidebar.set_elements([], key=ELEMENT)
 
 
 async def push(user_id: str) -> int:

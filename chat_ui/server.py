@@ -154,4 +154,9 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
     guard_socket_connect()
     guard_socket(settings.allowed_origins, settings.max_chat_frame_bytes, agent.admit)
     app.add_middleware(KnownSession)
+    from chat_ui.path_guard import replace_chainlit_guard
+    from chat_ui.ui_words import word_for_mode
+
+    replace_chainlit_guard(chainlit_app, "/")  # a closed tab logs no traceback
+    word_for_mode(offline=agent.mode == "offline")  # no "LLMs can make mistakes" offline
     return app

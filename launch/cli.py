@@ -7,7 +7,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -100,17 +100,23 @@ def _user_token(settings: Settings, engine: Engine, username: str, tz: str | Non
 def cmd_up(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from backend_services.platform.telemetry import setup_telemetry
+    from launch.console_log import setup_up_logging
     from launch.embedded import create_embedded_app
 
     settings = _settings()
-    # tracing stays off unless OTEL_EXPORTER_OTLP_ENDPOINT is set; logs in TODO_LOG_FORMAT
-    setup_telemetry(settings, "todo-embedded")
+    # a few plain lines for a person; the logs in a file under the data dir, or JSON on stdout
+    # with `--log-format json` (launch/console_log.py); tracing only with an OTLP endpoint
+    out = setup_up_logging(settings, "todo-embedded", args.log_format)
     gateway = create_embedded_app(settings)
-    _first_user(settings)
     url = f"http://{args.host}:{args.port}"
-    print(f"To-do assistant (embedded mode) at {url}  — REST docs at {url}/docs", flush=True)
-    print(f"MCP server (streamable HTTP) at {url}/mcp  — `todo pat create` for a token", flush=True)
+    print(f"To-do assistant (embedded mode) at {url}  — REST docs at {url}/docs", file=out)
+    _first_user(settings, out)
+    print(f"MCP server (streamable HTTP) at {url}/mcp  — `todo pat create` for a token", file=out)
+    if args.log_format == "plain":
+        from launch.console_log import log_file
+
+        print(f"Logs in {log_file(settings)} (`--log-format json` for JSON on stdout)", file=out)
+    out.flush()
     uvicorn.run(
         gateway,
         host=args.host,
@@ -122,7 +128,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     return 0
 
 
-def _first_user(settings: Settings) -> None:
+def _first_user(settings: Settings, out: TextIO | None = None) -> None:
     """Make sure someone can sign in (see backend_services/users/first_account.py)."""
     from backend_services.platform.app_support import shared_engine
     from backend_services.users.first_account import ensure_first_account
@@ -130,7 +136,7 @@ def _first_user(settings: Settings) -> None:
     engine = shared_engine(settings.resolved_database_url())
     message = ensure_first_account(settings, engine, settings.data_dir)
     if message:
-        print(f"{message} Add users with `todo users add`.", flush=True)
+        print(f"{message} Add users with `todo users add`.", file=out or sys.stdout)
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -294,6 +300,13 @@ def build_parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", help="serve the chat UI and APIs in one process (embedded)")
     up.add_argument("--host", default="127.0.0.1")
     up.add_argument("--port", type=int, default=8000)
+    up.add_argument(
+        "--log-format",
+        choices=["plain", "json"],
+        default="plain",
+        help="plain: a few lines here, the logs in <data dir>/logs/todo.log;"
+        " json: the log lines (JSON) on stdout",
+    )
     up.set_defaults(fn=cmd_up)
 
     chat = sub.add_parser("chat", help="one chat turn as USER")

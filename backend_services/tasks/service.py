@@ -434,6 +434,43 @@ def _move_relative_reminders(task: Task) -> None:
         reminder.fired_at = None
 
 
+def keep_wall_times(session: Session, user_id: str, old_zone: str, new_zone: str) -> int:
+    """The account's zone changes from `old_zone` to `new_zone`: each pending task stated in
+    `old_zone` (its `timezone`) keeps its wall-clock times in the new zone ("call mom tomorrow
+    17:00" stays 17:00), and is stated in the new zone from then on: due time, series start,
+    unfired reminders (one counted back from the due time keeps its offset). One TaskUpdated
+    each, so reminder jobs move with them. The caller commits. Returns how many changed."""
+    before, after = ZoneInfo(old_zone), ZoneInfo(new_zone)
+
+    def same_wall_time(at: datetime) -> datetime:
+        return at.astimezone(before).replace(tzinfo=after).astimezone(at.tzinfo)
+
+    tasks = session.exec(
+        select(Task).where(
+            Task.user_id == user_id, Task.status == "pending", Task.timezone == old_zone
+        )
+    ).all()
+    for task in tasks:
+        changed = ["timezone"]
+        task.timezone = new_zone
+        if task.due_at is not None:
+            task.due_at = same_wall_time(task.due_at)
+            changed.append("due_at")
+        if task.series_start is not None:
+            task.series_start = same_wall_time(task.series_start)
+        pending = [r for r in task.reminders if r.fired_at is None]
+        for reminder in pending:
+            if reminder.offset_minutes is not None and task.due_at is not None:
+                reminder.at = task.due_at - timedelta(minutes=reminder.offset_minutes)
+            else:
+                reminder.at = same_wall_time(reminder.at)
+        if pending:
+            changed.append("reminders")
+        _touch(session, task)
+        _emit(session, TaskUpdated(user_id=user_id, task=snapshot(task), changed=changed))
+    return len(tasks)
+
+
 def _touch(session: Session, task: Task) -> None:
     task.updated_at = utcnow()
     session.add(task)

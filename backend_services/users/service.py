@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from backend_services.platform.auth import AccountStamp
 from backend_services.platform.errors import BadRequest, Conflict, NotFound, Unauthorized
 from backend_services.platform.ids import USERNAME_PATTERN
+from backend_services.tasks.service import keep_wall_times
 from backend_services.users.models import User, UserPublic, validate_timezone
 from backend_services.users.sign_in import hash_password
 
@@ -66,7 +67,7 @@ def ensure_user(session: Session, username: str, timezone: str | None = None) ->
     if user is None:
         return create_user(session, username, timezone=timezone or "UTC")
     if timezone and user.timezone != timezone:
-        user.timezone = _tz(timezone)
+        _move_to_zone(session, user, _tz(timezone))
         session.add(user)
         session.commit()
     return user
@@ -122,12 +123,20 @@ def update_profile(
     """The caller's own time zone and display name (each when given), in one transaction."""
     user = get_active_user(session, user_id)
     if timezone:
-        user.timezone = _tz(timezone)
+        _move_to_zone(session, user, _tz(timezone))
     if display_name:
         user.display_name = display_name
     session.add(user)
     session.commit()
     return user
+
+
+def _move_to_zone(session: Session, user: User, zone: str) -> None:
+    """A new zone for the account; the tasks stated in the old one keep their wall-clock
+    times (tasks.service.keep_wall_times), in the same transaction."""
+    if zone != user.timezone:
+        keep_wall_times(session, user.id, user.timezone, zone)
+        user.timezone = zone
 
 
 def list_users(session: Session) -> list[User]:

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -45,6 +46,8 @@ PASSWORDS = {
     "carol": "carol-pw-1234",  # the task panel
     "dave": "dave-pw-5678",  # reminder cards
     "erin": "erin-pw-9012",  # phone width
+    "frank": "frank-pw-3456",  # starters, the Tasks button, the offline footer
+    "gina": "gina-pw-7890",  # a browser in Berlin
 }
 # `make screenshots` sets this to docs/images: the README's pictures come from these tests
 SCREENSHOTS = os.environ.get("TODO_SCREENSHOTS_DIR")
@@ -194,9 +197,13 @@ def browser() -> Iterator[Browser]:
         yield chromium
 
 
-def open_chat(browser: Browser, server: Server, user: str, **context_args: Any) -> Page:
-    """A fresh browser context, signed in as `user` (with the password form), on a new chat."""
-    context = browser.new_context(**context_args)
+def open_chat(
+    browser: Browser, server: Server, user: str, *, panel_shown: bool = True, **context_args: Any
+) -> Page:
+    """A fresh browser context, signed in as `user` (with the password form), on a new chat.
+    The browser's zone is UTC unless `timezone_id` says otherwise. `panel_shown=False` for a
+    phone, where the task sheet starts closed."""
+    context = browser.new_context(**({"timezone_id": "UTC"} | context_args))
     context.set_default_timeout(UI_TIMEOUT_MS)
     context.route("**/*", local_only)
     page = context.new_page()
@@ -204,7 +211,8 @@ def open_chat(browser: Browser, server: Server, user: str, **context_args: Any) 
     sign_in_if_asked(page, user)
     # the chat session is set up (on_chat_start has put the task panel in): a message typed
     # before that can be lost when the composer is drawn again
-    expect(page.locator("#task-panel")).to_be_attached()
+    if panel_shown:
+        expect(page.locator("#task-panel")).to_be_attached()
     return page
 
 
@@ -423,13 +431,30 @@ def test_login_page_says_what_the_app_is_and_starters_welcome(
         logo = httpx.get(f"{server.url}/logo", params={"theme": theme}, timeout=10)
         assert "To-do Assistant" in logo.text, theme
 
+    # a wrong password says so, in words (not "Unauthorized: credentialssignin")
+    page.fill("#email", "carol")
+    page.fill("#password", "not-the-password")
+    page.click("button[type=submit]")
+    expect(page.get_by_text("Wrong username or password").first).to_be_visible()
+    expect(page.get_by_text("credentialssignin", exact=False)).to_have_count(0)
+    expect(page.get_by_text("Unauthorized", exact=False)).to_have_count(0)
+
     page.fill("#email", "carol")
     page.fill("#password", PASSWORDS["carol"])
     page.click("button[type=submit]")
     expect(page.locator("#chat-input")).to_be_visible()
-    for label in ("Remind me to…", "What's due today?", "Every weekday at 9:30…"):
+    for label in (
+        "Remind me to call mom tomorrow at 5pm",
+        "What's due today?",
+        "Add stand-up every weekday at 9:30",
+    ):
         expect(page.get_by_text(label, exact=True)).to_be_visible()
+    # starters teach, not act: a click fills the composer; sending is the person's choice
+    expect(page.locator("#task-panel")).to_be_attached()  # the session is set up
     page.get_by_text("What's due today?", exact=True).click()
+    expect(page.locator("#chat-input")).to_have_value("What's due today?")
+    expect(page.locator(".step[data-step-type=user_message]")).to_have_count(0)
+    page.locator("#chat-submit").click()
     expect(page.locator(".step[data-step-type=user_message]")).to_contain_text("What's due today?")
     expect(page.locator("#step-list_tasks")).to_be_visible()
     context.close()
@@ -543,22 +568,139 @@ def test_reminder_cards_in_panel_and_chat_mark_done_and_snooze(
     page.context.close()
 
 
-def test_panel_works_at_phone_width(browser: Browser, server: Server) -> None:
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+def tasks_button(page: Page) -> Any:
+    return page.locator("#todo-tasks-toggle")
+
+
+def test_phone_starts_with_the_sheet_closed_and_the_reply_in_view(
+    browser: Browser, server: Server
+) -> None:
+    """390x844: the task sheet is closed on load and after the first message (the reply is
+    never under it); the header's Tasks button opens it, and opens it again once closed."""
     server.rest("POST", "/tasks", "erin", json={"title": "pack lunch", "priority": "high"})
-    page = open_chat(
-        browser,
-        server,
-        "erin",
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-    )
+    page = open_chat(browser, server, "erin", panel_shown=False, **PHONE)
+    expect(tasks_button(page)).to_be_visible()
+    say(page, "remind me to call the vet tomorrow at 10am")
+    expect(last_reply(page)).to_contain_text("Added: call the vet")
+    say(page, "show all tasks")  # answered after the first turn's end, sheet or not
+    expect(last_reply(page)).to_contain_text("Your tasks")
+    expect(last_reply(page)).to_be_in_viewport()
+    expect(panel(page)).to_have_count(0)  # not reopened when the chat became a thread
+    screenshot(page, "phone")
+
+    tasks_button(page).tap()
     row = panel_row(page, "pack lunch")
     expect(row).to_be_visible()
+    expect(panel_row(page, "call the vet")).to_be_visible()
     # the panel is a sheet sliding in: wait until the box is wholly on the phone's screen
     expect(row.get_by_role("checkbox")).to_be_in_viewport(ratio=1)
+    screenshot(page, "phone-tasks")
     row.get_by_role("checkbox").tap()
     expect(row).to_have_count(0)
     lunch = server.task_titled("erin", "pack lunch")
     assert lunch is not None and lunch["status"] == "completed", lunch
+
+    page.keyboard.press("Escape")  # the sheet's own way out
+    expect(panel(page)).to_have_count(0)
+    tasks_button(page).tap()  # and back again
+    expect(panel_row(page, "call the vet")).to_be_visible()
     page.context.close()
+
+
+def test_desktop_tasks_button_toggles_the_panel_and_offline_footer(
+    browser: Browser, server: Server
+) -> None:
+    page = open_chat(browser, server, "frank", viewport={"width": 1280, "height": 800})
+    expect(panel(page)).to_be_visible()
+    tasks_button(page).click()
+    expect(panel(page)).to_have_count(0)
+    tasks_button(page).click()
+    expect(panel(page)).to_be_visible()
+
+    # a starter's click creates nothing: only the sentence sent by hand does
+    page.get_by_text("Remind me to call mom tomorrow at 5pm", exact=True).click()
+    expect(page.locator("#chat-input")).to_have_value("Remind me to call mom tomorrow at 5pm")
+    page.locator("#chat-submit").click()
+    expect(last_reply(page)).to_contain_text("Added: call mom")
+    expect(page.locator(".step[data-step-type=user_message]")).to_have_count(1)
+    assert [t["title"] for t in server.tasks("frank")] == ["call mom"]
+    # the footer under the composer (shown in a thread): no language model answers here
+    expect(page.locator(".watermark")).to_contain_text("Offline mode: a rule-based assistant")
+    expect(page.get_by_text("LLMs can make mistakes")).to_have_count(0)
+    page.context.close()
+
+
+def test_browser_zone_is_taken_shown_and_kept(browser: Browser, server: Server) -> None:
+    """A browser in Berlin: the account (still on UTC) takes its zone on the first visit, the
+    panel says so, "tomorrow at 5pm" is 17:00 Berlin; a zone the person sets later is kept
+    (the browser does not overwrite it) and the task stays at 17:00 on the wall clock."""
+    berlin = ZoneInfo("Europe/Berlin")
+    desktop = {"width": 1280, "height": 800}
+    page = open_chat(browser, server, "gina", viewport=desktop, timezone_id="Europe/Berlin")
+    expect(panel(page)).to_contain_text("Times in Europe/Berlin")
+    assert server.rest("GET", "/me", "gina")["timezone"] == "Europe/Berlin"
+    say(page, "remind me to call mom tomorrow at 5pm")
+    expect(last_reply(page)).to_contain_text("Added: call mom, due tomorrow 17:00.")
+    task = server.task_titled("gina", "call mom")
+    assert task is not None
+    due = datetime.fromisoformat(task["due_at"]).astimezone(berlin)
+    assert (due.date(), due.hour, due.minute) == (
+        datetime.now(berlin).date() + timedelta(days=1),
+        17,
+        0,
+    )
+    # the panel, open again once the chat became a thread, in Berlin's words
+    expect(panel_row(page, "call mom").locator(".task-when")).to_have_text("tomorrow 17:00")
+    expect(panel(page)).to_contain_text("Times in Europe/Berlin")
+    screenshot(page, "timezone")
+
+    server.rest("PATCH", "/me", "gina", json={"timezone": "Asia/Tokyo"})
+    expect(panel(page)).to_contain_text("Times in Asia/Tokyo")  # live: the task moved
+    expect(panel_row(page, "call mom").locator(".task-when")).to_contain_text("17:00")
+    moved = server.rest("GET", f"/tasks/{task['id']}", "gina")
+    at = datetime.fromisoformat(moved["due_at"]).astimezone(ZoneInfo("Asia/Tokyo"))
+    assert (at.hour, at.minute) == (17, 0)
+
+    page.reload()
+    sign_in_if_asked(page, "gina")
+    expect(panel(page)).to_contain_text("Times in Asia/Tokyo")
+    assert server.rest("GET", "/me", "gina")["timezone"] == "Asia/Tokyo"
+    page.context.close()
+
+
+def test_docs_load_nothing_from_another_host(browser: Browser, server: Server) -> None:
+    context = browser.new_context()
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    elsewhere: list[str] = []
+    context.on(
+        "request",
+        lambda request: (
+            elsewhere.append(request.url)
+            if urlparse(request.url).hostname not in ("127.0.0.1", "localhost")
+            else None
+        ),
+    )
+    context.route("**/*", local_only)
+    page = context.new_page()
+    page.goto(server.url + "/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Task service")
+    expect(page.get_by_role("button", name="Authorize")).to_be_visible()
+    expect(page.locator(".opblock-summary-path", has_text="/tasks").first).to_be_visible()
+    assert elsewhere == []
+    context.close()
+
+
+def test_closed_tabs_log_no_traceback(browser: Browser, server: Server) -> None:
+    for _ in range(3):
+        page = open_chat(browser, server, "bob")
+        page.context.close()
+    page = open_chat(browser, server, "bob")  # the server has handled the closes by now
+    say(page, "add feed the fish")
+    expect(last_reply(page)).to_contain_text("Added: feed the fish")
+    page.context.close()
+    logs = (server.data_dir / "logs" / "todo.log").read_text() + server.log.read_text()
+    assert "No response returned" not in logs
+    assert "Traceback" not in server.log.read_text()  # the terminal: one line per problem

@@ -63,3 +63,34 @@ def test_sections_words_tags_and_ringing_reminders() -> None:
     assert props["alerts"] == [
         {"notification_id": "n1", "task_id": "late", "text": "Reminder: late"}
     ]
+
+
+def test_completion_repeats_and_lists_are_worded_as_in_the_chat() -> None:
+    tasks = [
+        _task(
+            "water plants",
+            due_at="2026-11-30T08:00:00+00:00",
+            recurrence="FREQ=DAILY;INTERVAL=3",
+            repeat_from_completion=True,
+        ),
+        _task("stand-up", due_at="2026-11-30T08:30:00+00:00", recurrence="FREQ=DAILY"),
+        _task("buy paint", list_name="Home"),
+        _task("call mom", list_name="Inbox"),
+    ]
+    rows = {
+        t["title"]: t for s in panel_props(tasks, [], BERLIN, NOW)["sections"] for t in s["tasks"]
+    }
+    assert rows["water plants"]["repeats"].endswith(" after each completion")
+    assert rows["stand-up"]["repeats"] == "every day at 9:30"
+    assert rows["buy paint"]["list"] == "Home"
+    assert rows["call mom"]["list"] == ""  # the default list goes without saying
+
+
+def test_a_ringing_reminder_at_its_due_time_is_today_not_overdue() -> None:
+    due = "2026-11-27T08:59:59+00:00"  # a second before NOW, when its reminder rang
+    tasks = [_task("take out trash", due_at=due), _task("unanswered", due_at=due)]
+    alerts = [{"id": "n1", "task_id": "take-out-trash", "body": "Reminder: take out trash"}]
+    props = panel_props(tasks, alerts, BERLIN, NOW)
+    by_section = {s["key"]: [t["title"] for t in s["tasks"]] for s in props["sections"]}
+    assert by_section["today"] == ["take out trash"]  # ringing, highlighted
+    assert by_section["overdue"] == ["unanswered"]  # no card waiting: overdue as due

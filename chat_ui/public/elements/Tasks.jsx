@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import { Checkbox } from "@/components/ui/checkbox";
 import { Button } from "@/components/ui/button";
-import { Bell, BellRing, Clock, Repeat, Flag, Tag } from "lucide-react";
+import { Bell, BellRing, Clock, Repeat, Flag, Tag, List } from "lucide-react";
 
 // The live task panel (chat_ui/panel.py builds its content, already worded in the user's zone).
 // Fresh content arrives as a window message from the server whenever a task changes; checking
@@ -195,6 +195,12 @@ export default function Tasks() {
                       <span className="task-repeats inline-flex items-center gap-1">
                         <Repeat className="h-3 w-3" />
                         {task.repeats}
+                      </span>
+                    )}
+                    {task.list && (
+                      <span className="task-list inline-flex items-center gap-1">
+                        <List className="h-3 w-3" />
+                        {task.list}
                       </span>
                     )}
                     {task.tags.map((t) => (
