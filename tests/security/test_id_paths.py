@@ -222,7 +222,8 @@ NOT_IDS = {
     "title", "description", "due_at", "priority", "tags", "recurrence",
     "repeat_from_completion", "list_name", "remind_at", "remind_before_minutes", "status",
     "search", "tag", "overdue", "add_tags", "confirmed", "at", "before_minutes", "rrule",
-    "first_due_at", "timezone",
+    "first_due_at", "timezone", "allow_duplicate", "tasks", "due", "keep_date", "keep_time",
+    "action", "filter", "minutes",
 }  # fmt: skip
 # the rest of a call that would do something if the id were the real one
 TOOL_CALLS: dict[str, dict[str, Any]] = {
@@ -233,6 +234,7 @@ TOOL_CALLS: dict[str, dict[str, Any]] = {
     "add_reminder": {"at": "2031-06-01T09:00"},
     "remove_reminder": {},
     "set_recurrence": {"rrule": "FREQ=DAILY"},
+    "snooze_task": {"minutes": 60},
 }
 TOOL_IDS = sorted(
     (name, field) for name, tool in REGISTRY.items() for field in tool.args.model_fields
