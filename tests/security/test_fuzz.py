@@ -27,6 +27,9 @@ from tests.support.served import ServedApps, serve_apps
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+# schemathesis's own read timeout is 10 s: a CI run on a loaded machine (make test beside a
+# second suite) once waited longer for a reopen; a hang still fails, a slow machine does not
+RESPONSE_TIMEOUT = 120.0
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +57,9 @@ def fuzz_operation(operation: object, url: str, headers: dict[str, str]) -> list
         )
         @given(case=strategy)
         def check(case: schemathesis.Case) -> None:
-            case.call_and_validate(base_url=url, headers=headers, checks=CHECKS)
+            case.call_and_validate(
+                base_url=url, headers=headers, checks=CHECKS, timeout=RESPONSE_TIMEOUT
+            )
 
         try:
             check()
