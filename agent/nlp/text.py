@@ -8,39 +8,11 @@ from collections.abc import Iterable
 from dateutil.relativedelta import relativedelta
 
 from agent.nlp.errors import TOO_FAR, PhraseError
+from agent.nlp.vocab import NUMBER_WORDS
 
 Span = tuple[int, int]
 MAX_AMOUNT = 10_000_000  # of any unit: 10 million minutes is 19 years, days 27,000 years
 
-NUMBER_WORDS: dict[str, int] = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "forty-five": 45,
-    "fortyfive": 45,
-    "fifty": 50,
-    "sixty": 60,
-    "ninety": 90,
-    "couple of": 2,
-    "a couple of": 2,
-    "few": 3,
-    "a few": 3,
-}
 _NUM_ALT = "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True))
 NUM_RE = rf"(?:\d+(?:\.\d+)?|{_NUM_ALT})"
 

@@ -113,6 +113,27 @@ CLOCK_NUMBERS: dict[str, int] = {
     "fifty": 50,
 }
 
+# amounts ("in two hours", "every three weeks", "a couple of days"): the clock words a person
+# counts with, plus the words that stand for a number
+NUMBER_WORDS: dict[str, int] = {
+    **{
+        word: CLOCK_NUMBERS[word]
+        for word in (
+            "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+            "eleven", "twelve", "fifteen", "twenty", "thirty", "forty", "forty-five", "fifty",
+        )
+    },
+    "a": 1,
+    "an": 1,
+    "fortyfive": 45,
+    "sixty": 60,
+    "ninety": 90,
+    "couple of": 2,
+    "a couple of": 2,
+    "few": 3,
+    "a few": 3,
+}  # fmt: skip
+
 DAYPART_TIMES: dict[str, time] = {
     "morning": time(9, 0),
     "afternoon": time(15, 0),
