@@ -1,0 +1,1 @@
+"""Development tools: never in the wheel (pyproject packages)."""
