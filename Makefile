@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml uv.lock Makefile
 # The repo's own packages are an editable install: compile them on every setup (compileall
 # skips files whose .pyc is current, so this is quick after the first time).
 setup: $(STAMP)
-	@$(PY) -m compileall -q -x '/(\.venv|\.files)/' launch agent backend_services chat_ui bench
+	@$(PY) -m compileall -q -x '/(\.venv|\.files)/' launch agent backend_services chat_ui devtools
 
 run: setup  ## the product, embedded, no API key needed
 	.venv/bin/todo up
@@ -44,7 +44,7 @@ test-fast: setup  ## without the real stack or the browser
 lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy launch backend_services agent chat_ui
+	.venv/bin/mypy launch backend_services agent chat_ui devtools
 
 stack-up: prepare
 	.venv/bin/todo stack up
@@ -52,14 +52,14 @@ stack-up: prepare
 stack-down: setup
 	.venv/bin/todo stack down
 
-# The local single-node Kubernetes cluster (deploy/k8s, launch/k8s): binaries
+# The local single-node Kubernetes cluster (deploy/k8s, devtools/k8s): binaries
 # from the Go module proxy and images from a debootstrap base, both cached in
 # ~/.cache/todo-assistant and rebuilt only when their inputs change.
 k8s-prepare: prepare  ## the cluster's binaries and images (the Go builds and the image builds overlap)
 	deploy/k8s/prepare.sh
 
 k8s-up: k8s-prepare  ## cluster + Dapr + PostgreSQL + Kafka + the chart (dev values)
-	.venv/bin/python -m launch.k8s up --no-build
+	.venv/bin/python -m devtools.k8s up --no-build
 
 # Only the end-to-end tests on a fresh local cluster (`make test` runs them first, then
 # everything else: see docs/deploy.md, "Local cluster").
@@ -67,13 +67,13 @@ test-k8s: k8s-prepare
 	.venv/bin/pytest -q -p no:cacheprovider -m k8s tests/k8s
 
 k8s-status: setup
-	.venv/bin/python -m launch.k8s status
+	.venv/bin/python -m devtools.k8s status
 
 k8s-down: setup  ## stop it all; removes its netns, veth, mounts, cgroups, processes
-	.venv/bin/python -m launch.k8s down
+	.venv/bin/python -m devtools.k8s down
 
 bench: prepare
-	$(PY) -m bench.run_all
+	$(PY) -m devtools.bench.run_all
 
 screenshots: prepare  ## docs/images/*.png (README): taken by the browser tests (desktop, phone, a browser in Berlin)
 	TODO_SCREENSHOTS_DIR=docs/images .venv/bin/pytest -q -p no:cacheprovider \

@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from launch.stack.paths import REPO_ROOT
+# the checkout this file is in (no import of devtools.stack: the stack and the cluster import us)
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_build_script(script: Path, out: TextIO, failure: type[Exception]) -> None:

@@ -25,11 +25,18 @@ def _settings(args: argparse.Namespace | None = None) -> Settings:
     from backend_services.platform.settings import Settings
 
     if args is not None and hasattr(args, "stack"):
-        from launch.stack.access import NoStack, running_stack, stack_settings
+        from launch.dev_tools import DevToolsMissing, dev_module
 
         try:
-            stack = stack_settings() if args.stack else running_stack()
-        except NoStack as exc:
+            access = dev_module("stack.access")
+        except DevToolsMissing as exc:  # an installed wheel: no local stack to look for
+            if args.stack:
+                print(f"error: {exc}", file=sys.stderr)
+                raise SystemExit(2) from exc
+            return Settings()
+        try:
+            stack = access.stack_settings() if args.stack else access.running_stack()
+        except access.NoStack as exc:
             print(f"error: {exc}", file=sys.stderr)
             raise SystemExit(2) from exc
         if stack is not None:
@@ -369,14 +376,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["stack"]:  # everything after `stack` belongs to the launcher
-        from launch.stack.commands import main as stack_main
+    if argv[:1] in (["stack"], ["k8s"]):  # the rest belongs to devtools/stack or devtools/k8s
+        from launch.dev_tools import DevToolsMissing, dev_module
 
-        return stack_main(argv[1:])
-    if argv[:1] == ["k8s"]:  # likewise the local cluster's (launch/k8s)
-        from launch.k8s.commands import main as k8s_main
-
-        return k8s_main(argv[1:])
+        try:
+            commands = dev_module(f"{argv[0]}.commands")
+        except DevToolsMissing as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        return int(commands.main(argv[1:]))
     args = build_parser().parse_args(argv)
     from backend_services.platform.errors import AppError
 

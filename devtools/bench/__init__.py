@@ -1,3 +1,3 @@
 """Benchmarks against the real local stack.
 
-``python -m bench.run_all`` writes docs/benchmarks.md."""
+``python -m devtools.bench.run_all`` writes docs/benchmarks.md."""

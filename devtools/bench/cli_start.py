@@ -9,7 +9,7 @@ cold-bytecode baseline in the same run: PYTHONDONTWRITEBYTECODE=1 and PYTHONPYCA
 pointing at an empty directory, so Python finds no .pyc and compiles every module it imports
 (what every process did before `uv sync --compile-bytecode`).
 
-    python -m bench.cli_start [--runs N] [--json]
+    python -m devtools.bench.cli_start [--runs N] [--json]
 
 CPU time: user + system of the child (resource.getrusage(RUSAGE_CHILDREN) around each
 finished command; for `todo up`, /proc/PID/stat at the moment it answered). No stack needed.
@@ -32,9 +32,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.profile import import_times
-from launch.stack.paths import REPO_ROOT
-from launch.stack.ports import free_port
+from devtools.bench.profile import import_times
+from devtools.stack.paths import REPO_ROOT
+from devtools.stack.ports import free_port
 
 TODO = REPO_ROOT / ".venv" / "bin" / "todo"
 USER = "bench"
@@ -224,7 +224,7 @@ def import_lines(label: str, profile: dict[str, Any]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bench.cli_start", description=__doc__)
+    parser = argparse.ArgumentParser(prog="devtools.bench.cli_start", description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="raw results instead of a table")
     args = parser.parse_args(argv)

@@ -1,7 +1,7 @@
 """What one `POST /tasks` costs inside task-service on PostgreSQL: SQL statements, commits,
 pool checkouts and process CPU per create (counted, so stable on a noisy machine).
 
-    python -m bench.create_cost [--creates 300] [--repo DIR]
+    python -m devtools.bench.create_cost [--creates 300] [--repo DIR]
 
 `--repo` runs the same measurement against another checkout (a baseline worktree) in a
 child process, so baseline and change are measured in the same run. Prints JSON.
@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def measure(creates: int) -> dict[str, Any]:
@@ -108,7 +108,7 @@ def measure_in(repo: Path, creates: int) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(repo)}
     code = (
         f"import json,sys; sys.path.insert(0, {str(REPO)!r}); "
-        "import bench.create_cost as m; "
+        "import devtools.bench.create_cost as m; "
         f"sys.path.remove({str(REPO)!r}); "
         f"print(json.dumps(m.measure({creates})))"
     )
@@ -136,7 +136,7 @@ def compare(baseline_ref: str, creates: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bench.create_cost", description=__doc__)
+    parser = argparse.ArgumentParser(prog="devtools.bench.create_cost", description=__doc__)
     parser.add_argument("--creates", type=int, default=300)
     parser.add_argument("--repo", type=Path, default=None, help="measure this checkout instead")
     args = parser.parse_args(argv)

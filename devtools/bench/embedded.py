@@ -1,7 +1,7 @@
 """Embedded-mode benchmarks (issue 2): start-up time and memory of `todo up`, POST /tasks
 throughput at 32 concurrent clients, and agent turn overhead against an instant fake LLM.
 
-    python -m bench.embedded [--seconds 15] [--turns 200]
+    python -m devtools.bench.embedded [--seconds 15] [--turns 200]
 
 Prints a markdown section (machine, command, results) for docs/benchmarks.md.
 """
@@ -22,12 +22,12 @@ from typing import Any
 
 import httpx
 
-from bench.proc import cpu_seconds, wait_idle
-from bench.profile import sampled, sampled_line
-from bench.stats import fmt, summary_ms
-from launch.stack.ports import free_port
+from devtools.bench.proc import cpu_seconds, wait_idle
+from devtools.bench.profile import sampled, sampled_line
+from devtools.bench.stats import fmt, summary_ms
+from devtools.stack.ports import free_port
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TODO = REPO / ".venv" / "bin" / "todo"
 
 
@@ -326,7 +326,7 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=200)
     args = parser.parse_args()
     result = run(args.seconds, args.turns)
-    cmd = " ".join(["python -m bench.embedded", *sys.argv[1:]])
+    cmd = " ".join(["python -m devtools.bench.embedded", *sys.argv[1:]])
     print(f"### Embedded mode (`{cmd}`)\n")
     print("\n".join(table(result)))
     print(json.dumps(result, indent=2, default=str))

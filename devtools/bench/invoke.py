@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from bench.stats import summary_ms
+from devtools.bench.stats import summary_ms
 from tests.integration.harness import RealStack, bearer
 
 
@@ -163,14 +163,14 @@ def run(stack: RealStack, *, quick: bool, log: Any = print) -> dict[str, Any]:
     best: dict[str, Any] | None = None
     out["max"] = []
     for conc in levels:
-        res = asyncio.run(closed_loop(via, conc, 5.0 if quick else 10.0))
-        out["max"].append(res)
-        log(f"  max through sidecars, {conc} clients: {res['creates_per_s']:.0f}/s")
-        if best is None or res["creates_per_s"] > best["creates_per_s"]:
-            best = res
+        peak = asyncio.run(closed_loop(via, conc, 5.0 if quick else 10.0))
+        out["max"].append(peak)
+        log(f"  max through sidecars, {conc} clients: {peak['creates_per_s']:.0f}/s")
+        if best is None or peak["creates_per_s"] > best["creates_per_s"]:
+            best = peak
         time.sleep(2)
-    res = asyncio.run(closed_loop(direct, levels[-1], 5.0 if quick else 10.0))
-    out["max_direct"] = res
-    log(f"  max direct, {levels[-1]} clients: {res['creates_per_s']:.0f}/s")
+    peak = asyncio.run(closed_loop(direct, levels[-1], 5.0 if quick else 10.0))
+    out["max_direct"] = peak
+    log(f"  max direct, {levels[-1]} clients: {peak['creates_per_s']:.0f}/s")
     out["best"] = best
     return out

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from launch.stack.paths import APP_IDS
+from devtools.stack.paths import APP_IDS
 from tests.integration.harness import RealStack
 
 

@@ -16,7 +16,9 @@ do under load, with the relay running as in a service (woken by each commit), wi
 with its linger, alternating; CPU per event (the writer's own thread time left out) and
 how long an event waits from its commit to its publish.
 
-    python -m bench.outbox_relay [--events 5000] [--stack-dir DIR]  (DIR: start a stack there)
+    python -m devtools.bench.outbox_relay [--events 5000] [--stack-dir DIR]
+
+(DIR: start a stack there)
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from backend_services.platform.db import session_scope
 from backend_services.platform.outbox import OutboxEvent, OutboxRelay
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
-from bench.proc import cpu_seconds
+from devtools.bench.proc import cpu_seconds
 
 # the trickle: about the rate of reminders firing in the 10,000-in-a-minute burst
 TRICKLE_RATE = 150.0
@@ -218,7 +220,7 @@ def real_stack(stack: Any, n: int, trickle_s: float = 10.0) -> dict[str, Any]:
 
 
 def run(stack: Any | None, *, quick: bool) -> dict[str, Any]:
-    """The bench.run_all step: embedded always, the real stack when given one."""
+    """The devtools.bench.run_all step: embedded always, the real stack when given one."""
     n = 2000 if quick else 10_000
     result: dict[str, Any] = {"events": n, "embedded": embedded(n)}
     if stack is not None:
@@ -227,7 +229,7 @@ def run(stack: Any | None, *, quick: bool) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="bench.outbox_relay", description=__doc__)
+    parser = argparse.ArgumentParser(prog="devtools.bench.outbox_relay", description=__doc__)
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--stack-dir", type=Path, default=None, help="also on a real stack")
     args = parser.parse_args()

@@ -1,4 +1,4 @@
-"""A tiny subscriber for the pub/sub benchmark: ``python -m bench.probe_app PORT TOPIC``.
+"""A tiny subscriber for the pub/sub benchmark: ``python -m devtools.bench.probe_app PORT TOPIC``.
 
 Registers a programmatic subscription on ``pubsub``/TOPIC; on each event records
 now - data.sent (both wall clock, same machine). GET /results returns the latencies."""

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PY_SPY = REPO / ".venv" / "bin" / "py-spy"
 OURS = ("backend_services", "agent", "chat_ui", "launch")
 # SQLAlchemy's calls into the database driver: the time under them is the driver's C code

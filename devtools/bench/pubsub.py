@@ -1,7 +1,7 @@
 """Kafka publish -> subscriber handler through both sidecars.
 
 The publisher is task-service's daprd (HTTP publish API); the subscriber is a tiny probe
-app (bench/probe_app.py) behind a daprd of its own (app-id bench-probe) with a programmatic
+app (devtools/bench/probe_app.py) behind a daprd of its own (app-id bench-probe) with a programmatic
 subscription. Latency = handler entry - send time, so it includes the publish call, Kafka,
 the subscriber's daprd and the HTTP delivery to the app."""
 
@@ -17,10 +17,10 @@ from typing import Any
 import httpx
 import yaml
 
-from bench.stats import summary_ms
-from launch.stack import dapr, processes
-from launch.stack.paths import REPO_ROOT, dapr_bin_dir
-from launch.stack.ports import free_port
+from devtools.bench.stats import summary_ms
+from devtools.stack import dapr, processes
+from devtools.stack.paths import REPO_ROOT, dapr_bin_dir
+from devtools.stack.ports import free_port
 from tests.integration.harness import RealStack, wait_for
 
 PROBE_ID = "bench-probe"
@@ -44,7 +44,7 @@ def run(stack: RealStack, *, quick: bool, log: Any = print) -> dict[str, Any]:
     ports = dapr.SidecarPorts(free_port(), free_port(), free_port(), free_port())
     app = processes.start(
         PROBE_ID,
-        [sys.executable, "-m", "bench.probe_app", str(app_port), topic],
+        [sys.executable, "-m", "devtools.bench.probe_app", str(app_port), topic],
         log=work / "probe.log",
         kind="app",
         cwd=REPO_ROOT,

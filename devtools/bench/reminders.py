@@ -11,9 +11,9 @@ from typing import Any
 
 import httpx
 
-from bench.proc import cpu_seconds
-from bench.profile import sampled
-from bench.stats import summary_ms
+from devtools.bench.proc import cpu_seconds
+from devtools.bench.profile import sampled
+from devtools.bench.stats import summary_ms
 from tests.integration.harness import RealStack, bearer, iso, wait_for
 
 

@@ -1,6 +1,6 @@
 """Run every benchmark against a fresh real stack and write docs/benchmarks.md.
 
-    python -m bench.run_all [--quick] [--stack-dir DIR] [--keep] [--out docs/benchmarks.md]
+    python -m devtools.bench.run_all [--quick] [--stack-dir DIR] [--keep] [--out docs/benchmarks.md]
                             [--reminders 1000,10000] [--jobs 20000]
 
 Starts the whole stack (six apps, six daprd, Kafka, PostgreSQL, scheduler) through the
@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import (
+from devtools.bench import (
     cli_start,
     create_cost,
     embedded,
@@ -36,12 +36,12 @@ from bench import (
     stack_cost,
     tracing_cost,
 )
-from bench.loadavg import LoadSampler
-from bench.report import render
-from launch.stack.paths import APP_IDS, DAPR_VERSION, REPO_ROOT, kafka_version
+from devtools.bench.loadavg import LoadSampler
+from devtools.bench.report import render
+from devtools.stack.paths import APP_IDS, DAPR_VERSION, REPO_ROOT, kafka_version
 from tests.integration.harness import RealStack
 
-# the code before the throughput work (issue 10): bench.create_cost measures it beside ours
+# the code before the throughput work (issue 10): devtools.bench.create_cost measures it beside ours
 BASELINE_REF = "711c008"
 TWO = {app_id: 2 for app_id in APP_IDS}
 STEPS = [
@@ -84,7 +84,7 @@ def machine() -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bench.run_all", description=__doc__)
+    parser = argparse.ArgumentParser(prog="devtools.bench.run_all", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller, shorter runs")
     parser.add_argument("--stack-dir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="leave the stack running")
@@ -102,7 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     counts = [int(c) for c in (args.reminders or ("300" if args.quick else "10000")).split(",")]
     jobs = args.jobs if args.jobs is not None else (1000 if args.quick else 5000)
     only = set(args.only or STEPS)
-    command = "python -m bench.run_all " + shlex.join(sys.argv[1:] if argv is None else argv)
+    command = "python -m devtools.bench.run_all " + shlex.join(
+        sys.argv[1:] if argv is None else argv
+    )
     results: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "command": command.strip(),

@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 
-from bench.proc import cpu_seconds, wait_idle
-from bench.profile import sampled, sampled_line
+from devtools.bench.proc import cpu_seconds, wait_idle
+from devtools.bench.profile import sampled, sampled_line
 from tests.integration.harness import RealStack, bearer, wait_for
 
 CLIENTS = 16

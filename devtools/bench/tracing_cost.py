@@ -1,7 +1,7 @@
 """What tracing costs on a create: CPU-ms per `POST /tasks` with its outbox publish, with
 tracing off and at sampling 1.0 (spans batched and exported over OTLP/HTTP), in one run.
 
-    python -m bench.tracing_cost [--creates 300] [--rounds 2]
+    python -m devtools.bench.tracing_cost [--creates 300] [--rounds 2]
 
 Each measurement is a child process (the tracer provider is per process): the task-service
 app on PostgreSQL with its outbox relay running (the request's server span, the invocation
@@ -23,9 +23,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from launch.stack.ports import free_port
+from devtools.stack.ports import free_port
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 SINK = """
 import http.server, sys
@@ -105,7 +105,7 @@ def measure(database_url: str, creates: int, endpoint: str | None) -> dict[str, 
 
 def _child(database_url: str, creates: int, endpoint: str | None) -> dict[str, Any]:
     code = (
-        "import json, bench.tracing_cost as m; "
+        "import json, devtools.bench.tracing_cost as m; "
         f"print(json.dumps(m.measure({database_url!r}, {creates}, {endpoint!r})))"
     )
     out = subprocess.run(
@@ -144,7 +144,7 @@ def run(creates: int = 300, rounds: int = 2) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bench.tracing_cost", description=__doc__)
+    parser = argparse.ArgumentParser(prog="devtools.bench.tracing_cost", description=__doc__)
     parser.add_argument("--creates", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args(argv)

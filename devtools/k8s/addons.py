@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 from string import Template
 
-from launch.stack.paths import REPO_ROOT
+from devtools.stack.paths import REPO_ROOT
 
 from .cluster import Cluster, ClusterError
 from .layout import DAPR_NAMESPACE, K8S_DIR, NAMESPACE, image_refs

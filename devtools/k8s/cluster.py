@@ -3,7 +3,7 @@
 Host processes (containerd, etcd, kube-apiserver, kube-controller-manager,
 kube-scheduler, kubelet, kube-proxy, CoreDNS) run inside the cluster's network
 namespace, each in its own session with a log under ``<dir>/logs``, remembered by pid in
-``<dir>/state.json`` (the local stack's supervisor: launch.stack.processes)."""
+``<dir>/state.json`` (the local stack's supervisor: devtools.stack.processes)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from launch.build_scripts import run_build_script
-from launch.stack import processes
-from launch.stack.paths import REPO_ROOT
-from launch.stack.processes import ProcessRecord, StackState
+from devtools.build_scripts import run_build_script
+from devtools.stack import processes
+from devtools.stack.paths import REPO_ROOT
+from devtools.stack.processes import ProcessRecord, StackState
 
 from . import configs, network, pki
 from .layout import (

@@ -1,4 +1,4 @@
-"""``python -m launch.k8s up|status|down`` (and ``todo k8s ...``)."""
+"""``python -m devtools.k8s up|status|down`` (and ``todo k8s ...``)."""
 
 from __future__ import annotations
 

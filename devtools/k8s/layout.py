@@ -10,7 +10,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from launch.stack.paths import REPO_ROOT, cache_dir
+from devtools.stack.paths import REPO_ROOT, cache_dir
 
 K8S_DIR = REPO_ROOT / "deploy" / "k8s"
 NODE_NAME = "todo-k8s"

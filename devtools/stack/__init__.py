@@ -1,5 +1,5 @@
 """Local "real stack" launcher: PostgreSQL, Kafka, Dapr scheduler and one daprd
 per service, all as plain processes under one stack directory.
 
-Entry point: :func:`launch.stack.commands.main` (``todo stack ...``).
+Entry point: :func:`devtools.stack.commands.main` (``todo stack ...``).
 """

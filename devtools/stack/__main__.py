@@ -1,4 +1,4 @@
-"""``python -m launch.stack up|status|logs|down``."""
+"""``python -m devtools.stack up|status|logs|down``."""
 
 import sys
 

@@ -49,7 +49,7 @@ def server_properties(directory: Path, ports: KafkaPorts, partitions: int = 3) -
     log_dir = directory / "data"
     return "\n".join(
         [
-            "# written by launch.stack.kafka",
+            "# written by devtools.stack.kafka",
             "process.roles=broker,controller",
             "node.id=1",
             f"controller.quorum.voters=1@{HOST}:{ports.controller}",

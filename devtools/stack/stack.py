@@ -18,7 +18,7 @@ from typing import Any, TextIO
 import yaml
 
 from backend_services.contracts import AppId
-from launch.build_scripts import run_build_script
+from devtools.build_scripts import run_build_script
 
 from . import dapr, jaeger, kafka, postgres, processes
 from .paths import (

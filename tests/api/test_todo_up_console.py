@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlparse
 import httpx
 import pytest
 
-from launch.stack.ports import free_port
+from devtools.stack.ports import free_port
 
 TODO = Path(sys.executable).with_name("todo")
 START_TIMEOUT = 120  # ~5 s on an idle machine

@@ -5,7 +5,7 @@ its Components, Resiliency and Configuration go to a resources directory as
 they are, except the `secretstore` Component: secretstores.kubernetes needs an
 API server, so it is swapped for a secretstores.local.file store of the SAME
 name and scopes, reading the stack's secrets file (same keys as the Kubernetes
-Secrets). PostgreSQL, Kafka and the scheduler come from launch.stack
+Secrets). PostgreSQL, Kafka and the scheduler come from devtools.stack
 (as `todo stack up`); one daprd per app-id runs without its app (the apps need
 the image this machine cannot build: there is no Docker engine).
 """
@@ -23,10 +23,10 @@ import pytest
 import yaml
 
 from backend_services.contracts import AppId
-from launch.stack import dapr, processes
-from launch.stack.paths import dapr_bin_dir
-from launch.stack.ports import free_port
-from launch.stack.stack import Stack, UpOptions
+from devtools.stack import dapr, processes
+from devtools.stack.paths import dapr_bin_dir
+from devtools.stack.ports import free_port
+from devtools.stack.stack import Stack, UpOptions
 from tests.support.plain_http import http
 
 from .conftest import DEV_VALUES, Doc, Renderer, by_kind

@@ -2,7 +2,8 @@
 scheduler) started in a directory of its own through the launcher, plus what a test or a
 benchmark needs to observe it from outside: ports, users and tokens, SQL, Kafka.
 
-Used by tests/integration (pytest fixtures) and by bench/ (``python -m bench.run_all``).
+Used by tests/integration (pytest fixtures) and by devtools/bench/
+(``python -m devtools.bench.run_all``).
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ from sqlalchemy import Engine, text
 from backend_services.platform.auth import Role, TokenSigner
 from backend_services.platform.db import make_engine, new_session
 from backend_services.users.service import create_user
-from launch.stack import processes
-from launch.stack.paths import instance_name
-from launch.stack.ports import is_free
-from launch.stack.processes import ProcessRecord, StackState
-from launch.stack.stack import Stack, UpOptions
+from devtools.stack import processes
+from devtools.stack.paths import instance_name
+from devtools.stack.ports import is_free
+from devtools.stack.processes import ProcessRecord, StackState
+from devtools.stack.stack import Stack, UpOptions
 
 T = TypeVar("T")
 
@@ -263,7 +264,7 @@ def session_stack(
     running = RealStack.start(root, replicas=replicas, tracing=tracing)
     # as `todo stack up` does once the apps answer: the first account, before any test
     # adds users of its own
-    from launch.stack.commands import _sign_in_line
+    from devtools.stack.commands import _sign_in_line
 
     running.sign_in_line = _sign_in_line(root)
     try:

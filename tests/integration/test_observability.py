@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from backend_services.platform.telemetry import tracing
-from launch.stack.trace_logs import lines_of_trace
-from launch.stack.trace_view import render_tree, search
+from devtools.stack.trace_logs import lines_of_trace
+from devtools.stack.trace_view import render_tree, search
 from tests.integration.harness import RealStack, wait_for
 
 pytestmark = pytest.mark.stack

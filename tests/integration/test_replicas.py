@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 import pytest
 
-from launch.stack.paths import APP_IDS
+from devtools.stack.paths import APP_IDS
 from tests.integration.harness import (
     RealStack,
     client,
@@ -209,8 +209,8 @@ def test_every_service_runs_two_replicas_each_with_its_own_sidecar(stack: RealSt
 def test_status_and_flags_speak_of_replicas(
     stack: RealStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from launch.stack.commands import main
-    from launch.stack.stack import parse_replicas
+    from devtools.stack.commands import main
+    from devtools.stack.stack import parse_replicas
 
     assert main(["--stack-dir", str(stack.stack.layout.root), "status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)

@@ -30,8 +30,8 @@ import uvicorn
 from backend_services.contracts import STATESTORE
 from backend_services.platform.service_paths import UnsafePath, service_path
 from backend_services.platform.sidecar_runtime import SidecarRuntime, wait_for_sidecar
-from launch.stack.dapr import binary
-from launch.stack.ports import free_port
+from devtools.stack.dapr import binary
+from devtools.stack.ports import free_port
 from tests.security.test_id_paths import WALKING_IDS
 
 pytestmark = pytest.mark.stack

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from backend_services.users.first_account import FIRST_LOGIN_FILE
-from launch.stack.commands import _sign_in_line
+from devtools.stack.commands import _sign_in_line
 from tests.integration.harness import RealStack, bearer
 
 pytestmark = pytest.mark.stack

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from launch.stack.jaeger import trace_url
+from devtools.stack.jaeger import trace_url
 from tests.integration.harness import RealStack, bearer, iso, wait_for
 from tests.integration.test_stack_sign_in import _todo
 from tests.support.browser import launch_chromium, local_only

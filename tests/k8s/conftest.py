@@ -1,4 +1,4 @@
-"""A real single-node Kubernetes cluster for the end-to-end tests (launch/k8s):
+"""A real single-node Kubernetes cluster for the end-to-end tests (devtools/k8s):
 built by `make k8s-prepare` (a prerequisite of `make test`), started in a fresh directory
 with its own network namespace, torn down after this package's last test, and checked to
 leave nothing.
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from launch.k8s import network
-from launch.k8s.addons import Addons
-from launch.k8s.cluster import Cluster
+from devtools.k8s import network
+from devtools.k8s.addons import Addons
+from devtools.k8s.cluster import Cluster
 
 HERE = Path(__file__).resolve().parent
 

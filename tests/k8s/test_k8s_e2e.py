@@ -22,8 +22,8 @@ from sqlalchemy import text
 
 from backend_services.platform.db import make_engine, session_scope
 from backend_services.users import service as users
-from launch.k8s.addons import RELEASE, Addons
-from launch.k8s.layout import (
+from devtools.k8s.addons import RELEASE, Addons
+from devtools.k8s.layout import (
     API_NODE_PORT,
     CHAT_NODE_PORT,
     KAFKA_NODE_PORT,

@@ -1,6 +1,6 @@
 """A real stack (PostgreSQL, Kafka, Dapr scheduler, one daprd per app-id
 without app processes) in a temporary directory, shared by this package's
-tests. Started through launch.stack, like ``todo stack up``."""
+tests. Started through devtools.stack, like ``todo stack up``."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from launch.stack.processes import StackState
-from launch.stack.stack import Stack, UpOptions
+from devtools.stack.processes import StackState
+from devtools.stack.stack import Stack, UpOptions
 
 
 @dataclass

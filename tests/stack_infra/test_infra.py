@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from launch.stack import dapr, processes
-from launch.stack.commands import main as stack_main
-from launch.stack.paths import APP_IDS
-from launch.stack.resources import components_for, read_resources
-from launch.stack.stack import UpOptions
+from devtools.stack import dapr, processes
+from devtools.stack.commands import main as stack_main
+from devtools.stack.paths import APP_IDS
+from devtools.stack.resources import components_for, read_resources
+from devtools.stack.stack import UpOptions
 from tests.support.plain_http import http
 
 from .conftest import InfraStack

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from launch.stack import postgres
-from launch.stack.ports import free_port
+from devtools.stack import postgres
+from devtools.stack.ports import free_port
 
 pytestmark = pytest.mark.stack
 

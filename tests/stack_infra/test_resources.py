@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from launch.stack.paths import APP_IDS
-from launch.stack.resources import (
+from devtools.stack.paths import APP_IDS
+from devtools.stack.resources import (
     RenderError,
     components_for,
     render_all,

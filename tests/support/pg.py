@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from launch.stack import postgres
-from launch.stack.ports import free_port
+from devtools.stack import postgres
+from devtools.stack.ports import free_port
 
 
 @contextmanager

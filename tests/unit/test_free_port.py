@@ -3,7 +3,7 @@ fixtures choose all of a stack's ports before any process binds one."""
 
 from __future__ import annotations
 
-from launch.stack.ports import free_port
+from devtools.stack.ports import free_port
 
 
 def test_a_burst_of_picks_has_no_duplicates() -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from backend_services.platform.telemetry import tracing
 from backend_services.platform.telemetry.logs import JsonFormatter
-from launch.stack.commands import main
-from launch.stack.trace_logs import lines_of_trace
-from launch.stack.trace_view import render_tree
+from devtools.stack.commands import main
+from devtools.stack.trace_logs import lines_of_trace
+from devtools.stack.trace_view import render_tree
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 OTHER = "0af7651916cd43dd8448eb211c80319c"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from launch.stack import jaeger
+from devtools.stack import jaeger
 
 PORTS = jaeger.JaegerPorts(
     otlp_http=4318, query=16686, query_grpc=16685, health=13133, metrics=8888

@@ -1,6 +1,6 @@
 #!/bin/sh
 # One combined broker+controller (KRaft), the settings of the local stack
-# (launch/stack/kafka.py). KAFKA_ADVERTISED_HOST is the Service name
+# (devtools/stack/kafka.py). KAFKA_ADVERTISED_HOST is the Service name
 # clients use; KAFKA_CLUSTER_ID is fixed per install; data in /var/lib/kafka.
 # KAFKA_EXTERNAL_ADVERTISED (optional, host:port): a second listener on 9094
 # for clients outside the cluster (the local cluster's NodePort).
