@@ -4,7 +4,7 @@ UV      := .venv/bin/uv
 STAMP   := .venv/.synced
 
 .PHONY: setup run test test-under-load test-fast lint prepare stack-up stack-down bench screenshots clean \
-	k8s-prepare k8s-up k8s-down k8s-status test-k8s
+	k8s-prepare k8s-up k8s-down k8s-status test-k8s topology
 
 # --compile-bytecode: this machine sets PYTHONDONTWRITEBYTECODE=1, so without installed .pyc
 # files every `todo` process compiles ~700 modules again (seconds). The stamp depends on this
@@ -45,6 +45,11 @@ lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy launch backend_services agent chat_ui devtools
+
+# components/ and the chart's templates/_topology.tpl from launch/topology.py (the one
+# declaration of app ids, components, scopes; tests/deploy/test_topology_render.py checks them)
+topology: setup
+	$(PY) -m devtools.topology
 
 stack-up: prepare
 	.venv/bin/todo stack up

@@ -14,6 +14,9 @@ from backend_services.platform.settings import Settings
 from backend_services.recurrence.app import create_app as recurring_app
 from backend_services.reminders.app import create_app as reminder_app
 from backend_services.tasks.app import create_app as task_app
+from launch.topology import PUBLIC_ROUTES
+
+__all__ = ["BACKEND_SERVICES", "PUBLIC_ROUTES", "AppFactory"]
 
 AppFactory = Callable[[Settings, Runtime], FastAPI]
 
@@ -23,20 +26,4 @@ BACKEND_SERVICES: dict[str, AppFactory] = {
     AppId.RECURRING.value: recurring_app,
     AppId.NOTIFICATIONS.value: notification_app,
     AppId.AUDIT.value: audit_app,
-}
-
-# Where the embedded gateway sends each public path prefix (everything else: the chat UI).
-PUBLIC_ROUTES: dict[str, str] = {
-    "/tasks": AppId.TASKS.value,
-    "/lists": AppId.TASKS.value,
-    "/auth/login": AppId.TASKS.value,
-    "/me": AppId.TASKS.value,
-    "/tokens": AppId.TASKS.value,
-    "/admin": AppId.TASKS.value,
-    "/docs": AppId.TASKS.value,
-    "/openapi.json": AppId.TASKS.value,
-    "/notifications": AppId.NOTIFICATIONS.value,
-    "/reminders": AppId.REMINDERS.value,
-    "/audit": AppId.AUDIT.value,
-    "/dead-letters": AppId.AUDIT.value,
 }

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from devtools.settings import dev_settings
 from devtools.stack.paths import REPO_ROOT, cache_dir
 
 K8S_DIR = REPO_ROOT / "deploy" / "k8s"
@@ -33,8 +33,8 @@ KAFKA_NODE_PORT = 30094
 
 def default_cluster_dir() -> Path:
     """``$TODO_K8S_DIR`` or ``<repo>/var/k8s`` (gitignored)."""
-    env = os.environ.get("TODO_K8S_DIR")
-    return Path(env).resolve() if env else REPO_ROOT / "var" / "k8s"
+    env = dev_settings().k8s_dir
+    return env.resolve() if env else REPO_ROOT / "var" / "k8s"
 
 
 def k8s_version() -> str:

@@ -5,10 +5,10 @@ default stack is running and no TODO_DATA_DIR / DATABASE_URL says otherwise."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from backend_services.platform.settings import Settings
+from devtools.settings import dev_settings
 
 from . import postgres
 from .paths import StackLayout, default_stack_dir
@@ -34,7 +34,7 @@ def stack_settings(root: Path | None = None) -> Settings:
 def running_stack() -> Settings | None:
     """The default stack's settings when it runs and nothing in the environment points
     elsewhere; None otherwise (the embedded data dir then, as before)."""
-    if os.environ.get("TODO_DATA_DIR") or os.environ.get("DATABASE_URL"):
+    if dev_settings().product_pointed_elsewhere():
         return None
     layout = StackLayout(default_stack_dir())
     if not (layout.secrets_file.exists() and (layout.postgres / "data" / "PG_VERSION").exists()):

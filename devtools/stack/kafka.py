@@ -4,7 +4,6 @@ from the jars that deploy/kafka/fetch.sh assembles from Maven Central."""
 from __future__ import annotations
 
 import base64
-import os
 import shutil
 import socket
 import struct
@@ -13,6 +12,8 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+from devtools.settings import dev_settings
 
 from . import processes
 from .paths import REPO_ROOT
@@ -36,9 +37,9 @@ class KafkaPorts:
 
 
 def java() -> str:
-    home = os.environ.get("JAVA_HOME")
-    if home and (Path(home) / "bin" / "java").exists():
-        return str(Path(home) / "bin" / "java")
+    home = dev_settings().java_home
+    if home and (home / "bin" / "java").exists():
+        return str(home / "bin" / "java")
     found = shutil.which("java")
     if found is None:
         raise KafkaError("java not found (Java 17 is needed to run Kafka)")

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from backend_services.contracts import AppId
+from devtools.settings import dev_settings
+from launch.topology import APP_IDS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 DAPR_VERSION = "1.18.3"
 
-# in start order; the names are contracts.AppId's (the one list of app ids)
-APP_IDS: tuple[str, ...] = tuple(app.value for app in AppId)
+__all__ = ["APP_IDS"]  # in start order: launch/topology.py (the one list of app ids)
 
 
 REPLICA_MARK = "#"
@@ -36,14 +35,14 @@ def split_instance(name: str) -> tuple[str, int]:
 
 def cache_dir() -> Path:
     """``$TODO_CACHE_DIR`` or ``~/.cache/todo-assistant`` (built binaries, jars)."""
-    env = os.environ.get("TODO_CACHE_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "todo-assistant"
+    env = dev_settings().cache_dir
+    return env if env else Path.home() / ".cache" / "todo-assistant"
 
 
 def default_stack_dir() -> Path:
     """``$TODO_STACK_DIR`` or ``<repo>/var/stack`` (gitignored)."""
-    env = os.environ.get("TODO_STACK_DIR")
-    return Path(env).resolve() if env else REPO_ROOT / "var" / "stack"
+    env = dev_settings().stack_dir
+    return env.resolve() if env else REPO_ROOT / "var" / "stack"
 
 
 def kafka_version() -> str:

@@ -4,20 +4,18 @@ the same addresses."""
 
 from __future__ import annotations
 
-import os
 import random
-import re
 import socket
 from collections import deque
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from devtools.settings import port_env_name, port_overrides
+
 HOST = "127.0.0.1"
 
 
-def env_name(key: str) -> str:
-    """``kafka`` -> ``TODO_PORT_KAFKA``, ``chat-ui.app`` -> ``TODO_PORT_CHAT_UI_APP``."""
-    return "TODO_PORT_" + re.sub(r"[^A-Za-z0-9]+", "_", key).upper()
+env_name = port_env_name  # ``chat-ui.app`` -> ``TODO_PORT_CHAT_UI_APP`` (devtools/settings.py)
 
 
 def is_free(port: int, host: str = HOST) -> bool:
@@ -87,7 +85,7 @@ class PortAllocator:
         self, remembered: Mapping[str, int] | None = None, env: Mapping[str, str] | None = None
     ) -> None:
         self._remembered = dict(remembered or {})
-        self._env = os.environ if env is None else env
+        self._env = port_overrides() if env is None else env
         self.assigned: dict[str, int] = {}
 
     def get(self, key: str, *, in_use_by_us: bool = False) -> int:

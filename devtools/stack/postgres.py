@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-PG_BIN = Path(os.environ.get("TODO_PG_BIN", "/usr/lib/postgresql/15/bin"))
+from devtools.settings import dev_settings
+
+
+def pg_bin() -> Path:
+    """PostgreSQL's binaries (TODO_PG_BIN, devtools/settings.py)."""
+    return dev_settings().pg_bin
+
+
 DB_NAME = "todo"
 DB_USER = "todo"
 SYSTEM_USER = "postgres"  # runs the server when we are root
@@ -88,9 +95,9 @@ def _paths(directory: Path) -> tuple[Path, Path, Path]:
 
 def _require_binaries() -> None:
     for tool in ("initdb", "pg_ctl", "psql"):
-        if not (PG_BIN / tool).exists():
+        if not (pg_bin() / tool).exists():
             raise PostgresError(
-                f"{PG_BIN / tool} not found: run deploy/system/install.sh (postgresql-15)"
+                f"{pg_bin() / tool} not found: run deploy/system/install.sh (postgresql-15)"
             )
     if _as_root() and shutil.which("runuser") is None:
         raise PostgresError("runuser not found (util-linux)")
@@ -113,7 +120,7 @@ def is_running(directory: Path) -> bool:
     data, _, _ = _paths(directory)
     if not (data / "PG_VERSION").exists():
         return False
-    return _run([str(PG_BIN / "pg_ctl"), "status", "-D", str(data)], check=False).returncode == 0
+    return _run([str(pg_bin() / "pg_ctl"), "status", "-D", str(data)], check=False).returncode == 0
 
 
 def server_pid(directory: Path) -> int | None:
@@ -163,7 +170,7 @@ def init_cluster(directory: Path) -> None:
         return
     _run(
         [
-            str(PG_BIN / "initdb"),
+            str(pg_bin() / "initdb"),
             "-D",
             str(data),
             "-U",
@@ -198,7 +205,7 @@ def start_cluster(directory: Path, port: int, *, log: Path | None = None) -> str
         )
         proc = _run(
             [
-                str(PG_BIN / "pg_ctl"),
+                str(pg_bin() / "pg_ctl"),
                 "start",
                 "-D",
                 str(data),
@@ -224,7 +231,7 @@ def start_cluster(directory: Path, port: int, *, log: Path | None = None) -> str
 def _psql(sock: Path, port: int, sql: str, dbname: str = "postgres") -> str:
     proc = _run(
         [
-            str(PG_BIN / "psql"),
+            str(pg_bin() / "psql"),
             "-h",
             str(sock),
             "-p",
@@ -279,5 +286,5 @@ def stop_cluster(directory: Path, *, mode: str = "fast") -> bool:
     data, _, _ = _paths(directory)
     if not is_running(directory):
         return False
-    _run([str(PG_BIN / "pg_ctl"), "stop", "-D", str(data), "-m", mode, "-w", "-t", "60"])
+    _run([str(pg_bin() / "pg_ctl"), "stop", "-D", str(data), "-m", mode, "-w", "-t", "60"])
     return True

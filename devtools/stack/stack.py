@@ -4,7 +4,6 @@ six services each with its daprd (N replicas each if asked), report status, stop
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import sqlite3
 import sys
@@ -15,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-import yaml
-
 from backend_services.contracts import AppId
 from devtools.build_scripts import run_build_script
+from devtools.settings import dev_settings
+from launch import topology
 
 from . import dapr, jaeger, kafka, postgres, processes
 from .paths import (
@@ -36,8 +35,6 @@ from .processes import ProcessRecord, StackState
 from .resources import APP_API_TOKEN_KEY, render_all, write_secrets
 
 UI_APP_ID = AppId.CHAT_UI.value
-APP_START_TIMEOUT = float(os.environ.get("TODO_STACK_APP_TIMEOUT", "120"))
-DAPRD_START_TIMEOUT = float(os.environ.get("TODO_STACK_DAPRD_TIMEOUT", "90"))
 
 
 class StackError(RuntimeError):
@@ -139,7 +136,7 @@ class Stack:
 
     def ensure_artifacts(self) -> None:
         """Build daprd & co. and fetch Kafka's jars when missing (cached)."""
-        if not Path(postgres.PG_BIN / "initdb").exists():
+        if not Path(postgres.pg_bin() / "initdb").exists():
             self._run_script(REPO_ROOT / "deploy" / "system" / "install.sh")
         self._run_script(REPO_ROOT / "deploy" / "dapr" / "build.sh")
         self._run_script(REPO_ROOT / "deploy" / "kafka" / "fetch.sh")
@@ -161,13 +158,8 @@ class Stack:
         return True
 
     def _state_store_app_ids(self) -> set[str]:
-        """The app-ids whose sidecars load a state store (its `scopes`; all when unscoped)."""
-        found: set[str] = set()
-        for path in self.layout.components.glob("*.yaml"):
-            doc = yaml.safe_load(path.read_text()) or {}
-            if str(doc.get("spec", {}).get("type", "")).startswith("state."):
-                found.update(doc.get("scopes") or APP_IDS)
-        return found
+        """The app-ids whose sidecars load the state store (launch/topology.py)."""
+        return set(topology.state_store_apps())
 
     def registered(self, rec: ProcessRecord) -> bool:
         """Whether a sidecar is in the stack's name-resolution database, so other sidecars
@@ -287,7 +279,7 @@ class Stack:
         state.processes["postgres"] = ProcessRecord(
             name="postgres",
             pid=pid,
-            argv=[str(postgres.PG_BIN / "postgres"), "-D", str(directory / "data")],
+            argv=[str(postgres.pg_bin() / "postgres"), "-D", str(directory / "data")],
             log=str(self.layout.log("postgres")),
             kind="infra",
             ports={"postgres": actual},
@@ -523,17 +515,18 @@ class Stack:
                 self._wait_all(
                     [rec],
                     lambda r: dapr.daprd_outbound_ready(r.ports["dapr_http"]),
-                    DAPRD_START_TIMEOUT,
+                    dev_settings().stack_daprd_timeout,
                 )
         state.save(layout.state_file)
 
         # 3. both healthy: app GET /healthz 200, daprd /v1.0/healthz 204. More processes
         # than the six of one replica start on the same cores: a longer deadline.
+        settings = dev_settings()
         extra = max(0, len(pending_apps) - len(APP_IDS), len(pending_sidecars) - len(APP_IDS))
         self._wait_all(
             pending_apps + pending_sidecars,
             lambda r: self.health(r),
-            max(APP_START_TIMEOUT, DAPRD_START_TIMEOUT) + 20 * extra,
+            max(settings.stack_app_timeout, settings.stack_daprd_timeout) + 20 * extra,
         )
 
     def _wait_all(

@@ -40,15 +40,8 @@ app.kubernetes.io/component: {{ .app }}
 {{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) -}}
 {{- end -}}
 
-{{/* The six app-ids, in the order of backend_services/contracts.py AppId. */}}
-{{- define "todo.appIds" -}}
-task-service reminder-service recurring-worker notification-service audit-service chat-ui
-{{- end -}}
-
-{{/* App-ids that load the state store (same scopes as components/statestore.yaml). */}}
-{{- define "todo.statestoreApps" -}}
-chat-ui reminder-service
-{{- end -}}
+{{/* The app ids, the state store's apps and every component's scopes: _topology.tpl,
+rendered from launch/topology.py. */}}
 
 {{/*
 Kubernetes Secrets the Kafka component references (names, space separated),

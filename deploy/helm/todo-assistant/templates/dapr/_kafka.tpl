@@ -57,10 +57,3 @@ through the `secretstore` component).
 - name: backOffMaxRetries
   value: {{ $k.backOff.maxRetries | quote }}
 {{- end -}}
-
-{{- define "todo.allAppScopes" -}}
-scopes:
-{{- range splitList " " (include "todo.appIds" .) }}
-  - {{ . }}
-{{- end }}
-{{- end -}}
