@@ -183,7 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         results["total_seconds"] = time.monotonic() - started
         results["loadavg"] = load.stop()
-        raw = REPO_ROOT / "devtools" / "bench" / "results" / ("quick.json" if args.quick else "latest.json")
+        name = "quick.json" if args.quick else "latest.json"
+        raw = REPO_ROOT / "devtools" / "bench" / "results" / name
         raw.parent.mkdir(exist_ok=True)
         raw.write_text(json.dumps(results, indent=2, default=str) + "\n")
         args.out.write_text(render(results))
