@@ -7,16 +7,17 @@
 #   deploy/helm-tools/build.sh --print    only print where the binary goes
 #
 # Output: ${TODO_CACHE_DIR:-$HOME/.cache/todo-assistant}/helm-<ver>/helm, plus a
-# .stamp holding the sha256 of go.mod+go.sum; a matching stamp means "up to date".
-# The last line printed on stdout is always the binary's path.
+# .stamp holding the sha256 of go.mod+go.sum and the build scripts; a matching stamp means
+# "up to date". The last line printed on stdout is always the binary's path.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../lib/go-build.sh
+source "${HERE}/../lib/go-build.sh"
 cd "$HERE"
 HELM_VERSION="$(awk '$1 == "helm.sh/helm/v3" {print $2}' go.mod)"
 [[ -n "$HELM_VERSION" ]] || { echo "build.sh: helm.sh/helm/v3 not found in go.mod" >&2; exit 1; }
-CACHE_DIR="${TODO_CACHE_DIR:-$HOME/.cache/todo-assistant}"
-OUT="${CACHE_DIR}/helm-${HELM_VERSION#v}"
+OUT="$(go_cache_dir)/helm-${HELM_VERSION#v}"
 BIN="${OUT}/helm"
 STAMP="${OUT}/.stamp"
 
@@ -27,35 +28,17 @@ case "${1:-}" in
     *) echo "usage: $0 [--force|--print]" >&2; exit 2 ;;
 esac
 
-want="helm=${HELM_VERSION} inputs=$(cat go.mod go.sum build.sh | sha256sum | cut -d' ' -f1)"
-if [[ -x "$BIN" && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
+want="helm=${HELM_VERSION} inputs=$(cat go.mod go.sum build.sh ../lib/go-build.sh | sha256sum | cut -d' ' -f1)"
+if go_stamp_current "$STAMP" "$want" "$BIN"; then
     echo "helm ${HELM_VERSION}: up to date" >&2
     echo "$BIN"
     exit 0
 fi
 
-command -v go >/dev/null || { echo "build.sh: go is not on PATH" >&2; exit 1; }
+go_require
 mkdir -p "$OUT"
 rm -f "$STAMP"
 export CGO_ENABLED=0
-
-# `go build -v` names each package as it compiles; report every 50 (to stderr,
-# so stdout stays the path) and keep compiler errors visible.
-progress() {
-    local n=0 line
-    while IFS= read -r line; do
-        case "$line" in
-            "#"* | *".go:"* | "go: "* | *"cannot "* | *"undefined:"*)
-                echo "  [helm] $line" >&2 ;;
-            *)
-                n=$((n + 1))
-                if (( n % 50 == 0 )); then
-                    echo "  [helm] still building... ${n} packages compiled ($(date +%H:%M:%S))" >&2
-                fi ;;
-        esac
-    done
-    echo "  [helm] ${n} packages compiled" >&2
-}
 
 started=$SECONDS
 echo "building helm ${HELM_VERSION} -> ${BIN} (takes minutes on 2 cores)" >&2
@@ -69,14 +52,7 @@ LDFLAGS="-s -w -X helm.sh/helm/v3/internal/version.version=${HELM_VERSION}"
 for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
     LDFLAGS+=" -X ${pkg}.k8sVersionMajor=${k8s_major} -X ${pkg}.k8sVersionMinor=${k8s_minor}"
 done
-if ! go build -v -trimpath -ldflags "$LDFLAGS" -o "${BIN}.tmp" helm.sh/helm/v3/cmd/helm 2>&1 \
-        | progress; then
-    echo "build.sh: building helm failed" >&2
-    exit 1
-fi
-# pipefail makes the pipeline fail when go build fails; double-check the output.
-[[ -x "${BIN}.tmp" ]] || { echo "build.sh: no binary produced" >&2; exit 1; }
-mv -f "${BIN}.tmp" "$BIN"
+go_build helm "$BIN" helm.sh/helm/v3/cmd/helm -ldflags "$LDFLAGS"
 "$BIN" version --short >&2
 echo "$want" > "$STAMP"
 echo "helm ${HELM_VERSION}: built in $((SECONDS - started))s" >&2
