@@ -36,11 +36,10 @@ DEBIAN_MIRROR="${TODO_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
 hash_of() { sha256sum | cut -c1-16; }
 files_hash() { cat "$@" | hash_of; }
-# The app image's inputs: what deploy/Dockerfile copies, and the Dockerfile (not
-# the cluster launcher in devtools/k8s, which only runs on the host).
+# The app image's inputs: what deploy/Dockerfile copies, and the Dockerfile (the dev
+# tools in devtools/, the stack and cluster launchers, stay on the host).
 app_hash() {
     (cd "$REPO" && git ls-files -z pyproject.toml uv.lock deploy/Dockerfile launch backend_services agent chat_ui \
-        ':(exclude)devtools/k8s' \
         | xargs -0 sha256sum) | hash_of
 }
 
@@ -228,7 +227,6 @@ build_app() {
     # caches or data dirs in the context).
     local ctx; ctx="$(mktemp -d)"
     (cd "$REPO" && git ls-files -z pyproject.toml uv.lock deploy/Dockerfile launch backend_services agent chat_ui \
-        ':(exclude)devtools/k8s' \
         | xargs -0 cp --parents -t "$ctx")
     build app "$ctx" "$ctx/deploy/Dockerfile" "${REF[app]}" "PYTHON_IMAGE=$PY_REF"
     rm -rf "$ctx"
