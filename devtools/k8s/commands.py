@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from backend_services.contracts import AppId
+
 from .addons import RELEASE, Addons
 from .cluster import Cluster, ClusterError, format_status
 from .layout import API_NODE_PORT, CHAT_NODE_PORT, NAMESPACE
@@ -38,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
 def access_help(cluster: Cluster) -> str:
     node = cluster.node_ip
     kubeconfig = cluster.layout.admin_kubeconfig
-    app = f"deploy/{RELEASE}-task-service"
+    app = f"deploy/{RELEASE}-{AppId.TASKS.value}"
     return (
         f"\nChat UI:  http://{node}:{CHAT_NODE_PORT}/   REST API: http://{node}:{API_NODE_PORT}/docs\n"
         "Add a user to sign in with (the CLI reads DATABASE_URL; the pods get it through Dapr):\n"

@@ -91,3 +91,9 @@ def test_the_chart_ports_are_the_topology() -> None:
     assert values["observability"]["metricsPort"] == ports.metrics
     assert values["dapr"]["metricsPort"] == ports.dapr_metrics
     assert values["ingress"]["api"]["routes"] == topology.PUBLIC_ROUTES
+
+
+def test_the_values_tune_every_app_id() -> None:
+    for path in (CHART / "values.yaml", DEV_VALUES):
+        services = yaml.safe_load(path.read_text())["services"]
+        assert list(services) == list(topology.APP_IDS), path.name
