@@ -105,9 +105,17 @@ def test_a_branch_that_still_uses_the_old_names_is_fixed_after_the_merge(tree: P
     late = tree / "tests" / "test_new.py"
     late.parent.mkdir()
     late.write_text("from launch.stack.ports import free_port\nimport bench.stats\n")
+    # and a module the branch added beside the old ones (rename detection cannot carry it)
+    added = tree / "launch" / "stack" / "added.py"
+    added.parent.mkdir()
+    added.write_text("from launch.stack import commands\n")
     git(tree, "add", "-A")
     assert ops.main(["--root", str(tree), "--check"]) == 1
     ops.main(["--root", str(tree)])
+    assert not added.exists()
+    moved = tree / "devtools" / "stack" / "added.py"
+    assert moved.read_text() == "from devtools.stack import commands\n"
+    assert (tree / "devtools" / "stack" / "commands.py").exists()
     assert (
         late.read_text()
         == "from devtools.stack.ports import free_port\nimport devtools.bench.stats\n"
