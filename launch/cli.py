@@ -155,7 +155,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             token = _user_token(settings, runtime.engine, args.user, args.tz, 600)
             agent = Agent(
                 runtime.for_app(AppId.CHAT_UI.value),
-                LLMConfig.from_env(),
+                LLMConfig.from_settings(settings),
                 settings.max_chat_chars,
             )
             async for event in agent.turn(token, args.user.lower(), args.conversation, text):
