@@ -3,7 +3,7 @@ PY      := .venv/bin/python
 UV      := .venv/bin/uv
 STAMP   := .venv/.synced
 
-.PHONY: setup run test test-under-load test-fast lint prepare stack-up stack-down bench screenshots clean \
+.PHONY: setup run test test-under-load test-fast lint settings-doc prepare stack-up stack-down bench screenshots clean \
 	k8s-prepare k8s-up k8s-down k8s-status test-k8s
 
 # --compile-bytecode: this machine sets PYTHONDONTWRITEBYTECODE=1, so without installed .pyc
@@ -45,6 +45,11 @@ lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy launch backend_services agent chat_ui
+
+# README.md's settings tables, from the settings models' field descriptions
+# (backend_services/platform/config; tests/unit/test_settings_readme.py checks them)
+settings-doc: setup
+	$(PY) -m backend_services.platform.config.readme README.md
 
 stack-up: prepare
 	.venv/bin/todo stack up

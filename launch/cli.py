@@ -234,6 +234,22 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_config(args: argparse.Namespace) -> int:
+    """The settings this environment gives a process, by concern (secrets masked), or the
+    README's tables of them."""
+    from backend_services.platform.config.concerns import CONCERNS
+
+    if args.markdown:
+        from backend_services.platform.config.tables import settings_tables
+
+        print(settings_tables(CONCERNS), end="")
+        return 0
+    from backend_services.platform.config.report import effective_settings, render_text
+
+    print(render_text(effective_settings(_settings(), CONCERNS)), end="")
+    return 0
+
+
 def cmd_users(args: argparse.Namespace) -> int:
     from backend_services.platform.db import new_session
     from backend_services.platform.errors import AppError
@@ -336,6 +352,14 @@ def build_parser() -> argparse.ArgumentParser:
     token.set_defaults(fn=cmd_token)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(fn=cmd_migrate)
+
+    config = sub.add_parser(
+        "config", help="the effective settings, by concern, with their source (secrets masked)"
+    )
+    config.add_argument(
+        "--markdown", action="store_true", help="the README's settings tables instead"
+    )
+    config.set_defaults(fn=cmd_config)
 
     usr = sub.add_parser("users", help="manage user accounts")
     usr_sub = usr.add_subparsers(dest="users_cmd", required=True)

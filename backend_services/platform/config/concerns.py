@@ -67,7 +67,9 @@ class RuntimeSettings(ConcernSettings):
         " deliveries wait this long for more events (fewer, larger rounds); 0 never waits",
     )
     reminder_sweep_seconds: float = Field(
-        default=60.0, description="how often reminder-service sweeps for reminders missed"
+        default=60.0,
+        description="embedded mode: how often reminder-service sweeps for missed reminders (on"
+        " the stack and the chart, `components/reminder-sweep.yaml`'s cron says)",
     )
     reminder_sweep_grace_seconds: float = Field(
         default=30.0,
@@ -167,7 +169,9 @@ class LLMSettings(ConcernSettings):
         json_schema_extra=SECRET,
     )
     openai_model: str = Field(
-        default="gpt-4o-mini", validation_alias="OPENAI_MODEL", description="model name"
+        default="gpt-4o-mini",
+        validation_alias="OPENAI_MODEL",
+        description="the model to ask (a name the server knows)",
     )
     openai_timeout: float = Field(
         default=30.0, validation_alias="OPENAI_TIMEOUT", description="per-call timeout (s)"
