@@ -35,7 +35,15 @@ def _settings(args: argparse.Namespace | None = None) -> Settings:
         if stack is not None:
             print(f"(using the local stack's database: {stack.data_dir.parent})", file=sys.stderr)
             return stack
-    return Settings()
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:  # a word for a number: which variable, not a traceback
+        from backend_services.platform.config.report import invalid_settings
+
+        print(f"error: {invalid_settings(exc, Settings)}", file=sys.stderr)
+        raise SystemExit(2) from exc
 
 
 def _secrets_file(settings: Settings) -> Path:

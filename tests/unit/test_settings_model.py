@@ -205,3 +205,17 @@ def test_any_settings_class_reports(clean_env: pytest.MonkeyPatch) -> None:
 
     text = render_text(effective_settings(Other(), [Other], environ={}))
     assert text.splitlines()[:2] == ["Other tools", "  OTHER_CACHE_DIR  /tmp/c  default"]
+
+
+def test_a_bad_value_names_its_variable_not_its_value(
+    clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clean_env.setenv("TODO_MAX_CHAT_CHARS", "lots")
+    clean_env.setenv("OPENAI_TIMEOUT", "soon")
+    with pytest.raises(SystemExit) as stopped:
+        todo(["config"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "TODO_MAX_CHAT_CHARS: Input should be a valid integer" in err
+    assert "OPENAI_TIMEOUT: Input should be a valid number" in err
+    assert "lots" not in err and "soon" not in err and "Traceback" not in err

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from backend_services.platform.config.fields import concern_title, is_secret, variable_names
@@ -106,3 +107,14 @@ def render_text(concerns: Sequence[Concern]) -> str:
             value = s.value.ljust(width_value)
             lines.append(f"  {s.variable.ljust(width_name)}  {value}  {s.source}".rstrip())
     return "\n".join(lines) + "\n"
+
+
+def invalid_settings(error: ValidationError, cls: type[BaseSettings]) -> str:
+    """`error` from building `cls` as lines naming the variables (never their values: one
+    may be a secret)."""
+    lines = ["invalid settings in the environment:"]
+    for problem in error.errors():
+        name = str(problem["loc"][0]) if problem["loc"] else ""
+        variable = variable_names(cls, name)[0] if name in cls.model_fields else name
+        lines.append(f"  {variable}: {problem['msg']}")
+    return "\n".join(lines)
