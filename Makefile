@@ -3,7 +3,7 @@ PY      := .venv/bin/python
 UV      := .venv/bin/uv
 STAMP   := .venv/.synced
 
-.PHONY: setup run test test-under-load test-fast lint prepare stack-up stack-down bench screenshots clean \
+.PHONY: setup run test test-under-load test-fast lint settings-doc prepare stack-up stack-down bench screenshots clean \
 	k8s-prepare k8s-up k8s-down k8s-status test-k8s topology
 
 # --compile-bytecode: this machine sets PYTHONDONTWRITEBYTECODE=1, so without installed .pyc
@@ -50,6 +50,11 @@ lint: setup
 # declaration of app ids, components, scopes; tests/deploy/test_topology_render.py checks them)
 topology: setup
 	$(PY) -m devtools.topology
+
+# README.md's settings tables, from the settings models' field descriptions
+# (backend_services/platform/config; tests/unit/test_settings_readme.py checks them)
+settings-doc: setup
+	$(PY) -m backend_services.platform.config.readme README.md
 
 stack-up: prepare
 	.venv/bin/todo stack up

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
 import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from backend_services.platform.runtime import Runtime
 
 if TYPE_CHECKING:
     from agent.llm_loop import LLMLoop
+    from backend_services.platform.config.concerns import LLMSettings
 
 
 @dataclass(frozen=True)
@@ -37,18 +37,17 @@ class LLMConfig:
     stream: bool = True
 
     @classmethod
-    def from_env(cls) -> LLMConfig | None:
-        base_url = os.environ.get("OPENAI_BASE_URL") or None
-        api_key = os.environ.get("OPENAI_API_KEY") or ""
-        if not base_url and not api_key:
+    def from_settings(cls, settings: LLMSettings) -> LLMConfig | None:
+        """LLM mode when a base URL or an API key is set; None: the offline parser."""
+        if not settings.openai_base_url and not settings.openai_api_key:
             return None
         return cls(
-            base_url=base_url,
-            api_key=api_key or "not-needed",
-            model=os.environ.get("OPENAI_MODEL", "gpt-4o-mini"),
-            timeout=float(os.environ.get("OPENAI_TIMEOUT", "30")),
-            tool_choice=os.environ.get("OPENAI_TOOL_CHOICE") or None,
-            stream=os.environ.get("OPENAI_STREAM", "1").lower() not in {"0", "false", "no"},
+            base_url=settings.openai_base_url,
+            api_key=settings.openai_api_key or "not-needed",
+            model=settings.openai_model,
+            timeout=settings.openai_timeout,
+            tool_choice=settings.openai_tool_choice,
+            stream=settings.openai_stream,
         )
 
 

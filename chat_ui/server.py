@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from backend_services.contracts import (
     UserDeleted,
 )
 from backend_services.platform.app_support import AppContext, build_service_app
+from backend_services.platform.config.chainlit_env import set_chainlit_auth_secret
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
 from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
@@ -69,7 +69,7 @@ def mount_mcp(app: FastAPI, ctx: AppContext) -> None:
 def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> FastAPI:
     """`signing_key` is read from the secret store by the caller: Chainlit needs its session
     secret before the app starts."""
-    os.environ["CHAINLIT_AUTH_SECRET"] = chainlit_secret(signing_key)
+    set_chainlit_auth_secret(chainlit_secret(signing_key))
     app, ctx = build_service_app(
         settings,
         runtime,
@@ -78,7 +78,10 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
         description="Chainlit chat with the to-do agent.",
     )
     agent = Agent(
-        runtime, LLMConfig.from_env(), settings.max_chat_chars, settings.chat_turns_per_minute
+        runtime,
+        LLMConfig.from_settings(settings),
+        settings.max_chat_chars,
+        settings.chat_turns_per_minute,
     )
     chat = ChatContext(app=ctx, agent=agent)
     set_current(chat)

@@ -42,7 +42,15 @@ def _settings(args: argparse.Namespace | None = None) -> Settings:
         if stack is not None:
             print(f"(using the local stack's database: {stack.data_dir.parent})", file=sys.stderr)
             return stack
-    return Settings()
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:  # a word for a number: which variable, not a traceback
+        from backend_services.platform.config.report import invalid_settings
+
+        print(f"error: {invalid_settings(exc, Settings)}", file=sys.stderr)
+        raise SystemExit(2) from exc
 
 
 def _secrets_file(settings: Settings) -> Path:
@@ -162,7 +170,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             token = _user_token(settings, runtime.engine, args.user, args.tz, 600)
             agent = Agent(
                 runtime.for_app(AppId.CHAT_UI.value),
-                LLMConfig.from_env(),
+                LLMConfig.from_settings(settings),
                 settings.max_chat_chars,
             )
             async for event in agent.turn(token, args.user.lower(), args.conversation, text):
@@ -238,6 +246,22 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
     from backend_services.platform.migrate import upgrade
 
     upgrade(_settings().resolved_database_url())
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    """The settings this environment gives a process, by concern (secrets masked), or the
+    README's tables of them."""
+    from backend_services.platform.config.concerns import CONCERNS
+
+    if args.markdown:
+        from backend_services.platform.config.tables import settings_tables
+
+        print(settings_tables(CONCERNS), end="")
+        return 0
+    from backend_services.platform.config.report import effective_settings, render_text
+
+    print(render_text(effective_settings(_settings(), CONCERNS)), end="")
     return 0
 
 
@@ -343,6 +367,14 @@ def build_parser() -> argparse.ArgumentParser:
     token.set_defaults(fn=cmd_token)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(fn=cmd_migrate)
+
+    config = sub.add_parser(
+        "config", help="the effective settings, by concern, with their source (secrets masked)"
+    )
+    config.add_argument(
+        "--markdown", action="store_true", help="the README's settings tables instead"
+    )
+    config.set_defaults(fn=cmd_config)
 
     usr = sub.add_parser("users", help="manage user accounts")
     usr_sub = usr.add_subparsers(dest="users_cmd", required=True)
