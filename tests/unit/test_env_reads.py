@@ -16,10 +16,11 @@ REPO = Path(__file__).resolve().parents[2]
 SETTINGS_MODULES = {
     "backend_services/platform/settings.py",
     "backend_services/platform/config",
+    "devtools/settings.py",
 }
-# the dev tools (they get their own settings class; until then they read as they always did)
-# and the tests
-ALLOWED = {"launch/stack", "launch/k8s", "bench", "tests"}
+# the tests, and the bench, which sets the environment of the processes it measures (the
+# other dev tools read theirs through devtools/settings.py)
+ALLOWED = {"devtools/bench", "tests"}
 NOT_OURS = {".venv", ".git", "deploy", "node_modules", ".files"}
 
 

@@ -17,7 +17,10 @@ from backend_services.platform.config.tables import settings_tables
 
 # "module:attribute", a settings class or a tuple of them, in the README's order. Named, not
 # imported: a settings class of the dev tools joins this list without the product importing it.
-DOCUMENTED_SETTINGS: tuple[str, ...] = ("backend_services.platform.config.concerns:CONCERNS",)
+DOCUMENTED_SETTINGS: tuple[str, ...] = (
+    "backend_services.platform.config.concerns:CONCERNS",
+    "devtools.settings:DevToolsSettings",
+)
 
 BEGIN = "<!-- settings-tables:begin (generated from the field descriptions: make settings-doc) -->"
 END = "<!-- settings-tables:end -->"
