@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import os
 from contextlib import AsyncExitStack
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -78,7 +79,11 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
         description="Chainlit chat with the to-do agent.",
     )
     agent = Agent(
-        runtime, LLMConfig.from_env(), settings.max_chat_chars, settings.chat_turns_per_minute
+        runtime,
+        LLMConfig.from_env(),
+        settings.max_chat_chars,
+        settings.chat_turns_per_minute,
+        timedelta(seconds=settings.approval_timeout_seconds),
     )
     chat = ChatContext(app=ctx, agent=agent)
     set_current(chat)
@@ -133,6 +138,9 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
         ],
     )
     mount_mcp(app, ctx)
+    from chat_ui.approval_timer import mount_approval_timer
+
+    mount_approval_timer(app, agent)
     allow_origins(settings.allowed_origins)
     app.add_middleware(
         LoginGuard,
