@@ -181,3 +181,24 @@ async def test_a_timer_firing_after_the_answer_changes_nothing(env: EmbeddedEnv)
     assert await agent.approvals.expire(approval) is None
     final: Any = await instance(agent, approval, "alice")
     assert final.status == "completed"
+
+
+async def test_emptying_a_list_waits_for_approval_and_cancel_keeps_it(env: EmbeddedEnv) -> None:
+    agent = offline_agent(env)
+    headers = env.user("alice")
+    for title in ("eggs", "flour"):
+        resp = await env.client.post(
+            "/tasks", json={"title": title, "list_name": "Groceries"}, headers=headers
+        )
+        assert resp.status_code == 201, resp.text
+    await add(env, "alice", "pay rent")
+    token = env.signer().issue("alice", "user", 600)
+    first = asked_id(await say(env, agent, "alice", "delete everything in my groceries list"))
+    assert await agent.answer_approval(token, "alice", first, False) == REFUSED
+    assert await titles(env, "alice") == ["eggs", "flour", "pay rent"]
+    assert (await instance(agent, first, "alice")).status == "rejected"
+
+    again = asked_id(await say(env, agent, "alice", "delete everything in my groceries list"))
+    reply = await agent.answer_approval(token, "alice", again, True)
+    assert reply == "Deleted 2 tasks: 'eggs', 'flour'.", reply
+    assert await titles(env, "alice") == ["pay rent"]

@@ -16,6 +16,7 @@ from backend_services.platform.db import new_session
 from backend_services.users.service import create_user
 from tests.integration.harness import RealStack, client, wait_for
 from tests.support.chat_socket import chat_login, chat_socket, session_cookie
+from tests.support.embedded_env import eventually
 
 pytestmark = [pytest.mark.stack, pytest.mark.anyio]
 
@@ -49,26 +50,31 @@ async def test_approve_after_chat_ui_and_its_sidecar_restart(stack: RealStack) -
     cookie = session_cookie(await chat_login(chat_url, name, PASSWORD))
     async with chat_socket(chat_url, cookie) as chat:
         await chat.send(f"delete {title}")
-        await chat.wait_for("Please confirm", timeout=120)
+        asked = await chat.wait_for("Please confirm", timeout=120)
+
+        # the reply's card carries Approve and Cancel for this very question
+        async def two_buttons() -> list[dict[str, Any]] | None:
+            return chat.actions if len(chat.actions) >= 2 else None
+
+        buttons = await eventually(two_buttons, what="the card's buttons")
     [(approval_id, record)] = _approvals_of(stack, user_id)
     assert record["status"] == "waiting" and record["input"]["task_ids"] == [task_id]
+    assert {b["name"] for b in buttons} == {"approval_approve", "approval_cancel"}
+    assert {b["payload"]["approval_id"] for b in buttons} == {approval_id}
+    assert {b["forId"] for b in buttons} == {asked["id"]}
+    approve = next(b for b in buttons if b["name"] == "approval_approve")
 
     stack.kill9("daprd-chat-ui", "chat-ui")
     stack.up_again()  # both started again on the same PostgreSQL and scheduler
 
     cookie = session_cookie(await chat_login(chat_url, name, PASSWORD))
     async with chat_socket(chat_url, cookie) as chat:
-        action = {
-            "id": str(uuid.uuid4()),
-            "forId": str(uuid.uuid4()),
-            "name": "approval_approve",
-            "payload": {"approval_id": approval_id},
-        }
         async with httpx.AsyncClient(base_url=chat_url, timeout=120) as http:
-            for _ in range(2):  # a double click: the second finds it done
+            # the card as drawn before the restart, clicked twice: the second finds it done
+            for _ in range(2):
                 resp = await http.post(
                     "/project/action",
-                    json={"action": action, "sessionId": chat.session_id},
+                    json={"action": approve, "sessionId": chat.session_id},
                     headers={"cookie": f"access_token={cookie}", "origin": chat_url},
                 )
                 assert resp.status_code == 200, resp.text

@@ -41,6 +41,8 @@ class ChatSocket:
         self.messages: list[dict[str, Any]] = []
         self.session_id = str(uuid.uuid4())  # Chainlit's session (POST /project/action names it)
         self.client.on("new_message", self.messages.append)
+        self.actions: list[dict[str, Any]] = []  # the buttons the server attached to messages
+        self.client.on("action", self.actions.append)
 
     async def send(self, text: str) -> None:
         step = {
