@@ -90,3 +90,35 @@ async def test_approve_after_chat_ui_and_its_sidecar_restart(stack: RealStack) -
     # the timer was deleted with the answer: the scheduler holds no job for it
     job = f"{stack.dapr_url('chat-ui')}/v1.0/jobs/approval-timeout-{approval_id}"
     wait_for(lambda: httpx.get(job, timeout=30).status_code != 200, "the timer to be gone", 60)
+
+
+async def test_the_scheduler_times_the_question_out(stack: RealStack) -> None:
+    name = f"waiter{uuid.uuid4().hex[:8]}"
+    with new_session(stack.engine) as session:
+        user_id = create_user(session, name, password=PASSWORD).id
+    token = stack.signer().issue(user_id, "user", 3600)
+    title = f"tax form {uuid.uuid4().hex[:6]}"
+    with client(stack.app_url("task-service"), token) as tasks:
+        assert tasks.post("/tasks", json={"title": title}).status_code == 201
+
+    chat_url = stack.app_url("chat-ui")
+    cookie = session_cookie(await chat_login(chat_url, name, PASSWORD))
+    async with chat_socket(chat_url, cookie) as chat:
+        await chat.send(f"delete {title}")
+        await chat.wait_for("Please confirm", timeout=120)
+        [(approval_id, record)] = _approvals_of(stack, user_id)
+        # the workflow's own timer, moved to now (as if its ten minutes had passed): the
+        # scheduler fires it at chat-ui's /job route through daprd, with the app token
+        job = f"{stack.dapr_url('chat-ui')}/v1.0/jobs/approval-timeout-{approval_id}"
+        async with httpx.AsyncClient(timeout=60) as http:
+            assert (await http.get(job)).status_code == 200
+            moved = await http.post(
+                job,
+                json={"dueTime": "1s", "data": {"instance_id": approval_id}, "overwrite": True},
+            )
+            assert moved.status_code < 300, moved.text
+        await chat.wait_for("That question timed out", timeout=120)
+    [(_, record)] = _approvals_of(stack, user_id)
+    assert record["status"] == "expired" and record["history"] == ["started", "timed out"]
+    with client(stack.app_url("task-service"), token) as tasks:
+        assert [t["title"] for t in tasks.get("/tasks").json()["items"]] == [title]
