@@ -14,8 +14,15 @@ import pytest
 from agent.approvals import EXPIRED, REFUSED
 from agent.events import AgentEvent, ApprovalAsked, ToolFinished, TurnDone
 from agent.service import Agent
-from backend_services.contracts import AppId
-from backend_services.platform.approval_workflow import ApprovalInstance, job_name
+from backend_services.contracts import STATESTORE, AppId
+from backend_services.platform.approval_workflow import (
+    APPROVED,
+    CLAIM_LEASE,
+    ApprovalInstance,
+    job_name,
+    state_key,
+)
+from backend_services.platform.timeutil import utcnow
 from tests.support.embedded_env import EmbeddedEnv, embedded_env, eventually, make_settings
 
 pytestmark = pytest.mark.anyio
@@ -202,3 +209,38 @@ async def test_emptying_a_list_waits_for_approval_and_cancel_keeps_it(env: Embed
     reply = await agent.answer_approval(token, "alice", again, True)
     assert reply == "Deleted 2 tasks: 'eggs', 'flour'.", reply
     assert await titles(env, "alice") == ["pay rent"]
+
+
+async def test_a_change_cut_short_by_a_dead_process_is_finished_once(env: EmbeddedEnv) -> None:
+    """A process that claimed an approval and died mid-change leaves it `applying`: the next
+    approval takes it over once the lease has passed and finishes it; a fresh claim is left
+    to the process that holds it."""
+    runtime = env.runtime.for_app(AppId.CHAT_UI.value)
+    workflow = offline_agent(env).approvals
+    runs: list[dict[str, Any]] = []
+
+    async def change(data: dict[str, Any]) -> dict[str, Any]:
+        runs.append(data)
+        return {"message": f"ran {len(runs)}"}
+
+    started = await workflow.start("alice", "c1", "Delete 'x'?", {"verb": "delete"})
+    key = state_key(started.instance_id)
+    value, etag = await runtime.get_state(STATESTORE, key)
+    claimed_now = {**value, "status": "applying", "claimed_at": utcnow().isoformat()}
+    await runtime.save_state(STATESTORE, key, claimed_now, etag=etag)
+
+    # an answer meeting a live claim waits for its outcome rather than running the change
+    waiting = asyncio.create_task(
+        workflow.raise_event(started.instance_id, "alice", APPROVED, change)
+    )
+    assert runs == []
+    value, etag = await runtime.get_state(STATESTORE, key)
+    stale = {**value, "claimed_at": (utcnow() - CLAIM_LEASE * 2).isoformat()}
+    await runtime.save_state(STATESTORE, key, stale, etag=etag)  # its holder died
+
+    # whichever answer meets the stale claim first takes it over; the change runs once
+    taken_over = await workflow.raise_event(started.instance_id, "alice", APPROVED, change)
+    assert (await waiting).status == "completed" and taken_over.status == "completed"
+    assert runs == [{"verb": "delete"}]
+    again = await workflow.raise_event(started.instance_id, "alice", APPROVED, change)
+    assert again.result == {"message": "ran 1"} and len(runs) == 1
