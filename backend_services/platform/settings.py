@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     max_chat_frame_bytes: int = 64 * 1024
     chat_turns_per_minute: int = 30
     # how long a delete or bulk change the agent proposes waits for the person's yes
-    approval_timeout_seconds: float = 600.0
+    approval_timeout_seconds: float = Field(default=600.0, gt=0)
     rest_writes_per_minute: int = 600
     # sign-in throttling (POST /auth/login and the chat's /login): every attempt from one
     # client address, and the wrong passwords for one account; beyond either, 429 with
