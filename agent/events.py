@@ -32,4 +32,12 @@ class TurnDone:
     reply: str
 
 
-AgentEvent = ToolStarted | ToolFinished | TextDelta | TurnDone
+@dataclass(frozen=True)
+class ApprovalAsked:
+    """The turn asked for a yes in an approval workflow (agent/approvals.py): a front end
+    may offer Approve / Cancel buttons that answer it."""
+
+    approval_id: str
+
+
+AgentEvent = ToolStarted | ToolFinished | TextDelta | TurnDone | ApprovalAsked

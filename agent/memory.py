@@ -52,7 +52,8 @@ def trim(turns: list[dict[str, Any]], budget: int = TOKEN_BUDGET) -> list[dict[s
 class PendingAction(BaseModel):
     """What waits for the user's yes: "delete" (task_id), "bulk" (a complete/delete of
     task_ids, ``verb``), "add" (a new task with ``args``: one the user may not have meant,
-    or one that repeats an open task)."""
+    or one that repeats an open task). ``approval_id``: the approval workflow a delete or
+    bulk change waits in (agent/approvals.py); empty where none runs (MCP)."""
 
     action: str
     task_id: str = ""
@@ -60,6 +61,7 @@ class PendingAction(BaseModel):
     task_ids: list[str] = Field(default_factory=list)
     verb: str = ""
     args: dict[str, Any] | None = None
+    approval_id: str = ""
 
 
 class Change(BaseModel):

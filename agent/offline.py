@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any, TypeVar
 
-from agent import nlp
+from agent import approvals, nlp
 from agent.events import AgentEvent, ToolFinished, ToolStarted, TurnDone
 from agent.memory import PendingAction
 from agent.task_client import ToolError
@@ -226,6 +226,15 @@ async def resolve_list_hint(ctx: ToolContext, intent: nlp.AddTask) -> nlp.AddTas
 
 
 async def _run_intent(ctx: ToolContext, intent: nlp.Intent) -> AsyncIterator[AgentEvent]:
+    pending = ctx.conversation.pending
+    refusing = isinstance(intent, nlp.Confirm) and not intent.yes
+    if refusing and pending and pending.approval_id and ctx.approvals is not None:
+        # a no: the workflow waiting for the yes is refused
+        made, reply = await approvals.answer(ctx, pending.approval_id, approved=False)
+        if made:  # approved already (the card's button): say what was done
+            yield TurnDone(reply)
+            return
+        ctx.conversation.pending = pending  # plan() words the refusal
     step = plan(intent, ctx)
     if isinstance(step, str):
         yield TurnDone(step)

@@ -7,17 +7,19 @@ import math
 import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from agent.events import AgentEvent, ToolFinished, TurnDone
+from agent import approvals
+from agent.events import AgentEvent, ApprovalAsked, ToolFinished, TurnDone
 from agent.memory import ConversationStore
 from agent.offline import run_offline
 from agent.prompts import system_prompt
 from agent.task_client import TaskClient, ToolError
 from agent.telemetry import traced_turn
 from agent.tools import ToolContext
+from backend_services.platform.approval_workflow import ApprovalWorkflow
 from backend_services.platform.inputs import scrub
 from backend_services.platform.ratelimit import RateLimiter
 from backend_services.platform.runtime import Runtime
@@ -58,8 +60,10 @@ class Agent:
         llm: LLMConfig | None,
         max_chars: int = 4000,
         turns_per_minute: int = 30,
+        approval_timeout: timedelta = timedelta(minutes=10),
     ) -> None:
         self.runtime = runtime
+        self.approvals = ApprovalWorkflow(runtime, approval_timeout)
         self.turn_limit = RateLimiter(turns_per_minute)
         self.memory = ConversationStore(runtime)
         # held only while a turn runs: an idle conversation's lock is dropped with it
@@ -146,7 +150,14 @@ class Agent:
                 yield TurnDone(f"Sorry: {exc}.")
                 return
             convo, etag = await self.memory.load(user_id, conversation_id)
-            ctx = ToolContext(client=client, timezone=me["timezone"], conversation=convo)
+            ctx = ToolContext(
+                client=client,
+                timezone=me["timezone"],
+                conversation=convo,
+                approvals=self.approvals,
+                user_id=user_id,
+                conversation_id=conversation_id,
+            )
             now = datetime.now(ZoneInfo(ctx.timezone))
             reply = ""
             messages: list[dict[str, Any]] = [
@@ -166,9 +177,38 @@ class Agent:
                     reply = event.reply
                 yield event
             if not confirmation_asked and convo.pending is ctx.confirmable:
-                convo.pending = None  # a confirmation is good for the very next turn only
+                # a confirmation is good for the very next turn only (an approval workflow's
+                # card buttons stay good until it times out)
+                convo.pending = None
+            if confirmation_asked and convo.pending is not None and convo.pending.approval_id:
+                yield ApprovalAsked(convo.pending.approval_id)
             last = messages[-1]
             if last["role"] != "assistant" or last.get("tool_calls"):
                 messages.append({"role": "assistant", "content": reply})  # offline, or cut short
             convo.turns = messages[1:]  # the system prompt is rebuilt each turn (date, time zone)
             await self.memory.save(user_id, conversation_id, convo, etag)
+
+    async def answer_approval(
+        self, token: str, user_id: str, approval_id: str, approved: bool
+    ) -> str:
+        """An Approve / Cancel button on a question's card: the answer raised on the approval
+        workflow (only the person who was asked can answer it); the words to show."""
+        try:
+            asked = await self.approvals.status(approval_id, user_id)
+        except approvals.ApprovalNotFound:
+            return "That question is no longer open, so nothing was changed."
+        conversation_id = asked.conversation_id
+        async with self._conversation_lock(user_id, conversation_id):
+            convo, etag = await self.memory.load(user_id, conversation_id)
+            ctx = ToolContext(
+                client=TaskClient(self.runtime, token),
+                timezone="UTC",  # the answer's words hold no times
+                conversation=convo,
+                approvals=self.approvals,
+                user_id=user_id,
+                conversation_id=conversation_id,
+            )
+            _done, reply = await approvals.answer(ctx, approval_id, approved)
+            convo.turns.append({"role": "assistant", "content": reply})
+            await self.memory.save(user_id, conversation_id, convo, etag)
+        return reply

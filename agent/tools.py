@@ -16,11 +16,12 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
+from agent import approvals, tool_changes
 from agent import tool_args as a
-from agent import tool_changes
 from agent.memory import Change, Conversation, PendingAction
 from agent.task_client import TaskClient, ToolError
 from agent.telemetry import traced_tool
+from backend_services.platform.approval_workflow import ApprovalWorkflow
 from backend_services.platform.ids import is_uuid
 from backend_services.tasks import wording
 from backend_services.tasks.recurrence import RecurrenceError, next_occurrence
@@ -49,6 +50,11 @@ class ToolContext:
     conversation: Conversation
     # what was awaiting the user's yes when this turn began: only that can be confirmed
     confirmable: PendingAction | None = None
+    # approval gates (agent/approvals.py): deletes and bulk changes wait for the person's yes
+    # in a durable workflow; None (MCP) keeps the yes in conversation memory only
+    approvals: ApprovalWorkflow | None = None
+    user_id: str = ""
+    conversation_id: str = ""
 
     def __post_init__(self) -> None:
         if self.confirmable is None:
@@ -539,15 +545,14 @@ async def delete_task(ctx: ToolContext, args: a.DeleteTask) -> ToolResult:
         and pending.task_id == task["id"]
     )
     if not confirmed:
-        ctx.conversation.pending = PendingAction(
-            action="delete", task_id=task["id"], title=task["title"]
-        )
-        return ToolResult(
-            True,
-            f"Delete '{task['title']}'? Please confirm (yes/no).",
-            _task_data(task),
-            needs_confirmation=True,
-        )
+        ask = PendingAction(action="delete", task_id=task["id"], title=task["title"])
+        question = f"Delete '{task['title']}'? Please confirm (yes/no)."
+        await approvals.ask(ctx, ask, question)
+        ctx.conversation.pending = ask
+        return ToolResult(True, question, _task_data(task), needs_confirmation=True)
+    if pending is not None and pending.approval_id and ctx.approvals is not None:
+        _done, message = await approvals.answer(ctx, pending.approval_id, approved=True)
+        return ToolResult(True, message)
     await ctx.client.delete(task["id"])
     ctx.conversation.pending = None
     tool_changes.record(
@@ -631,12 +636,7 @@ async def set_timezone(ctx: ToolContext, args: a.SetTimezone) -> ToolResult:
 
 
 # ------------------------------------------------------------------ bulk, undo, snooze
-BULK_DONE = {"complete": "Marked {n} as done", "delete": "Deleted {n}", "reopen": "Reopened {n}"}
 BULK_ASK = {"complete": "Mark {n} as done", "delete": "Delete {n}", "reopen": "Reopen {n}"}
-
-
-def _count(n: int) -> str:
-    return f"{n} task{'s' if n != 1 else ''}"
 
 
 async def _bulk_targets(ctx: ToolContext, args: a.BulkTasks) -> list[dict[str, Any]]:
@@ -672,53 +672,34 @@ async def _bulk_targets(ctx: ToolContext, args: a.BulkTasks) -> list[dict[str, A
 async def bulk_tasks(ctx: ToolContext, args: a.BulkTasks) -> ToolResult:
     pending = ctx.confirmable
     if args.confirmed and pending is not None and pending.action == "bulk":
+        if pending.approval_id and ctx.approvals is not None:
+            _done, message = await approvals.answer(ctx, pending.approval_id, approved=True)
+            return ToolResult(True, message)
         return await _bulk_run(ctx, pending.verb, pending.task_ids)
     targets = await _bulk_targets(ctx, args)
     if not targets:
         return ToolResult(True, "No tasks match that, so there is nothing to do.", [])
     titles = ", ".join(f"'{t['title']}'" for t in targets[:10])
     more = f" and {len(targets) - 10} more" if len(targets) > 10 else ""
-    ctx.conversation.pending = PendingAction(
+    ask = PendingAction(
         action="bulk",
         verb=args.action,
         task_ids=[t["id"] for t in targets],
-        title=_count(len(targets)),
+        title=approvals.count(len(targets)),
     )
-    ask = BULK_ASK[args.action].format(n=_count(len(targets)))
-    return ToolResult(
-        True,
-        f"{ask}: {titles}{more}? Please confirm (yes/no).",
-        [_task_data(t) for t in targets],
-        needs_confirmation=True,
-    )
+    verb_words = BULK_ASK[args.action].format(n=approvals.count(len(targets)))
+    question = f"{verb_words}: {titles}{more}? Please confirm (yes/no)."
+    await approvals.ask(ctx, ask, question)
+    ctx.conversation.pending = ask
+    return ToolResult(True, question, [_task_data(t) for t in targets], needs_confirmation=True)
 
 
 async def _bulk_run(ctx: ToolContext, verb: str, task_ids: list[str]) -> ToolResult:
+    """A bulk change confirmed without an approval workflow (MCP)."""
     ctx.conversation.pending = None
-    changes: list[Change] = []
-    titles: list[str] = []
-    for task_id in task_ids:
-        try:
-            task = await ctx.client.get(task_id)
-        except ToolError:
-            continue  # gone since the question
-        if verb == "delete":
-            await ctx.client.delete(task_id)
-            changes.append(
-                Change(kind="deleted", task_id=task_id, before=tool_changes.snapshot(task))
-            )
-        elif verb == "complete" and task["status"] == "pending":
-            await ctx.client.complete(task_id)
-            changes.append(Change(kind="completed", task_id=task_id))
-        elif verb == "reopen" and task["status"] == "completed":
-            await ctx.client.reopen(task_id)
-            changes.append(Change(kind="reopened", task_id=task_id))
-        else:
-            continue
-        titles.append(f"'{task['title']}'")
+    message, changes = await approvals.perform(ctx.client, verb, task_ids)
     tool_changes.record(ctx.conversation, f"bulk {verb}", changes)
-    done = BULK_DONE[verb].format(n=_count(len(titles)))
-    return ToolResult(True, f"{done}: {', '.join(titles)}." if titles else f"{done}.")
+    return ToolResult(True, message)
 
 
 @tool("undo", a.Undo)

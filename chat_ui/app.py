@@ -10,11 +10,12 @@ from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 from chainlit.types import ThreadDict
 from starlette.datastructures import Headers
 
-from agent.events import TextDelta, ToolFinished, ToolStarted, TurnDone
+from agent.events import ApprovalAsked, TextDelta, ToolFinished, ToolStarted, TurnDone
 from agent.task_client import ToolError
 from backend_services.platform.auth import AccountStamp
 from chat_ui import actions, panel
 from chat_ui.actions import Verb
+from chat_ui.approval_timer import APPROVE, CANCEL, approval_buttons, approval_id_of
 from chat_ui.auth import ENDED, header_user, is_live, password_user, session_stamp
 from chat_ui.browser import adopt_browser_zone, is_narrow, panel_request
 from chat_ui.context import current
@@ -165,6 +166,8 @@ async def on_message(message: cl.Message) -> None:
             step.output = inert_images(event.output)
             step.is_error = not event.ok
             await step.update()
+        elif isinstance(event, ApprovalAsked):
+            reply.actions = approval_buttons(event.approval_id)  # Approve / Cancel
         elif isinstance(event, TextDelta):
             streamed = True
             await reply.stream_token(stream.feed(event.text))
@@ -232,3 +235,30 @@ async def panel_complete(action: cl.Action) -> dict[str, Any] | None:
     if refused:
         await cl.Message(content=inert_images(refused)).send()
     return await _fresh_panel(user, stamp)
+
+
+async def _answer_approval(action: cl.Action, approved: bool) -> dict[str, Any] | None:
+    """Approve / Cancel on a question's card: the answer raised on its approval workflow."""
+    ctx, live = current(), await _live_session()
+    if live is None:
+        return None
+    user, stamp = live
+    approval_id = approval_id_of(action.payload)
+    if approval_id is None:
+        text = "Sorry: that action was not understood (approval_id)."
+    else:
+        token = ctx.user_token(user.identifier, _role(user), stamp)
+        text = await ctx.agent.answer_approval(token, user.identifier, approval_id, approved)
+    await action.remove()
+    await cl.Message(content=inert_images(text)).send()
+    return await _fresh_panel(user, stamp)
+
+
+@cl.action_callback(APPROVE)
+async def approval_approve(action: cl.Action) -> dict[str, Any] | None:
+    return await _answer_approval(action, True)
+
+
+@cl.action_callback(CANCEL)
+async def approval_cancel(action: cl.Action) -> dict[str, Any] | None:
+    return await _answer_approval(action, False)

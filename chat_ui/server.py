@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from contextlib import AsyncExitStack
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -82,6 +83,7 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
         LLMConfig.from_settings(settings),
         settings.max_chat_chars,
         settings.chat_turns_per_minute,
+        timedelta(seconds=settings.approval_timeout_seconds),
     )
     chat = ChatContext(app=ctx, agent=agent)
     set_current(chat)
@@ -136,6 +138,9 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
         ],
     )
     mount_mcp(app, ctx)
+    from chat_ui.approval_timer import mount_approval_timer
+
+    mount_approval_timer(app, agent)
     allow_origins(settings.allowed_origins)
     app.add_middleware(
         LoginGuard,

@@ -39,7 +39,10 @@ class ChatSocket:
     def __init__(self) -> None:
         self.client = socketio.AsyncClient(reconnection=False)
         self.messages: list[dict[str, Any]] = []
+        self.session_id = str(uuid.uuid4())  # Chainlit's session (POST /project/action names it)
         self.client.on("new_message", self.messages.append)
+        self.actions: list[dict[str, Any]] = []  # the buttons the server attached to messages
+        self.client.on("action", self.actions.append)
 
     async def send(self, text: str) -> None:
         step = {
@@ -77,7 +80,7 @@ async def chat_socket(base_url: str, cookie: str) -> AsyncIterator[ChatSocket]:
         headers={"cookie": f"access_token={cookie}", "origin": base_url},
         auth={
             "clientType": "webapp",
-            "sessionId": str(uuid.uuid4()),
+            "sessionId": chat.session_id,
             "threadId": None,
             "userEnv": "{}",
             "chatProfile": None,

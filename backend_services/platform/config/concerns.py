@@ -151,6 +151,12 @@ class ChatSettings(ConcernSettings):
         description="JSON list of other browser origins (`scheme://host[:port]`) that may call"
         " the chat with credentials; empty: same origin only",
     )
+    approval_timeout_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="how long a delete or bulk change the agent proposes waits for the"
+        " person's yes (then it expires and nothing changes)",
+    )
 
 
 class LLMSettings(ConcernSettings):
