@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     # scheduler restarting, a loaded box) keeps its turn and its lateness stays measured
     reminder_sweep_grace_seconds: float = 30.0
     header_auth_name: str | None = None
+    # the product's external address (scheme://host[:port][/prefix]) as browsers and calendar
+    # apps reach it, for links it hands out (the calendar feed's URL); unset: the address the
+    # request came in on (right for `make run`; set it behind an ingress or a proxy)
+    public_url: str | None = None
+    # GET requests of calendar feeds per client address (calendar apps poll every few hours)
+    calendar_feed_requests_per_minute: int = 60
     # browser origins (scheme://host[:port]) that may call the chat UI with credentials,
     # besides its own; JSON list in TODO_ALLOWED_ORIGINS. Empty: same origin only.
     allowed_origins: list[str] = Field(default_factory=list)
