@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from agent import nlp
@@ -30,6 +30,10 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
 def add_args(intent: nlp.AddTask) -> dict[str, Any]:
     remind_at, before = intent.reminder_at, intent.reminder_before_minutes
     if remind_at is not None and remind_at == intent.due_at and before is None:
@@ -45,6 +49,8 @@ def add_args(intent: nlp.AddTask) -> dict[str, Any]:
         "list_name": intent.list_name,
         "remind_at": _iso(remind_at),
         "remind_before_minutes": before,
+        "deadline": _day(intent.deadline),
+        "duration_minutes": intent.duration_minutes,
     }
 
 
@@ -106,6 +112,9 @@ def plan(intent: nlp.Intent, ctx: ToolContext) -> tuple[str, dict[str, Any]] | s
                 "description": intent.description,
                 "add_tags": intent.add_tags,
                 "list_name": intent.list_name,
+                "deadline": _day(intent.deadline),
+                "duration_minutes": intent.duration_minutes,
+                "clear": intent.clear,
                 "keep_date": intent.keep == "date" or None,
                 "keep_time": intent.keep == "time" or None,
             }
