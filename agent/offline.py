@@ -21,6 +21,7 @@ HELP = (
     "- remind me to call mom in 2 hours\n"
     "- add stand-up every weekday at 9:30 / water the ferns every 3 days after I finish\n"
     "- add milk and eggs to my groceries list / what's on my groceries list?\n"
+    "- add file taxes by friday, takes 2 hours (a deadline and a duration)\n"
     "- what's on my list? / show my completed tasks\n"
     "- mark buy milk as done / delete buy milk / move buy milk to friday"
 )

@@ -94,9 +94,10 @@ _DURATION_LEAD = pattern(
     r"|(?:with\s+a\s+|and\s+a\s+)?duration(?:\s+of)?\s*:?|for(?:\s+about|\s+around)?)\s+"
     rf"{_AMOUNT}\b"
 )
-# a bare amount ("gym 1h", "review notes 45 min"), unless a word before makes it a time
+# a bare amount ("gym 1h", "review notes 45 min"; "h" and "m" only right after the digits:
+# "3 m of rope" is no duration), unless a word before makes it a time
 _BARE = pattern(
-    r"(?:^|(?<=[\s,;(]))(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>minutes?|mins?|m|hours?|hrs?|h)"
+    r"(?:^|(?<=[\s,;(]))(?P<num>\d+(?:\.\d+)?)(?P<unit>\s*(?:minutes?|mins?|hours?|hrs?)|[hm])"
     r"(?:\s*(?P<rest>\d{1,2})\s*(?:minutes?|mins?|m)?)?\b"
 )
 _NOT_BEFORE_BARE = pattern(
@@ -149,7 +150,7 @@ def _minutes(m: re.Match[str]) -> int | None:
     amount = number_value(m.group("num") or "")
     if amount is None:
         return None
-    unit = (m.group("unit") or "").lower()
+    unit = (m.group("unit") or "").strip().lower()
     minutes = amount * 60 if unit.startswith("h") else amount
     if m.group("rest"):
         if not unit.startswith("h"):

@@ -52,6 +52,8 @@ def test_deadline_or_due(text: str, deadline: date | None, due_day: date | None)
         ("add dentist tomorrow at 3pm remind me 30 minutes before", None),
         ("add stretch every 2 hours", None),
         ("add nap for 25 hours", None),  # beyond a day: not a duration
+        ("add buy 3 m of rope", None),  # a bare "m" counts only right after its digits
+        ("add stretch 20m", 20),
     ],
 )
 def test_duration(text: str, minutes: int | None) -> None:
