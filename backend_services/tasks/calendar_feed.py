@@ -40,7 +40,7 @@ PURPOSE = "calendar-feed"
 FEED_PATH = "/calendar"
 MAX_FEED_TASKS = 2000
 UID_DOMAIN = "todo-assistant"
-MAX_COUNT_STEPS = 100_000
+MAX_COUNT_STEPS = 10_000  # instances counted to find how many of a COUNT are left
 # what a secret looks like: 256 bits, base64url without padding
 SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
 
@@ -189,15 +189,19 @@ def _feed_rule(task: Task) -> str | None:
     parts = dict(p.split("=", 1) for p in rule.upper().removeprefix("RRULE:").split(";") if p)
     if "COUNT" not in parts or task.series_start is None:
         return rule
-    left = int(parts["COUNT"]) - _occurrences_before(task, rule)
+    done = _occurrences_before(task, rule)
+    if done is None:  # too many to count: the next occurrence only
+        return None
+    left = int(parts["COUNT"]) - done
     if left <= 1:
         return None
     parts["COUNT"] = str(left)
     return ";".join(f"{k}={v}" for k, v in parts.items())
 
 
-def _occurrences_before(task: Task, rule: str) -> int:
-    """How many instances of the series precede this occurrence (local wall-clock time)."""
+def _occurrences_before(task: Task, rule: str) -> int | None:
+    """How many instances of the series precede this occurrence (local wall-clock time);
+    None when that is more than MAX_COUNT_STEPS or the stored rule cannot be read."""
     assert task.due_at is not None and task.series_start is not None
     zone = ZoneInfo(task.timezone)
     start = task.series_start.astimezone(zone).replace(tzinfo=None)
@@ -205,12 +209,14 @@ def _occurrences_before(task: Task, rule: str) -> int:
     try:
         parsed = rrulestr(rule.upper().removeprefix("RRULE:"), dtstart=start, ignoretz=True)
     except (ValueError, TypeError, OverflowError):
-        return 0
+        return None
     if not isinstance(parsed, rrule):
-        return 0
+        return None
     seen = 0
     for instance in parsed:
-        if instance >= due or seen >= MAX_COUNT_STEPS:
-            break
+        if instance >= due:
+            return seen
         seen += 1
+        if seen >= MAX_COUNT_STEPS:
+            return None
     return seen
