@@ -84,6 +84,8 @@ async def test_rotate_kills_the_old_url_and_delete_turns_the_feed_off(db_env: Em
     alice = db_env.user("alice")
     first = await feed_path(db_env, alice)
     assert (await db_env.client.get(first)).status_code == 200
+    head = await db_env.client.head(first)  # some apps ask before they fetch
+    assert head.status_code == 200 and head.headers["content-type"].startswith("text/calendar")
     second = await feed_path(db_env, alice, method="POST")
     assert second != first
     assert (await db_env.client.get(first)).status_code == 404
