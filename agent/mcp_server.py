@@ -45,7 +45,8 @@ MCP_PATH = "/mcp"
 CALLER_KEY = "todo_mcp_caller"  # where the guard leaves the caller in the request's state
 INSTRUCTIONS = (
     "The user's to-do list: add, list, update, complete, reopen and delete tasks, reminders, "
-    "repeats (RFC 5545 RRULE) and time zone. Times without an offset are the user's local "
+    "repeats (RFC 5545 RRULE), deadlines (a date: 'by Friday'; due_at is when to do it) "
+    "and durations, and time zone. Times without an offset are the user's local "
     "time. delete_task asks first: call it again with confirmed=true only after the user "
     "agreed. Task references: an id, title words, or 'it' / 'the second one' (what this "
     "token's last calls touched or listed)."

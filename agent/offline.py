@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from agent import approvals, nlp
@@ -21,12 +21,17 @@ HELP = (
     "- remind me to call mom in 2 hours\n"
     "- add stand-up every weekday at 9:30 / water the ferns every 3 days after I finish\n"
     "- add milk and eggs to my groceries list / what's on my groceries list?\n"
+    "- add file taxes by friday, takes 2 hours (a deadline and a duration)\n"
     "- what's on my list? / show my completed tasks\n"
     "- mark buy milk as done / delete buy milk / move buy milk to friday"
 )
 
 
 def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _day(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
@@ -45,6 +50,8 @@ def add_args(intent: nlp.AddTask) -> dict[str, Any]:
         "list_name": intent.list_name,
         "remind_at": _iso(remind_at),
         "remind_before_minutes": before,
+        "deadline": _day(intent.deadline),
+        "duration_minutes": intent.duration_minutes,
     }
 
 
@@ -106,6 +113,9 @@ def plan(intent: nlp.Intent, ctx: ToolContext) -> tuple[str, dict[str, Any]] | s
                 "description": intent.description,
                 "add_tags": intent.add_tags,
                 "list_name": intent.list_name,
+                "deadline": _day(intent.deadline),
+                "duration_minutes": intent.duration_minutes,
+                "clear": intent.clear,
                 "keep_date": intent.keep == "date" or None,
                 "keep_time": intent.keep == "time" or None,
             }

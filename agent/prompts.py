@@ -11,6 +11,9 @@ Now: {now} ({tz}). Resolve relative dates ("tomorrow at 5pm", "next friday") you
 ISO 8601 local date-times without offset. Recurring tasks: pass an RRULE and set due_at to the
 first occurrence; "every 3 days after I finish" (Todoist's "every!") also sets
 repeat_from_completion. "remind me to X at T" means a task X due at T with a reminder at T.
+A deadline is a date the task must be done by and never repeats: "by Friday", "due by the 9th",
+"deadline Friday" set deadline (YYYY-MM-DD), while "on Friday" sets due_at (when to do it).
+"for 30 minutes", "takes 2 hours" set duration_minutes; update_task clear=[...] removes them.
 Several tasks in one message are one add_tasks call. Tasks live in lists (list_name,
 "Inbox" by default): "add eggs to groceries" files eggs in Groceries, "what's on my work list"
 lists with list_name, "move X to personal" is update_task with list_name.

@@ -13,7 +13,13 @@ from backend_services.contracts import Priority
 from backend_services.platform.ids import ReminderId
 from backend_services.platform.inputs import FoldedText, SafeMultilineText, SafeText
 from backend_services.tasks.recurrence import validate_rrule
-from backend_services.tasks.schemas import LIST_NAME, REPEAT_FROM_COMPLETION
+from backend_services.tasks.schemas import (
+    DEADLINE,
+    DURATION,
+    LIST_NAME,
+    MAX_DURATION_MINUTES,
+    REPEAT_FROM_COMPLETION,
+)
 
 WHEN = "ISO 8601 local date-time, e.g. 2027-01-15T10:30 (the user's time zone is assumed)"
 TASK_REF = (
@@ -27,6 +33,13 @@ RRULE = (
     "every 12 hours FREQ=HOURLY;INTERVAL=12; until a date UNTIL=20270301T235959Z; "
     "for 5 times COUNT=5"
 )
+
+
+DEADLINE_ARG = (
+    f"{DEADLINE}. 'by Friday', 'due by the 9th', 'deadline Friday' set this (a date, "
+    "YYYY-MM-DD); 'on Friday' sets due_at instead"
+)
+DURATION_ARG = f"{DURATION}: 'for 30 minutes', 'takes 2 hours', '1h'"
 
 
 def checked_rrule(value: str | None) -> str | None:
@@ -46,6 +59,10 @@ class AddTask(BaseModel):
     recurrence: SafeText | None = Field(default=None, description=RRULE)
     repeat_from_completion: bool = Field(default=False, description=REPEAT_FROM_COMPLETION)
     list_name: SafeText | None = Field(default=None, description=LIST_NAME)
+    deadline: SafeText | None = Field(default=None, description=DEADLINE_ARG)
+    duration_minutes: int | None = Field(
+        default=None, ge=1, le=MAX_DURATION_MINUTES, description=DURATION_ARG
+    )
     remind_at: SafeText | None = Field(default=None, description=f"a reminder time: {WHEN}")
     remind_before_minutes: int | None = Field(
         default=None, description="a reminder this many minutes before due_at"
@@ -83,7 +100,8 @@ class ListTasks(BaseModel):
 
 
 class UpdateTask(BaseModel):
-    """Change a task's title, description, due time, priority, tags or list (move it)."""
+    """Change a task's title, description, due time, deadline, duration, priority, tags or
+    list (move it), or clear its deadline or duration."""
 
     task: SafeText = Field(description=TASK_REF)
     title: FoldedText | None = None
@@ -93,6 +111,14 @@ class UpdateTask(BaseModel):
     tags: list[SafeText] | None = Field(default=None, description="the full new list of tags")
     add_tags: list[SafeText] = Field(default_factory=list, description="tags to add to the current")
     list_name: SafeText | None = Field(default=None, description="move the task to this list")
+    deadline: SafeText | None = Field(default=None, description=DEADLINE_ARG)
+    duration_minutes: int | None = Field(
+        default=None, ge=1, le=MAX_DURATION_MINUTES, description=DURATION_ARG
+    )
+    clear: list[Literal["deadline", "duration"]] = Field(
+        default_factory=list,
+        description="remove these from the task ('no deadline', 'remove the duration')",
+    )
     keep_date: bool | None = Field(
         default=None, description="due_at gives only a new time of day; keep the task's date"
     )

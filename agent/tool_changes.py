@@ -22,6 +22,8 @@ FIELDS = (
     "recurrence",
     "repeat_from_completion",
     "list_name",
+    "deadline",
+    "duration_minutes",
 )
 
 

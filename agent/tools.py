@@ -10,7 +10,7 @@ import difflib
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -131,6 +131,19 @@ def parse_when(value: str | None, zone: ZoneInfo) -> datetime | None:
     except ValueError as exc:
         raise ToolError(f"not a date-time: {value!r} (use ISO 8601)") from exc
     return when.replace(tzinfo=zone) if when.tzinfo is None else when
+
+
+def parse_day(value: str | None, zone: ZoneInfo) -> date | None:
+    """A deadline: YYYY-MM-DD, or a date-time whose local date counts."""
+    if value is None or value == "":
+        return None
+    text = value.strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    when = parse_when(text, zone)
+    return None if when is None else when.astimezone(zone).date()
 
 
 def _norm(text: str) -> str:
@@ -277,6 +290,8 @@ def _task_data(task: dict[str, Any], zone: ZoneInfo | None = None) -> dict[str, 
         "recurrence",
         "repeat_from_completion",
         "list_name",
+        "deadline",
+        "duration_minutes",
         "reminders",
     )
     data = {k: task.get(k) for k in keep}
@@ -308,6 +323,10 @@ async def add_task(ctx: ToolContext, args: a.AddTask) -> ToolResult:
         body["repeat_from_completion"] = args.repeat_from_completion
     if args.list_name:
         body["list_name"] = args.list_name
+    if (deadline := parse_day(args.deadline, ctx.zone)) is not None:
+        body["deadline"] = deadline.isoformat()
+    if args.duration_minutes is not None:
+        body["duration_minutes"] = args.duration_minutes
     reminders: list[dict[str, Any]] = []
     remind_at = parse_when(args.remind_at, ctx.zone)
     if remind_at:
@@ -490,6 +509,12 @@ async def update_task(ctx: ToolContext, args: a.UpdateTask) -> ToolResult:
         due = datetime.combine(day.date(), clock.timetz().replace(tzinfo=None), ctx.zone)
     if due:
         body["due_at"] = due.isoformat()
+    if (deadline := parse_day(args.deadline, ctx.zone)) is not None:
+        body["deadline"] = deadline.isoformat()
+    if args.duration_minutes is not None:
+        body["duration_minutes"] = args.duration_minutes
+    for cleared in args.clear:
+        body["deadline" if cleared == "deadline" else "duration_minutes"] = None
     if not body:
         return ToolResult(False, "nothing to change was given")
     updated = await ctx.client.update(task["id"], body)

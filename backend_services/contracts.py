@@ -7,7 +7,7 @@ Each payload class decides its own topic and CloudEvent type.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
@@ -68,6 +68,9 @@ class TaskSnapshot(BaseModel):
     # added in place (optional, with defaults): consumers of older events read the defaults
     repeat_from_completion: bool = False
     list_name: str = "Inbox"
+    # issue 24: a date the task must be done by, and how long it takes (None in older events)
+    deadline: date | None = None
+    duration_minutes: int | None = None
     reminders: list[ReminderSnapshot] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime

@@ -73,6 +73,7 @@ def panel_props(
                 "repeats": _repeats(task, due, zone, now),
                 "list": "" if task.get("list_name") in (None, "", "Inbox") else task["list_name"],
                 "ringing": task["id"] in ringing,
+                **_deadline_and_duration(task, zone, now),
             }
         )
     return {
@@ -87,6 +88,17 @@ def panel_props(
             {"notification_id": a["id"], "task_id": a.get("task_id"), "text": a["body"]}
             for a in alerts
         ],
+    }
+
+
+def _deadline_and_duration(task: dict[str, Any], zone: ZoneInfo, now: datetime) -> dict[str, Any]:
+    """ "by Fri 5 Dec" (and whether that day has passed), "45 min"; empty when not set."""
+    deadline = wording.deadline_of(task)
+    minutes = task.get("duration_minutes")
+    return {
+        "deadline": "by " + wording.deadline_day(deadline, zone, now) if deadline else "",
+        "deadline_missed": deadline is not None and deadline < now.astimezone(zone).date(),
+        "duration": wording.duration_words(int(minutes)) if minutes else "",
     }
 
 

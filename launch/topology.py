@@ -136,6 +136,7 @@ PUBLIC_ROUTES: dict[str, str] = {
     "/lists": AppId.TASKS.value,
     "/auth/login": AppId.TASKS.value,
     "/me": AppId.TASKS.value,
+    "/calendar": AppId.TASKS.value,
     "/tokens": AppId.TASKS.value,
     "/admin": AppId.TASKS.value,
     "/docs": AppId.TASKS.value,

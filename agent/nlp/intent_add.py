@@ -9,6 +9,7 @@ from datetime import datetime
 from agent.nlp.compound import conjoined_items
 from agent.nlp.cues import ADD_PREFIXES, POLITE, REMIND_LIKE, REMIND_PREFIX, VERB_REMIND, pattern
 from agent.nlp.dates import extract_datetime
+from agent.nlp.deadlines import find_deadline, find_duration
 from agent.nlp.decision import Rule
 from agent.nlp.filler import strip_filler
 from agent.nlp.intents import AddTask, AddTasks, Intent
@@ -108,12 +109,23 @@ def build_add(rest: str, now: datetime, *, reminder: bool) -> Intent | None:
     spans += tspans
     priority, pspans = extract_priority(mask(text, spans).replace("\x00", " "))
     spans += pspans
+    length = find_duration(mask(text, spans))
+    if length is not None:
+        spans.append(length.span)
+    # "by Friday" (a deadline) in an add; in "remind me to ... by Friday" it stays the due time
+    deadline = None if reminder else find_deadline(mask(text, spans), now)
+    before_deadline = list(spans)
+    if deadline is not None:
+        spans.append(deadline.span)
     masked = mask(text, spans)
     spec = find_recurrence(masked, now)
     if spec is not None:
         spans += spec.spans
         masked = mask(text, spans)
     dp = extract_datetime(masked, now)
+    if deadline is not None and deadline.also_due and not dp.found and spec is None:
+        # "finish the report by Friday" and no other date: due then too, as before
+        dp = extract_datetime(mask(text, before_deadline), now)
     spans += dp.spans
     title = remove_spans(text, spans)
     title = re.sub(r"^(?:that\s+)?(?:i\s+(?:need|have)\s+to\s+|to\s+)", "", tidy(title), flags=_I)
@@ -163,6 +175,8 @@ def build_add(rest: str, now: datetime, *, reminder: bool) -> Intent | None:
         list_hint=hint,
         reminder_at=reminder_at,
         reminder_before_minutes=before,
+        deadline=deadline.day if deadline is not None else None,
+        duration_minutes=length.minutes if length is not None else None,
     )
     items = [] if quoted or reminder or description else conjoined_items(title, list_name)
     if len(items) > 1:

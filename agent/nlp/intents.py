@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -41,6 +41,8 @@ class AddTask(_IntentBase):
     list_hint: str | None = None
     reminder_at: datetime | None = None
     reminder_before_minutes: int | None = None
+    deadline: date | None = None
+    duration_minutes: int | None = None
 
 
 class ListTasks(_IntentBase):
@@ -79,6 +81,9 @@ class UpdateTask(_IntentBase):
     add_tags: list[str] = Field(default_factory=list)
     description: str | None = None
     list_name: str | None = None
+    deadline: date | None = None
+    duration_minutes: int | None = None
+    clear: list[Literal["deadline", "duration"]] = Field(default_factory=list)
     # "move it to 4pm" keeps the task's date, "push it to Thursday" its time of day
     # (a hint for the runner, like ``rule`` not part of equality)
     keep: Literal["date", "time"] | None = Field(default=None, exclude=True)

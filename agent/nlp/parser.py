@@ -15,6 +15,7 @@ from agent.nlp import (
     intent_add,
     intent_bulk,
     intent_chat,
+    intent_deadline,
     intent_edit,
     intent_query,
     intent_remind,
@@ -71,6 +72,7 @@ RULES: tuple[Rule, ...] = (
     *intent_bulk.RULES,
     *intent_remind.RULES,
     *intent_edit.RULES,
+    *intent_deadline.RULES,
     *intent_add.RULES,
     Rule("edit.context_ref", 0.86, _context_then_it),
 )

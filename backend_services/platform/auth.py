@@ -3,6 +3,8 @@ and services acting in their own name. The key comes from the secret store."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -81,6 +83,12 @@ class TokenSigner:
             claims["acct"] = account.created_us
             claims["ver"] = account.version
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
+
+    def derive(self, purpose: str, data: str) -> bytes:
+        """HMAC-SHA256 of `data` under the signing key, separated by `purpose`: a secret the
+        service can compute again and nobody without the key can (the calendar feed's URL)."""
+        message = purpose.encode() + b"\0" + data.encode()
+        return hmac.new(self._key.encode(), message, hashlib.sha256).digest()
 
     def issue_service(self, app_id: str, ttl_seconds: int = 300) -> str:
         return self.issue(f"service:{app_id}", "service", ttl_seconds)

@@ -22,7 +22,7 @@ from backend_services.platform.subscriptions import (
     Subscribed,
     mount_subscriptions,
 )
-from backend_services.tasks import routes, service
+from backend_services.tasks import calendar_routes, routes, service
 from backend_services.users import routes as user_routes
 from backend_services.users import token_routes
 from backend_services.users.principals import resolve_principal
@@ -42,6 +42,8 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
     app.include_router(routes.router)
     app.include_router(routes.lists)
     app.include_router(routes.internal)
+    app.include_router(calendar_routes.router)
+    app.include_router(calendar_routes.feed)
     app.include_router(user_routes.router)
     app.include_router(user_routes.internal)
     app.include_router(token_routes.router)

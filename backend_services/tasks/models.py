@@ -1,7 +1,7 @@
 """Task and reminder tables."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, UniqueConstraint
@@ -30,6 +30,10 @@ class Task(SQLModel, table=True):
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, index=True))
     timezone: str = Field(default="UTC", max_length=64)
+    # when it must be done (a date, in the task's zone; never repeats), apart from due_at
+    # (when the person plans to do it); and how long it takes
+    deadline: date | None = Field(default=None, index=True)
+    duration_minutes: int | None = None
     recurrence: str | None = Field(default=None, max_length=500)
     # "every 3 days after I finish": the next occurrence counts from the completion
     repeat_from_completion: bool = Field(default=False)

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal, Self
+from datetime import date, datetime
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from backend_services.contracts import Priority
 from backend_services.platform.inputs import (
@@ -17,12 +24,41 @@ from backend_services.platform.inputs import (
 from backend_services.tasks.recurrence import validate_rrule
 
 Status = Literal["pending", "completed"]
-SortKey = Literal["due", "-due", "priority", "-priority", "created", "-created", "title", "-title"]
+SortKey = Literal[
+    "due",
+    "-due",
+    "deadline",
+    "-deadline",
+    "priority",
+    "-priority",
+    "created",
+    "-created",
+    "title",
+    "-title",
+]
 
 MAX_TAGS = 20
 MAX_REMINDERS = 10
 DEFAULT_LIST = "Inbox"
 MAX_LIST_NAME = 100
+MAX_DURATION_MINUTES = 24 * 60
+EARLIEST_DEADLINE = date(1900, 1, 1)
+LATEST_DEADLINE = date(8999, 12, 31)
+
+
+def check_deadline(value: date) -> date:
+    if not EARLIEST_DEADLINE <= value <= LATEST_DEADLINE:
+        raise ValueError(f"must lie between {EARLIEST_DEADLINE} and {LATEST_DEADLINE}")
+    return value
+
+
+BoundedDate = Annotated[date, AfterValidator(check_deadline)]
+"""A calendar date (YYYY-MM-DD, no time) between EARLIEST_DEADLINE and LATEST_DEADLINE."""
+DEADLINE = (
+    "the date the task must be done by (YYYY-MM-DD, no time; it never repeats), apart from "
+    "due_at, when you plan to do it"
+)
+DURATION = f"how long the task takes, in minutes (1 to {MAX_DURATION_MINUTES})"
 
 
 def normalise_list_name(value: str) -> str:
@@ -116,6 +152,10 @@ class TaskCreate(TaskFields):
     )
     repeat_from_completion: bool = Field(default=False, description=REPEAT_FROM_COMPLETION)
     list_name: SafeText = Field(default=DEFAULT_LIST, description=LIST_NAME)
+    deadline: BoundedDate | None = Field(default=None, description=DEADLINE)
+    duration_minutes: int | None = Field(
+        default=None, ge=1, le=MAX_DURATION_MINUTES, description=DURATION
+    )
     reminders: list[ReminderIn] = Field(default_factory=list, max_length=MAX_REMINDERS)
 
     @model_validator(mode="after")
@@ -137,6 +177,10 @@ class TaskUpdate(TaskFields):
     recurrence: SafeText | None = Field(default=None, max_length=500)
     repeat_from_completion: bool | None = Field(default=None, description=REPEAT_FROM_COMPLETION)
     list_name: SafeText | None = Field(default=None, description=LIST_NAME)
+    deadline: BoundedDate | None = Field(default=None, description=DEADLINE + "; null clears it")
+    duration_minutes: int | None = Field(
+        default=None, ge=1, le=MAX_DURATION_MINUTES, description=DURATION + "; null clears it"
+    )
 
 
 class TaskPublic(BaseModel):
@@ -152,6 +196,8 @@ class TaskPublic(BaseModel):
     series_id: str | None
     repeat_from_completion: bool
     list_name: str
+    deadline: date | None = None
+    duration_minutes: int | None = None
     reminders: list[ReminderPublic]
     created_at: datetime
     updated_at: datetime
@@ -186,6 +232,13 @@ class TaskQuery(BaseModel):
     due_before: BoundedDatetime | None = None
     due_after: BoundedDatetime | None = None
     overdue: bool | None = None
+    deadline_before: BoundedDate | None = Field(
+        default=None, description="only tasks whose deadline is on or before this date"
+    )
+    deadline_after: BoundedDate | None = Field(
+        default=None, description="only tasks whose deadline is on or after this date"
+    )
+    has_deadline: bool | None = Field(default=None, description="tasks with (or without) one")
     sort: SortKey = "created"
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0, le=1_000_000)

@@ -65,6 +65,8 @@ def to_public(task: Task) -> TaskPublic:
         series_id=task.series_id,
         repeat_from_completion=task.repeat_from_completion,
         list_name=task.list_name,
+        deadline=task.deadline,
+        duration_minutes=task.duration_minutes,
         reminders=[ReminderPublic.model_validate(r.snapshot()) for r in task.reminders],
         created_at=task.created_at,
         updated_at=task.updated_at,
@@ -99,6 +101,8 @@ def create_task(session: Session, user_id: str, data: TaskCreate, *, timezone: s
         recurrence=data.recurrence,
         repeat_from_completion=data.repeat_from_completion,
         list_name=_known_list_name(session, user_id, data.list_name),
+        deadline=data.deadline,
+        duration_minutes=data.duration_minutes,
     )
     if task.recurrence:
         task.series_id, task.series_start = new_id(), task.due_at
@@ -138,6 +142,13 @@ def list_tasks(session: Session, user_id: str, query: TaskQuery) -> TaskPage:
         stmt = stmt.where(col(Task.due_at) < query.due_before)
     if query.due_after:
         stmt = stmt.where(col(Task.due_at) >= query.due_after)
+    if query.deadline_before:
+        stmt = stmt.where(col(Task.deadline) <= query.deadline_before)
+    if query.deadline_after:
+        stmt = stmt.where(col(Task.deadline) >= query.deadline_after)
+    if query.has_deadline is not None:
+        has = col(Task.deadline).is_not(None)
+        stmt = stmt.where(has if query.has_deadline else ~has)
     if query.overdue is not None:
         overdue = (col(Task.due_at) < utcnow()) & (Task.status == "pending")
         stmt = stmt.where(overdue if query.overdue else ~overdue | col(Task.due_at).is_(None))
@@ -164,12 +175,14 @@ def _ordering(sort: str) -> list[Any]:
     key, desc = sort.lstrip("-"), sort.startswith("-")
     column: Any = {
         "due": col(Task.due_at),
+        "deadline": col(Task.deadline),
         "created": col(Task.created_at),
         "title": func.lower(Task.title),
         "priority": case(_PRIORITY_RANK, value=Task.priority, else_=4),
     }[key]
     primary = column.desc() if desc else column.asc()
-    nulls_last = col(Task.due_at).is_(None) if key == "due" else None
+    dated = {"due": col(Task.due_at), "deadline": col(Task.deadline)}
+    nulls_last = dated[key].is_(None) if key in dated else None
     order = [primary] if nulls_last is None else [nulls_last, primary]
     return [*order, col(Task.created_at).asc(), col(Task.id)]
 
@@ -381,6 +394,7 @@ def spawn_next_occurrence(session: Session, task_id: str) -> Task | None:
         series_start=start,
         repeat_from_completion=task.repeat_from_completion,
         list_name=task.list_name,
+        duration_minutes=task.duration_minutes,
     )
     for reminder in task.reminders:
         if reminder.offset_minutes is not None:

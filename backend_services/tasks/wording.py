@@ -11,7 +11,7 @@ API, the agent's task client and `model_dump(mode="json")` all give).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -317,6 +317,29 @@ def reminder_times(task: Task) -> list[datetime]:
     return sorted(out)
 
 
+def deadline_of(task: Task) -> date | None:
+    value = task.get("deadline")
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, date) else None
+
+
+def deadline_day(deadline: date, zone: ZoneInfo, now: datetime) -> str:
+    """The deadline's day as `day` says it: "today", "Fri", "Fri 5 Dec"."""
+    return day(datetime.combine(deadline, time(12), zone), zone, now)
+
+
+def duration_words(minutes: int) -> str:
+    """ "30 min", "2 h", "1 h 30 min"."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h" + (f" {rest} min" if rest else "")
+
+
 def reminder_phrase(at: datetime, task: Task, zone: ZoneInfo, now: datetime) -> str:
     """ "at 17:00" when it rings on the due day (or today), else "tomorrow 9:00"."""
     due = as_datetime(task.get("due_at"))
@@ -332,6 +355,11 @@ def details(task: Task, zone: ZoneInfo, now: datetime) -> list[str]:
     due = as_datetime(task.get("due_at"))
     if due is not None:
         out.append(f"due {moment(due, zone, now)}")
+    deadline = deadline_of(task)
+    if deadline is not None:
+        out.append(f"deadline {deadline_day(deadline, zone, now)}")
+    if task.get("duration_minutes"):
+        out.append(f"takes {duration_words(int(task['duration_minutes']))}")
     if task.get("priority") in _PRIORITY_MARK:
         out.append(f"{task['priority']} priority")
     if task.get("tags"):
@@ -383,6 +411,11 @@ def table(tasks: Iterable[Task], zone: ZoneInfo, now: datetime) -> str:
         mark = "✅" if task.get("status") == "completed" else "⬜"
         when = moment(due, zone, now) if due else ""
         extra = []
+        deadline = deadline_of(task)
+        if deadline is not None:
+            extra.append("⏳ by " + deadline_day(deadline, zone, now))
+        if task.get("duration_minutes"):
+            extra.append("⏱ " + duration_words(int(task["duration_minutes"])))
         if task.get("priority") in _PRIORITY_MARK:
             extra.append(_PRIORITY_MARK[task["priority"]])
         if task.get("tags"):

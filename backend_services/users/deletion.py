@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 from backend_services.contracts import UserDeleted
 from backend_services.platform.outbox import add_event
 from backend_services.platform.timeutil import utcnow
+from backend_services.tasks import calendar_feed
 from backend_services.tasks import service as tasks
 from backend_services.users import service as users
 from backend_services.users.tokens import PersonalToken
@@ -30,6 +31,7 @@ def delete_account(session: Session, username: str) -> dict[str, int]:
     counts. Other services purge theirs when `UserDeleted` reaches them."""
     user = users.get_user(session, username)
     removed = tasks.stage_deleting_all(session, user.id)
+    calendar_feed.stage_deleting(session, user.id)
     revoked = session.execute(
         delete(PersonalToken).where(col(PersonalToken.user_id) == user.id)
     ).rowcount  # type: ignore[attr-defined]

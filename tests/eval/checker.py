@@ -4,7 +4,9 @@ Matcher fields beyond that README (used by tests/eval/nl_phrasing.jsonl; docs/ag
 `list` (the task's list, case-insensitive), `from_completion` (repeat_from_completion),
 `rrule_parts` (these `KEY=VALUE` parts are all in the task's RRULE: phase-independent, for
 INTERVAL and COUNT), `occurrences` (the series from due_at has exactly this many instances),
-`last` (its last instance falls on this local date spec)."""
+`last` (its last instance falls on this local date spec), `deadline` (the task's deadline is
+this date spec, or null: it has none), `duration` (its duration in minutes, or null),
+`no_due` (true: it has no due time)."""
 
 from __future__ import annotations
 
@@ -150,6 +152,12 @@ def task_problems(
         problems.append(f"repeat_from_completion={task.get('repeat_from_completion')}")
     if "rrule_parts" in m and not set(m["rrule_parts"].split(";")) <= _rule_parts(task):
         problems.append(f"recurrence={task.get('recurrence')}")
+    if "deadline" in m and not _deadline_matches(m["deadline"], task.get("deadline"), tz, now):
+        problems.append(f"deadline={task.get('deadline')}")
+    if "duration" in m and task.get("duration_minutes") != m["duration"]:
+        problems.append(f"duration_minutes={task.get('duration_minutes')}")
+    if m.get("no_due") and task.get("due_at") is not None:
+        problems.append(f"due={task['due_at']}")
     if "occurrences" in m or "last" in m:
         instances = _series(task, tz)
         if "occurrences" in m and len(instances) != m["occurrences"]:
@@ -159,6 +167,12 @@ def task_problems(
         ):
             problems.append(f"last={instances[-1] if instances else None}")
     return problems
+
+
+def _deadline_matches(spec: str | None, value: str | None, tz: ZoneInfo, now: datetime) -> bool:
+    if spec is None or value is None:
+        return spec is None and value is None
+    return date.fromisoformat(value) in candidate_dates(spec, now.astimezone(tz).date())
 
 
 def _rule_parts(task: dict[str, Any]) -> set[str]:

@@ -51,3 +51,16 @@ def test_title_priority_tags_and_rrule_mismatches_fail() -> None:
     assert check_expect(
         {"title": "call", "rrule": "FREQ=WEEKLY;BYDAY=MO", "at": "10:00"}, [weekly], KHI, NOW
     )
+
+
+def test_deadline_duration_and_no_due_can_fail() -> None:
+    have = task(deadline="2026-11-30", duration_minutes=30)
+    assert check_expect({"title": "call mom", "deadline": "mon"}, [have], KHI, NOW) == []
+    assert check_expect({"title": "call mom", "deadline": "tue"}, [have], KHI, NOW)
+    assert check_expect({"title": "call mom", "deadline": None}, [have], KHI, NOW)
+    assert check_expect({"title": "call mom", "deadline": None}, [task()], KHI, NOW) == []
+    assert check_expect({"title": "call mom", "duration": 30}, [have], KHI, NOW) == []
+    assert check_expect({"title": "call mom", "duration": 45}, [have], KHI, NOW)
+    assert check_expect({"title": "call mom", "no_due": True}, [have], KHI, NOW) == []
+    due = task(due_at="2026-11-28T12:00:00Z")
+    assert check_expect({"title": "call mom", "no_due": True}, [due], KHI, NOW)

@@ -94,3 +94,20 @@ def test_a_ringing_reminder_at_its_due_time_is_today_not_overdue() -> None:
     by_section = {s["key"]: [t["title"] for t in s["tasks"]] for s in props["sections"]}
     assert by_section["today"] == ["take out trash"]  # ringing, highlighted
     assert by_section["overdue"] == ["unanswered"]  # no card waiting: overdue as due
+
+
+def test_deadline_and_duration_are_worded_in_the_users_day() -> None:
+    tasks = [
+        _task("taxes", deadline="2026-12-04", duration_minutes=90),
+        _task("late report", deadline="2026-11-26"),
+        _task("plain"),
+    ]
+    rows = {
+        t["title"]: t for s in panel_props(tasks, [], BERLIN, NOW)["sections"] for t in s["tasks"]
+    }
+    assert rows["taxes"]["deadline"] == "by Fri 4 Dec" and rows["taxes"]["duration"] == "1 h 30 min"
+    assert not rows["taxes"]["deadline_missed"]
+    assert (
+        rows["late report"]["deadline"] == "by yesterday" and rows["late report"]["deadline_missed"]
+    )
+    assert rows["plain"]["deadline"] == "" and rows["plain"]["duration"] == ""

@@ -26,6 +26,13 @@ class ConcernSettings(BaseSettings):
 class RuntimeSettings(ConcernSettings):
     """Runtime and database"""
 
+    public_url: str | None = Field(
+        default=None,
+        description="the product's external address (`scheme://host[:port][/prefix]`) as"
+        " browsers and calendar apps reach it, for links it hands out (the calendar feed's"
+        " URL); unset: the address the request came in on (set it behind an ingress or a proxy)",
+    )
+
     data_dir: Path = Field(
         default=Path(".data"),
         description="SQLite database, local secrets file, first-login note, `todo up`'s logs",
@@ -119,6 +126,12 @@ class AuthSettings(ConcernSettings):
 
 class RequestLimitSettings(ConcernSettings):
     """REST requests"""
+
+    calendar_feed_requests_per_minute: int = Field(
+        default=60,
+        description="calendar feed requests per minute from one client address (calendar apps"
+        " poll every few hours); beyond: 429",
+    )
 
     max_body_bytes: int = Field(
         default=64 * 1024, description="largest request body accepted (else 413)"

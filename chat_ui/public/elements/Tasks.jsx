@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import { Checkbox } from "@/components/ui/checkbox";
 import { Button } from "@/components/ui/button";
-import { Bell, BellRing, Clock, Repeat, Flag, Tag, List } from "lucide-react";
+import { Bell, BellRing, Clock, Repeat, Flag, Tag, List, Hourglass, Timer } from "lucide-react";
 
 // The live task panel (chat_ui/panel.py builds its content, already worded in the user's zone).
 // Fresh content arrives as a window message from the server whenever a task changes; checking
@@ -176,6 +176,24 @@ export default function Tasks() {
                       <span className="task-when inline-flex items-center gap-1">
                         <Clock className="h-3 w-3" />
                         {task.when}
+                      </span>
+                    )}
+                    {task.deadline && (
+                      <span
+                        className={
+                          "task-deadline inline-flex items-center gap-1" +
+                          (task.deadline_missed ? " text-red-600" : "")
+                        }
+                        title={"Deadline: " + task.deadline}
+                      >
+                        <Hourglass className="h-3 w-3" />
+                        {task.deadline}
+                      </span>
+                    )}
+                    {task.duration && (
+                      <span className="task-duration inline-flex items-center gap-1" title="Takes">
+                        <Timer className="h-3 w-3" />
+                        {task.duration}
                       </span>
                     )}
                     {(task.reminder || task.ringing) && (

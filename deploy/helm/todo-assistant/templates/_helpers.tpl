@@ -107,3 +107,15 @@ state store's apps. Call with (dict "root" $ "app" "chat-ui").
 {{- define "todo.appTokenSecret" -}}
 {{- .Values.appApiToken.existingSecret | default (printf "%s-app-api-token" (include "todo.fullname" .)) -}}
 {{- end }}
+
+{{/*
+The product's external address (TODO_PUBLIC_URL): .Values.publicUrl when set, else the
+Ingress host (https when the Ingress has TLS).
+*/}}
+{{- define "todo.publicUrl" -}}
+{{- if .Values.publicUrl -}}
+{{- .Values.publicUrl -}}
+{{- else -}}
+{{- printf "%s://%s" (ternary "https" "http" (gt (len .Values.ingress.tls) 0)) .Values.ingress.host -}}
+{{- end -}}
+{{- end -}}
