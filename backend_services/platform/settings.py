@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # browser origins (scheme://host[:port]) that may call the chat UI with credentials,
     # besides its own; JSON list in TODO_ALLOWED_ORIGINS. Empty: same origin only.
     allowed_origins: list[str] = Field(default_factory=list)
+    # development only: an MCP client's metadata document (its OAuth client id URL) may be
+    # http and on a loopback or private address (else https and public addresses only)
+    oauth_client_metadata_allow_private: bool = False
     admin_username: str | None = None
     admin_password: str | None = None
     # telemetry: JSON (or text) log lines at this level; traces exported over OTLP/HTTP only
