@@ -4,9 +4,11 @@ A page on an attacker's domain that re-points its DNS name at 127.0.0.1 (or a cl
 address) can make a browser send requests to this server, under the attacker's host name
 and origin. So a request here is answered only when:
 
-- its `Host` is a loopback name (`localhost`), an IP literal (a rebinding attack always
-  arrives under the attacker's DNS name), or the host of one of `allowed_origins` (issue
-  20's setting, `TODO_ALLOWED_ORIGINS`; the Helm chart puts the Ingress host there);
+- its `Host` is a loopback name (`localhost`), an IP literal or a name without a dot (a
+  rebinding attack always arrives under the attacker's public DNS name, which has one: a
+  Kubernetes Service's short name or a test client's `todo` is fine), or the host of one of
+  `allowed_origins` (issue 20's setting, `TODO_ALLOWED_ORIGINS`; the Helm chart puts the
+  Ingress host there);
 - its `Origin`, if a browser sent one, is this server's own origin or one of
   `allowed_origins`.
 """
@@ -52,6 +54,8 @@ class HostPolicy:
             return False
         if name in LOOPBACK_NAMES or name.endswith(".localhost") or _is_ip(name):
             return True
+        if "." not in name.rstrip("."):
+            return True  # a single label: no public DNS name an attacker could re-point
         return host.lower() in self.hosts or name in self.hostnames
 
     def origin_allowed(self, origin: str | None, host: str | None) -> bool:
