@@ -398,6 +398,7 @@ def fill(world: World, param: str) -> str:
         "task_id": world.task_id,
         "reminder_id": world.reminder_id,
         "token_id": world.token_id,
+        "grant_id": world.token_id,  # any UUID: the walked parameter is the one that matters
         "notification_id": world.notification_id,
         "action": "ack",
         "letter_id": "1",
