@@ -9,22 +9,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import json
-import re
 import secrets
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from datetime import timedelta
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import httpx
 import pytest
 from mcp import ClientSession
-from mcp.client.auth import OAuthClientProvider
-from mcp.client.streamable_http import streamable_http_client
-from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
-from pydantic import AnyUrl
 from sqlmodel import Session, select
 
 from backend_services.platform.app_support import shared_engine
@@ -34,12 +27,16 @@ from backend_services.users import oauth
 from backend_services.users import service as users
 from tests.api.test_mcp_embedded import Served, served
 from tests.support.mcp_client import call, connect, payload, status_errors
+from tests.support.mcp_oauth import (
+    PASSWORD,
+    REDIRECT,
+    consent,
+    oauth_session,
+    redirected,
+)
 
 pytestmark = pytest.mark.anyio
 __all__ = ["served"]  # the module-scoped embedded product, shared with test_mcp_embedded
-
-REDIRECT = "http://localhost:3030/callback"
-PASSWORD = "correct horse battery staple"
 
 
 def make_user(served: Served, name: str) -> None:
@@ -47,90 +44,6 @@ def make_user(served: Served, name: str) -> None:
     with session_scope(engine) as session:
         if session.get(users.User, name) is None:
             users.create_user(session, name, password=PASSWORD)
-
-
-class Memory:
-    """The client's token storage (TokenStorage)."""
-
-    def __init__(self) -> None:
-        self.tokens: OAuthToken | None = None
-        self.client: OAuthClientInformationFull | None = None
-
-    async def get_tokens(self) -> OAuthToken | None:
-        return self.tokens
-
-    async def set_tokens(self, tokens: OAuthToken) -> None:
-        self.tokens = tokens
-
-    async def get_client_info(self) -> OAuthClientInformationFull | None:
-        return self.client
-
-    async def set_client_info(self, client_info: OAuthClientInformationFull) -> None:
-        self.client = client_info
-
-
-def hidden_fields(page: str) -> dict[str, str]:
-    found = re.findall(r'<input type=hidden name="([^"]*)" value="([^"]*)">', page)
-    return {html.unescape(k): html.unescape(v) for k, v in found}
-
-
-async def consent(
-    browser: httpx.AsyncClient,
-    authorize_url: str,
-    user: str,
-    password: str = PASSWORD,
-    decision: str = "allow",
-) -> httpx.Response:
-    """What a person does: open the authorization URL, sign in, press a button."""
-    page = await browser.get(authorize_url)
-    assert page.status_code == 200, page.text
-    assert "wants to connect to your to-do list" in page.text
-    form = hidden_fields(page.text) | {
-        "username": user,
-        "password": password,
-        "decision": decision,
-    }
-    base = f"{urlsplit(authorize_url).scheme}://{urlsplit(authorize_url).netloc}"
-    return await browser.post(f"{base}/oauth/authorize", data=form)
-
-
-def redirected(answer: httpx.Response) -> dict[str, str]:
-    assert answer.status_code == 302, answer.text
-    location = answer.headers["location"]
-    assert location.startswith(REDIRECT + "?"), location
-    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
-
-
-@asynccontextmanager
-async def oauth_session(
-    served: Served, user: str, scope: str | None = None, memory: Memory | None = None
-) -> AsyncIterator[tuple[ClientSession, Memory]]:
-    """The official client with OAuth: it meets the 401, discovers, registers, sends the
-    person to the consent page (scripted here), exchanges the code and retries."""
-    memory = memory or Memory()
-    answer: dict[str, str] = {}
-
-    async def redirect_handler(url: str) -> None:
-        async with httpx.AsyncClient(timeout=60) as browser:
-            answer.update(redirected(await consent(browser, url, user)))
-
-    async def callback_handler() -> tuple[str, str | None]:
-        return answer["code"], answer.get("state")
-
-    provider = OAuthClientProvider(
-        served.mcp,
-        OAuthClientMetadata(redirect_uris=[AnyUrl(REDIRECT)], client_name="Test IDE", scope=scope),
-        memory,
-        redirect_handler,
-        callback_handler,
-    )
-    async with (
-        httpx.AsyncClient(auth=provider, timeout=60) as http,
-        streamable_http_client(served.mcp, http_client=http) as (read, write, _),
-        ClientSession(read, write) as session,
-    ):
-        await session.initialize()
-        yield session, memory
 
 
 def pkce() -> tuple[str, str]:
@@ -192,7 +105,7 @@ async def test_the_official_client_signs_in_with_oauth_and_uses_the_tools(
     served: Served,
 ) -> None:
     make_user(served, "olga")
-    async with oauth_session(served, "olga") as (session, memory):
+    async with oauth_session(served.mcp, "olga") as (session, memory):
         names = {t.name for t in (await session.list_tools()).tools}
         assert {"add_task", "list_tasks", "delete_task"} <= names
         added = payload(await call(session, "add_task", title="renew passport"))
@@ -462,3 +375,33 @@ async def test_dynamic_registration_refuses_unsafe_redirect_uris(base: str) -> N
                 "invalid_redirect_uri",
                 "invalid_client_metadata",
             )
+
+
+async def test_an_expired_access_token_gets_the_challenge_and_deny_issues_nothing(
+    served: Served, base: str
+) -> None:
+    make_user(served, "vera")
+    async with httpx.AsyncClient(timeout=60) as http:
+        client_id = await register(http, base)
+        code, verifier = await code_for(http, base, client_id, "vera")
+        answer = await http.post(
+            f"{base}/oauth/token", data=token_form(client_id, code, verifier, base)
+        )
+        access = answer.json()["access_token"]
+        with Session(shared_engine(served.settings.resolved_database_url())) as db:
+            row = db.get(oauth.OAuthToken, oauth.digest(access))
+            assert row is not None and row.kind == "access"
+            row.expires_at = utcnow() - timedelta(seconds=1)
+            db.add(row)
+            db.commit()
+        late = await http.post(served.mcp, json={}, headers={"authorization": f"Bearer {access}"})
+        assert late.status_code == 401
+        assert 'error="invalid_token"' in late.headers["www-authenticate"]
+        assert "resource_metadata=" in late.headers["www-authenticate"]
+
+        _, challenge = pkce()
+        denied = await consent(
+            http, authorize_url(base, client_id, challenge), "vera", decision="deny"
+        )
+        got = redirected(denied)
+        assert got["error"] == "access_denied" and got["state"] == "s1" and "code" not in got
