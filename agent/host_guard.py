@@ -58,6 +58,15 @@ class HostPolicy:
             return True  # a single label: no public DNS name an attacker could re-point
         return host.lower() in self.hosts or name in self.hostnames
 
+    def public_origin(self, scheme: str, host: str) -> str:
+        """This server's origin as its clients name it: the listed origin for this host
+        (its scheme too: TLS may end at an ingress, the app then sees http), else what the
+        request says."""
+        for origin in self.origins:
+            if urlsplit(origin).netloc == host.lower():
+                return origin
+        return f"{scheme}://{host}"
+
     def origin_allowed(self, origin: str | None, host: str | None) -> bool:
         if origin is None:
             return True  # not a browser's request (curl, an MCP client library)

@@ -153,7 +153,7 @@ class McpEndpoint:
             )
             return
         token = _bearer(request.headers.get("authorization"))
-        challenge = _challenge(request)
+        challenge = _challenge(request, self.hosts)
         if token is None:
             await _refuse(send, "sign in: a bearer token is required", challenge)
             return
@@ -177,7 +177,7 @@ class McpEndpoint:
             status, grant = await self._introspect(token)
             if status != 200:
                 return status, None, str(grant.get("detail") or "")
-            if grant.get("resource") != _resource(request):
+            if grant.get("resource") != _resource(request, self.hosts):
                 return 401, None, "this token was issued for another resource (audience)"
         status, me = await self._whoami(token)
         if status != 200:
@@ -256,14 +256,15 @@ def _bearer(header: str | None) -> str | None:
     return value.strip() or None if scheme.lower() == "bearer" else None
 
 
-def _resource(request: Request) -> str:
-    return f"{request.url.scheme}://{request.url.netloc}{MCP_PATH}"
+def _resource(request: Request, hosts: HostPolicy) -> str:
+    return hosts.public_origin(request.url.scheme, request.url.netloc) + MCP_PATH
 
 
-def _challenge(request: Request) -> str:
+def _challenge(request: Request, hosts: HostPolicy) -> str:
     """The MCP authorization challenge: where the protected resource metadata is (RFC 9728),
     and the scopes to ask for."""
-    metadata = f"{request.url.scheme}://{request.url.netloc}/.well-known/oauth-protected-resource{MCP_PATH}"
+    origin = hosts.public_origin(request.url.scheme, request.url.netloc)
+    metadata = f"{origin}/.well-known/oauth-protected-resource{MCP_PATH}"
     return f'Bearer resource_metadata="{metadata}", scope="{" ".join(OAUTH_SCOPES)}"'
 
 

@@ -61,17 +61,14 @@ _AUTHORIZE_FIELDS = (
 )
 
 
-def base_url(request: Request) -> str:
-    """This server's origin as the request reached it (its Host already checked)."""
-    return f"{request.url.scheme}://{request.url.netloc}"
+def base_url(request: Request, hosts: HostPolicy) -> str:
+    """This server's origin as its clients name it (its Host already checked): the
+    issuer, and the base of the resource URL."""
+    return hosts.public_origin(request.url.scheme, request.url.netloc)
 
 
-def resource_url(request: Request) -> str:
-    return base_url(request) + MCP_RESOURCE_PATH
-
-
-def resource_metadata_url(request: Request) -> str:
-    return base_url(request) + PRM_PATH + MCP_RESOURCE_PATH
+def resource_url(request: Request, hosts: HostPolicy) -> str:
+    return base_url(request, hosts) + MCP_RESOURCE_PATH
 
 
 @dataclass(frozen=True)
@@ -155,8 +152,8 @@ class OAuthServer:
     async def protected_resource(self, request: Request) -> Response:
         return JSONResponse(
             {
-                "resource": resource_url(request),
-                "authorization_servers": [base_url(request)],
+                "resource": resource_url(request, self.hosts),
+                "authorization_servers": [base_url(request, self.hosts)],
                 "scopes_supported": list(OAUTH_SCOPES),
                 "bearer_methods_supported": ["header"],
                 "resource_name": "Todo Assistant",
@@ -165,7 +162,7 @@ class OAuthServer:
         )
 
     async def server_metadata(self, request: Request) -> Response:
-        base = base_url(request)
+        base = base_url(request, self.hosts)
         return JSONResponse(
             {
                 "issuer": base,
@@ -203,7 +200,7 @@ class OAuthServer:
                     "error": exc.error,
                     "error_description": exc.description,
                     "state": exc.state,
-                    "iss": base_url(request),
+                    "iss": base_url(request, self.hosts),
                 },
             )
         if request.method == "GET":
@@ -242,7 +239,7 @@ class OAuthServer:
             scopes = normalize_scopes(params.get("scope"))
         except OAuthError as exc:
             raise refuse(exc.error, exc.description) from exc
-        ours = resource_url(request)
+        ours = resource_url(request, self.hosts)
         resource = params.get("resource") or ours
         if resource.rstrip("/") != ours:
             raise refuse("invalid_target", f"this server grants access to {ours} only")
@@ -326,7 +323,7 @@ class OAuthServer:
                 403,
                 headers=NO_STORE,
             )
-        iss = base_url(request)
+        iss = base_url(request, self.hosts)
         if form.get("decision") != "allow":
             return redirect_with(
                 auth.redirect_uri,
@@ -375,8 +372,10 @@ class OAuthServer:
         if not client_id:
             return _token_error("invalid_request", "client_id is required")
         resource = form.get("resource")
-        if resource is not None and resource.rstrip("/") != resource_url(request):
-            return _token_error("invalid_target", f"tokens are for {resource_url(request)} only")
+        if resource is not None and resource.rstrip("/") != resource_url(request, self.hosts):
+            return _token_error(
+                "invalid_target", f"tokens are for {resource_url(request, self.hosts)} only"
+            )
         payload = {
             k: form.get(k)
             for k in (

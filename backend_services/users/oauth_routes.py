@@ -103,13 +103,17 @@ async def approve(
     body: ApproveRequest, request: Request, _caller: ChatService, ctx: CtxDep
 ) -> CodeIssued | JSONResponse:
     guard: SignInGuard = request.app.state.sign_in
+    try:
+        scopes = oauth.normalize_scopes(" ".join(body.scopes))
+    except oauth.OAuthError as exc:
+        return _oauth_error(exc)
     user = await sign_in(guard, ctx.engine, body.username, body.password, body.client_address)
     code_request = oauth.CodeRequest(
         client_id=body.client_id,
         client_name=body.client_name,
         redirect_uri=body.redirect_uri,
         code_challenge=body.code_challenge,
-        scopes=oauth.normalize_scopes(" ".join(body.scopes)),
+        scopes=scopes,
         resource=body.resource,
     )
 
