@@ -120,7 +120,9 @@ class OAuthServer:
         self.ctx = ctx
         self.hosts = HostPolicy(ctx.settings.allowed_origins)
         self._csrf_key = hmac.new(signing_key.encode(), b"oauth-csrf", hashlib.sha256).digest()
+        # per client address: registrations, and metadata documents fetched on its behalf
         self.registrations = RateLimiter(ctx.settings.login_attempts_per_minute_per_client)
+        self.fetches = RateLimiter(ctx.settings.login_attempts_per_minute_per_client)
         self.allow_private_metadata = ctx.settings.oauth_client_metadata_allow_private
 
     def routes(self) -> list[Route]:
@@ -213,7 +215,8 @@ class OAuthServer:
         client_id = params.get("client_id") or ""
         if not client_id or len(client_id) > 512:
             raise PageError("the request names no client (client_id)")
-        name, registered = await self.client(client_id)
+        address = request.client.host if request.client else "unknown"
+        name, registered = await self.client(client_id, address)
         redirect_uri = params.get("redirect_uri")
         if redirect_uri is None and len(registered) == 1:
             redirect_uri = registered[0]
@@ -245,16 +248,18 @@ class OAuthServer:
             raise refuse("invalid_target", f"this server grants access to {ours} only")
         return Authorization(client_id, name, redirect_uri, state, challenge, scopes, ours)
 
-    async def client(self, client_id: str) -> tuple[str, list[str]]:
+    async def client(self, client_id: str, address: str) -> tuple[str, list[str]]:
         """A client's name and registered redirect URIs; PageError when unknown."""
         if is_metadata_url(client_id):
+            if self.fetches.hit(address) > 0:
+                raise PageError("too many sign-in attempts from here; wait a minute")
             try:
                 doc = await fetch_client_document(
                     client_id, allow_private=self.allow_private_metadata
                 )
             except ClientMetadataError as exc:
                 raise PageError(str(exc)) from exc
-            return doc.name, doc.redirect_uris
+            return doc.name, [u for u in doc.redirect_uris if acceptable_redirect_uri(u)]
         status, body = await self.call("clients/lookup", {"client_id": client_id})
         if status == 404 or status == 422:
             raise PageError("unknown client_id")
