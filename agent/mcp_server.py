@@ -172,22 +172,22 @@ class McpEndpoint:
 
     async def _caller(self, token: str, request: Request) -> tuple[int, Caller | None, str]:
         """Who `token` is: (200, the caller, "") or (status, None, why)."""
-        grant: dict[str, Any] = {}
-        if token.startswith(OAUTH_PREFIX):
-            status, grant = await self._introspect(token)
+        if not token.startswith(OAUTH_PREFIX):
+            status, me = await self._whoami(token)
             if status != 200:
-                return status, None, str(grant.get("detail") or "")
-            if grant.get("resource") != _resource(request, self.hosts):
-                return 401, None, "this token was issued for another resource (audience)"
-        status, me = await self._whoami(token)
-        if status != 200:
-            return status, None, str(me.get("detail") or "")
-        if not grant:
+                return status, None, str(me.get("detail") or "")
             return 200, Caller(token, me["id"], me["timezone"]), ""
+        status, grant = await self._introspect(token)
+        if 400 <= status < 500:  # unknown, revoked, expired, malformed, disabled user
+            return 401, None, str(grant.get("detail") or "")
+        if status != 200:
+            return status, None, ""
+        if grant.get("resource") != _resource(request, self.hosts):
+            return 401, None, "this token was issued for another resource (audience)"
         caller = Caller(
             token,
-            me["id"],
-            me["timezone"],
+            grant["user_id"],
+            grant["timezone"],
             can_write=SCOPE_WRITE in grant.get("scopes", []),
             memory_key=f"grant:{grant.get('grant_id')}",
         )

@@ -166,12 +166,17 @@ def token(
         return _oauth_error(exc)
 
 
-@internal.post("/introspect", response_model=oauth.AccessInfo)
-def introspect(body: TokenQuery, _caller: ChatService, session: SessionDep) -> oauth.AccessInfo:
-    """A live access token's user (active), scopes and resource; 401 otherwise."""
+class Introspection(oauth.AccessInfo):
+    timezone: str
+
+
+@internal.post("/introspect", response_model=Introspection)
+def introspect(body: TokenQuery, _caller: ChatService, session: SessionDep) -> Introspection:
+    """A live access token's user (active, with their time zone), scopes and resource; 401
+    otherwise."""
     info = oauth.access_info(session, body.token)
-    get_active_user(session, info.user_id)
-    return info
+    user = get_active_user(session, info.user_id)
+    return Introspection(**info.model_dump(), timezone=user.timezone)
 
 
 @grants.get("", response_model=list[oauth.GrantPublic], summary="Apps connected with OAuth")

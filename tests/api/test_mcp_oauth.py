@@ -405,3 +405,29 @@ async def test_an_expired_access_token_gets_the_challenge_and_deny_issues_nothin
         )
         got = redirected(denied)
         assert got["error"] == "access_denied" and got["state"] == "s1" and "code" not in got
+
+
+async def test_a_disabled_users_token_and_a_malformed_one_are_401(
+    served: Served, base: str
+) -> None:
+    make_user(served, "wes")
+    async with httpx.AsyncClient(timeout=60) as http:
+        client_id = await register(http, base)
+        code, verifier = await code_for(http, base, client_id, "wes")
+        answer = await http.post(
+            f"{base}/oauth/token", data=token_form(client_id, code, verifier, base)
+        )
+        access = answer.json()["access_token"]
+        async with connect(served.mcp, access) as session:
+            assert await session_tools(session)
+        with Session(shared_engine(served.settings.resolved_database_url())) as db:
+            user = db.get(users.User, "wes")
+            assert user is not None
+            user.disabled = True
+            db.add(user)
+            db.commit()
+        for token in (access, "todo_oat_" + "A" * 500):
+            refused = await http.post(
+                served.mcp, json={}, headers={"authorization": f"Bearer {token}"}
+            )
+            assert refused.status_code == 401, refused.text
