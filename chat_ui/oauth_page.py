@@ -24,7 +24,7 @@ button { flex: 1; padding: .6rem; border-radius: 8px; font: inherit; cursor: poi
   border: 1px solid var(--primary); background: transparent; color: inherit; }
 button.allow { background: var(--primary); color: white; }
 .error { color: #c0392b; margin: .6rem 0; }
-.small { font-size: .8rem; opacity: .75; word-break: break-all; }
+.small { font-size: .8rem; opacity: .75; overflow-wrap: anywhere; }
 """
 
 
