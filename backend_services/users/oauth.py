@@ -324,6 +324,13 @@ def _issue_pair(session: Session, grant: OAuthGrant, access_ttl: timedelta) -> T
     access = ACCESS_PREFIX + secrets.token_urlsafe(32)
     renewal = REFRESH_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
+    # this grant's expired tokens go as new ones come (rotated refresh tokens stay until
+    # they expire: presenting one again must still be recognised as reuse)
+    session.execute(
+        delete(OAuthToken).where(
+            col(OAuthToken.grant_id) == grant.id, col(OAuthToken.expires_at) < now
+        )
+    )
     session.add(
         OAuthToken(
             token_hash=digest(access), grant_id=grant.id, kind="access", expires_at=now + access_ttl
