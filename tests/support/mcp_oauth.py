@@ -75,7 +75,11 @@ def redirected(answer: httpx.Response) -> dict[str, str]:
 
 @asynccontextmanager
 async def oauth_session(
-    mcp_url: str, user: str, scope: str | None = None, memory: Memory | None = None
+    mcp_url: str,
+    user: str,
+    scope: str | None = None,
+    memory: Memory | None = None,
+    password: str = PASSWORD,
 ) -> AsyncIterator[tuple[ClientSession, Memory]]:
     """The official client with OAuth: it meets the 401, discovers, registers, sends the
     person to the consent page (scripted here), exchanges the code and retries."""
@@ -84,7 +88,7 @@ async def oauth_session(
 
     async def redirect_handler(url: str) -> None:
         async with httpx.AsyncClient(timeout=60) as browser:
-            answer.update(redirected(await consent(browser, url, user)))
+            answer.update(redirected(await consent(browser, url, user, password)))
 
     async def callback_handler() -> tuple[str, str | None]:
         return answer["code"], answer.get("state")
