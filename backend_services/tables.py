@@ -10,6 +10,7 @@ from backend_services.reminders import models as reminder_models
 from backend_services.tasks import feed_models
 from backend_services.tasks import models as task_models
 from backend_services.users import models as user_models
+from backend_services.users import oauth as oauth_models
 from backend_services.users import tokens as token_models
 
 metadata = SQLModel.metadata
@@ -22,6 +23,7 @@ __all__ = [
     "idempotency",
     "metadata",
     "notification_models",
+    "oauth_models",
     "outbox",
     "reminder_models",
     "task_models",

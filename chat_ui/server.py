@@ -47,13 +47,18 @@ def allow_origins(origins: list[str]) -> None:
     config.project.allow_origins[:] = [o for o in origins if o != "*"]
 
 
-def mount_mcp(app: FastAPI, ctx: AppContext) -> None:
-    """The agent's tools over MCP at `/mcp` (agent/mcp_server.py), before Chainlit's `/`."""
+def mount_mcp(app: FastAPI, ctx: AppContext, signing_key: str) -> None:
+    """The agent's tools over MCP at `/mcp` (agent/mcp_server.py), and the OAuth
+    authorization server its clients sign in with (chat_ui/oauth_server.py), before
+    Chainlit's `/`."""
     from starlette.routing import Route
 
+    from agent.host_guard import HostPolicy
     from agent.mcp_server import MCP_PATH, McpEndpoint
+    from chat_ui.oauth_server import OAuthServer
 
-    endpoint = McpEndpoint(ctx.runtime)
+    endpoint = McpEndpoint(ctx.runtime, HostPolicy(ctx.settings.allowed_origins), ctx.service_token)
+    app.router.routes.extend(OAuthServer(ctx, signing_key).routes())
     stack = AsyncExitStack()
 
     async def start(_ctx: AppContext) -> None:
@@ -137,7 +142,7 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
             Subscribed(PUBSUB, Topic.TASK_EVENTS.value, "/events/user-deleted", on_user_deleted),
         ],
     )
-    mount_mcp(app, ctx)
+    mount_mcp(app, ctx, signing_key)
     from chat_ui.approval_timer import mount_approval_timer
 
     mount_approval_timer(app, agent)

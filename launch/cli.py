@@ -401,6 +401,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_pat_parser(sub)
 
+    from launch.oauth_commands import add_parser as add_oauth_parser
+
+    add_oauth_parser(sub)
+
     sub.add_parser("stack", help="the real local stack: up|status|logs|down (see `todo stack -h`)")
     sub.add_parser("k8s", help="the local Kubernetes cluster: up|status|down (see `todo k8s -h`)")
     return parser

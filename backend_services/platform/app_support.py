@@ -193,10 +193,15 @@ def authenticated(
     return principal
 
 
-def get_principal(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
-    """The caller of a user route: a personal access token needs the `tasks` scope."""
+def get_principal(
+    request: Request, principal: Annotated[Principal, Depends(authenticated)]
+) -> Principal:
+    """The caller of a user route: a personal access token needs the `tasks` scope; a
+    read-only OAuth token (`tasks:read` alone) may only read."""
     if not principal.allows("tasks"):
         raise Forbidden("this access token lacks the 'tasks' scope")
+    if principal.read_only and request.method not in ("GET", "HEAD"):
+        raise Forbidden("this access token may only read (it lacks the 'tasks:write' scope)")
     return principal
 
 

@@ -46,6 +46,15 @@ class Principal:
     def via_pat(self) -> bool:
         return self.scopes is not None
 
+    @property
+    def read_only(self) -> bool:
+        """An OAuth access token granted `tasks:read` without `tasks:write`."""
+        return (
+            self.scopes is not None
+            and "tasks:read" in self.scopes
+            and ("tasks:write" not in self.scopes)
+        )
+
     def allows(self, scope: Scope) -> bool:
         return self.scopes is None or scope in self.scopes
 

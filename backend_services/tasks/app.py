@@ -23,8 +23,8 @@ from backend_services.platform.subscriptions import (
     mount_subscriptions,
 )
 from backend_services.tasks import calendar_routes, routes, service
+from backend_services.users import oauth_routes, token_routes
 from backend_services.users import routes as user_routes
-from backend_services.users import token_routes
 from backend_services.users.principals import resolve_principal
 from backend_services.users.sign_in import SignInGuard
 
@@ -47,6 +47,8 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
     app.include_router(user_routes.router)
     app.include_router(user_routes.internal)
     app.include_router(token_routes.router)
+    app.include_router(oauth_routes.internal)
+    app.include_router(oauth_routes.grants)
     app.include_router(admin_routes.router)
     app.state.sign_in = guard = SignInGuard(settings)
 

@@ -1,8 +1,9 @@
 """Deleting an account: revoke and purge, so that a name created again starts empty.
 
 An account's id is its username. task-service removes, in one transaction, what it owns:
-personal access tokens, the account, and its tasks (each with its `TaskDeleted`, so reminders
-are cancelled and the audit log records it, through `tasks.service`); and it stages
+personal access tokens, OAuth grants, the account, and its tasks (each with its
+`TaskDeleted`, so reminders are cancelled and the audit log records it, through
+`tasks.service`); and it stages
 `UserDeleted`, on which every other service forgets what it holds for the user:
 notification-service its notifications, chat-ui the Chainlit chat history. Signed tokens and
 chat sessions of the deleted account are refused by `users/principals.py` even when the name
@@ -22,6 +23,7 @@ from backend_services.platform.outbox import add_event
 from backend_services.platform.timeutil import utcnow
 from backend_services.tasks import calendar_feed
 from backend_services.tasks import service as tasks
+from backend_services.users import oauth
 from backend_services.users import service as users
 from backend_services.users.tokens import PersonalToken
 
@@ -35,6 +37,7 @@ def delete_account(session: Session, username: str) -> dict[str, int]:
     revoked = session.execute(
         delete(PersonalToken).where(col(PersonalToken.user_id) == user.id)
     ).rowcount  # type: ignore[attr-defined]
+    revoked += oauth.delete_for_user(session, user.id)
     add_event(session, UserDeleted(user_id=user.id, deleted_at=utcnow()), source=tasks.SOURCE)
     session.delete(user)
     session.commit()

@@ -5,7 +5,9 @@ they hold, and the role comes from the database, not from the token's claim. A s
 bound to an account (`acct`, `ver`: every token /auth/login and the chat mint) is refused
 once the account is another one (deleted and created again, even within the same second) or
 its sessions were revoked (password reset, disabled). A personal access token's principal
-carries its scopes: an admin's token is an admin only with the `admin` scope.
+carries its scopes: an admin's token is an admin only with the `admin` scope. An OAuth
+access token (an MCP client's, `users/oauth.py`) is a user's, with `tasks:read` and maybe
+`tasks:write`: one without `tasks:write` may only read.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlmodel import Session
 
 from backend_services.platform.auth import AccountStamp, Principal, TokenSigner
 from backend_services.platform.errors import Unauthorized
+from backend_services.users import oauth
 from backend_services.users.models import User
 from backend_services.users.service import account_stamp
 from backend_services.users.tokens import PREFIX as PAT_PREFIX
@@ -29,6 +32,11 @@ def resolve_principal(session: Session, token: str, signer: TokenSigner) -> Prin
         user = _active_user(session, owner)
         admin = user.role == "admin" and "admin" in scopes
         return Principal(subject=user.id, role="admin" if admin else "user", scopes=scopes)
+    if token.startswith(oauth.ACCESS_PREFIX):
+        info = oauth.access_info(session, token)
+        user = _active_user(session, info.user_id)
+        # an OAuth access token is never an admin's, whatever the account's role
+        return Principal(subject=user.id, role="user", scopes=frozenset(["tasks", *info.scopes]))
     claimed = signer.verify(token)
     if claimed.is_service:
         return claimed

@@ -335,3 +335,37 @@ def test_helm_upgrade_to_a_changed_image_rolls_while_chat_and_api_answer(
     wait_for(answered, "the reply listing 'stretch' in the same thread", timeout=120)
     reply = chat.locator(".step[data-step-type=assistant_message]")
     expect(reply.last).to_contain_text("stretch")
+
+
+def test_an_mcp_client_signs_in_with_oauth_and_adds_a_task(
+    node: str, db: Any, accounts: dict[str, str]
+) -> None:
+    """The official `mcp` client's OAuth flow against the cluster's chat-ui (discovery from
+    the 401, registration, lena on the consent page, the code exchange through chat-ui's
+    daprd to task-service), then a tool call whose task lands in PostgreSQL."""
+    import asyncio
+
+    from tests.support.mcp_client import call, payload
+    from tests.support.mcp_oauth import oauth_session
+
+    url = f"http://{node}:{CHAT_NODE_PORT}/mcp"
+
+    def challenged() -> bool:
+        try:
+            answer = httpx.post(url, json={}, timeout=30)
+        except httpx.HTTPError:
+            return False  # a pod still rolling
+        return answer.status_code == 401 and "resource_metadata=" in answer.headers.get(
+            "www-authenticate", ""
+        )
+
+    wait_for(challenged, "/mcp to answer with the OAuth challenge", timeout=180)
+
+    async def run() -> dict[str, Any]:
+        async with oauth_session(url, "lena", password=PASSWORDS["lena"]) as (session, _):
+            return payload(await call(session, "add_task", title="oauth in the cluster"))
+
+    added = asyncio.run(run())
+    assert added["ok"] is True, added
+    owner = scalar(db, "select user_id from tasks where id = :i", i=added["data"]["id"])
+    assert owner == accounts["lena"]

@@ -405,6 +405,7 @@ ID_PATHS = [
     ("POST", "/tasks/{task_id}/reminders"),
     ("DELETE", "/tasks/{task_id}/reminders/{reminder_id}"),
     ("DELETE", "/tokens/{token_id}"),
+    ("DELETE", "/me/oauth-grants/{grant_id}"),
     ("POST", "/notifications/{notification_id}/{action}"),
     ("POST", "/dead-letters/{letter_id}/replay"),
     ("POST", "/dead-letters/{letter_id}/discard"),
@@ -466,6 +467,7 @@ async def test_ids_in_every_path_parameter(
         "task_id": task["id"],
         "reminder_id": task["reminders"][0]["id"],
         "token_id": task["id"],  # a UUID; no token of that id
+        "grant_id": task["id"],  # a UUID; no grant of that id
         "notification_id": task["id"],
         "action": "ack",
         "letter_id": "1",

@@ -223,7 +223,7 @@ NOT_IDS = {
     "repeat_from_completion", "list_name", "remind_at", "remind_before_minutes", "status",
     "search", "tag", "overdue", "add_tags", "confirmed", "at", "before_minutes", "rrule",
     "first_due_at", "timezone", "allow_duplicate", "tasks", "due", "keep_date", "keep_time",
-    "action", "filter", "minutes",
+    "action", "filter", "minutes", "deadline", "duration_minutes", "clear",
 }  # fmt: skip
 # the rest of a call that would do something if the id were the real one
 TOOL_CALLS: dict[str, dict[str, Any]] = {
@@ -398,11 +398,13 @@ def fill(world: World, param: str) -> str:
         "task_id": world.task_id,
         "reminder_id": world.reminder_id,
         "token_id": world.token_id,
+        "grant_id": world.token_id,  # any UUID: the walked parameter is the one that matters
         "notification_id": world.notification_id,
         "action": "ack",
         "letter_id": "1",
         "verb": "discard",
         "username": VICTIM,
+        "secret": "x" * 43,  # a feed secret's shape: the walked parameter is the one that matters
     }[param]
 
 

@@ -4,14 +4,19 @@ OpenAPI of every service and fails on one it does not know)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlmodel import Session
 
 from backend_services.notifications.models import Notification
 from backend_services.platform.db import session_scope
+from backend_services.users import oauth
 from launch.services import BACKEND_SERVICES
 from tests.support.embedded_env import EmbeddedEnv
 
@@ -27,6 +32,7 @@ PROBES: dict[tuple[str, str], Any] = {
     ("post", "/tasks/{task_id}/reminders"): {"at": "2031-01-01T00:00:00Z"},
     ("delete", "/tasks/{task_id}/reminders/{reminder_id}"): None,
     ("delete", "/tokens/{token_id}"): None,
+    ("delete", "/me/oauth-grants/{grant_id}"): None,
     ("post", "/notifications/{notification_id}/{action}"): None,
 }
 
@@ -35,6 +41,11 @@ ADMIN_ONLY = {
     ("post", "/dead-letters/{letter_id}/replay"),
     ("post", "/dead-letters/{letter_id}/discard"),
 }
+
+# a path parameter that is the authority itself (a capability URL, no session): nothing to
+# probe with another user's session; tests/api/test_calendar_feed.py checks that a rotated or
+# unknown secret is a 404 and that a feed shows only its owner's tasks
+CAPABILITY_URLS = {("get", "/calendar/{secret}.ics")}
 
 
 def id_operations(env: EmbeddedEnv) -> set[tuple[str, str]]:
@@ -68,8 +79,31 @@ async def bob_world(env: EmbeddedEnv) -> dict[str, str]:
         "task_id": task["id"],
         "reminder_id": task["reminders"][0]["id"],
         "token_id": token["id"],
+        "grant_id": oauth_grant(env, "bob"),
         "notification_id": note_id,
     }
+
+
+def oauth_grant(env: EmbeddedEnv, user: str) -> str:
+    """An app `user` connected to MCP with OAuth: its grant id."""
+    verifier = "v" * 43
+    digest = hashlib.sha256(verifier.encode()).digest()
+    challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    request = oauth.CodeRequest(
+        "todo_client_x", "bob's app", "http://localhost/cb", challenge, ["tasks:read"], "x"
+    )
+    with Session(env.engine) as session:
+        code = oauth.issue_code(session, user, request)
+        answer = oauth.exchange_code(
+            session,
+            client_id="todo_client_x",
+            code=code,
+            verifier=verifier,
+            redirect_uri="http://localhost/cb",
+            resource=None,
+            access_ttl=timedelta(minutes=5),
+        )
+        return oauth.access_info(session, answer.access_token).grant_id
 
 
 async def bob_snapshot(env: EmbeddedEnv, ids: dict[str, str]) -> str:
@@ -77,6 +111,7 @@ async def bob_snapshot(env: EmbeddedEnv, ids: dict[str, str]) -> str:
     parts = [
         (await env.client.get(f"/tasks/{ids['task_id']}", headers=bob)).json(),
         (await env.client.get("/tokens", headers=bob)).json(),
+        (await env.client.get("/me/oauth-grants", headers=bob)).json(),
         (await env.client.get("/notifications", headers=bob)).json(),
     ]
     return json.dumps(parts, sort_keys=True)
@@ -84,7 +119,7 @@ async def bob_snapshot(env: EmbeddedEnv, ids: dict[str, str]) -> str:
 
 async def test_every_id_endpoint_is_covered(env: EmbeddedEnv) -> None:
     found = id_operations(env)
-    assert found == set(PROBES) | ADMIN_ONLY
+    assert found == set(PROBES) | ADMIN_ONLY | CAPABILITY_URLS
 
 
 @pytest.mark.parametrize("action", ["ack", "delivered"])

@@ -88,6 +88,13 @@ class RuntimeSettings(ConcernSettings):
 class AuthSettings(ConcernSettings):
     """Accounts, tokens and sign-in limits"""
 
+    oauth_client_metadata_allow_private: bool = Field(
+        default=False,
+        description="development only: an MCP client's metadata document (its OAuth client id"
+        " URL) may be http and on a loopback or private address (else https and public"
+        " addresses only)",
+    )
+
     user_token_ttl_seconds: int = Field(
         default=900, description="lifetime of a signed-in user's token (and `todo token`'s)"
     )
