@@ -1,5 +1,5 @@
 """`todo pat create|list|revoke`: personal access tokens from the command line, through the
-same module as `POST/GET/DELETE /tokens` (backend_services/users/tokens.py). The secret is
+same module as `POST/GET/DELETE /tokens` (backend_services/kernel/tokens.py). The secret is
 printed once, by `create`, on stdout alone (`TOKEN=$(todo pat create mcp --user alice)`)."""
 
 from __future__ import annotations
@@ -34,10 +34,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
+    from backend_services.kernel import tokens
     from backend_services.platform.db import session_scope
     from backend_services.platform.errors import AppError
-    from backend_services.users import service as users
-    from backend_services.users import tokens
+    from backend_services.task_service.users import service as users
     from launch.cli import _migrated_engine, _settings
 
     engine = _migrated_engine(_settings(args))

@@ -35,7 +35,7 @@ Hook = Callable[["AppContext"], Awaitable[None]]
 class PrincipalResolver(Protocol):
     """Who a bearer token stands for. The platform only checks signatures; which users
     exist, are disabled or own a personal access token is the users domain's to say
-    (`backend_services/users/principals.py` provides the resolver every service passes)."""
+    (`backend_services/kernel/principals.py` provides the resolver every service passes)."""
 
     def __call__(self, session: Session, token: str, signer: TokenSigner) -> Principal: ...
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from backend_services.notifications.models import Notification
+from backend_services.notification_service.models import Notification
 from backend_services.platform.db import session_scope
 from launch.services import BACKEND_SERVICES
 from tests.support.embedded_env import EmbeddedEnv

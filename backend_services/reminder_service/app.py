@@ -24,6 +24,8 @@ from backend_services.contracts import (
     TaskUpdated,
     Topic,
 )
+from backend_services.kernel.principals import resolve_principal
+from backend_services.kernel.service_schemas import ReminderLateness, ReminderView
 from backend_services.platform.app_support import AdminDep, AppContext, build_service_app
 from backend_services.platform.db import new_session
 from backend_services.platform.runtime import Runtime
@@ -31,10 +33,8 @@ from backend_services.platform.settings import Settings
 from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
 from backend_services.platform.telemetry import metrics, tracing
 from backend_services.platform.timeutil import utcnow
-from backend_services.reminders import service
-from backend_services.reminders.models import job_name, reminder_id_from_job
-from backend_services.service_schemas import ReminderLateness, ReminderView
-from backend_services.users.principals import resolve_principal
+from backend_services.reminder_service import service
+from backend_services.reminder_service.models import job_name, reminder_id_from_job
 
 log = logging.getLogger("todo.reminders")
 

@@ -9,14 +9,14 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from backend_services.contracts import AppId, NotificationCreated, ReminderTriggered
-from backend_services.notifications.models import Notification, NotificationPublic
+from backend_services.kernel import wording
+from backend_services.kernel.service_schemas import UserZones, ZonesQuery
+from backend_services.notification_service.models import Notification, NotificationPublic
 from backend_services.platform.errors import NotFound
 from backend_services.platform.idempotency import claim_many
 from backend_services.platform.outbox import add_event
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.timeutil import utcnow
-from backend_services.service_schemas import UserZones, ZonesQuery
-from backend_services.tasks import wording
 
 SOURCE = AppId.NOTIFICATIONS.value
 

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from backend_services.kernel.accounts import User, UserPublic, validate_timezone
 from backend_services.platform.auth import AccountStamp
 from backend_services.platform.errors import BadRequest, Conflict, NotFound, Unauthorized
 from backend_services.platform.ids import USERNAME_PATTERN
-from backend_services.tasks.service import keep_wall_times
-from backend_services.users.models import User, UserPublic, validate_timezone
-from backend_services.users.sign_in import hash_password
+from backend_services.task_service.tasks.service import keep_wall_times
+from backend_services.task_service.users.sign_in import hash_password
 
 MIN_PASSWORD_LENGTH = 8
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

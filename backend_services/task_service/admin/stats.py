@@ -10,14 +10,14 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from backend_services.admin import proxy
-from backend_services.admin.schemas import Stats, TaskCounts, UserCounts
 from backend_services.contracts import AppId
+from backend_services.kernel.accounts import User
+from backend_services.kernel.service_schemas import EventRates, ReminderLateness
 from backend_services.platform.app_support import AppContext
 from backend_services.platform.auth import Principal
-from backend_services.service_schemas import EventRates, ReminderLateness
-from backend_services.tasks.models import Task
-from backend_services.users.models import User
+from backend_services.task_service.admin import proxy
+from backend_services.task_service.admin.schemas import Stats, TaskCounts, UserCounts
+from backend_services.task_service.tasks.models import Task
 
 
 async def collect(ctx: AppContext, admin: Principal, session: Session, now: datetime) -> Stats:

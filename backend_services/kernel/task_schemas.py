@@ -8,13 +8,13 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from backend_services.contracts import Priority
+from backend_services.kernel.rrule import validate_rrule
 from backend_services.platform.inputs import (
     BoundedDatetime,
     FoldedText,
     SafeMultilineText,
     SafeText,
 )
-from backend_services.tasks.recurrence import validate_rrule
 
 Status = Literal["pending", "completed"]
 SortKey = Literal["due", "-due", "priority", "-priority", "created", "-created", "title", "-title"]

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Query
 
-from backend_services.audit import service
+from backend_services.audit_service import service
 from backend_services.contracts import (
     BROADCAST_PUBSUB,
     PUBSUB,
@@ -16,6 +16,8 @@ from backend_services.contracts import (
     EventPayload,
     Topic,
 )
+from backend_services.kernel.principals import resolve_principal
+from backend_services.kernel.service_schemas import AuditPublic, DeadLetterPublic, EventRates
 from backend_services.platform.app_support import AdminDep, SessionDep, build_service_app
 from backend_services.platform.db import new_session
 from backend_services.platform.inputs import BoundedDatetime, SafeText
@@ -23,8 +25,6 @@ from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
 from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
 from backend_services.platform.timeutil import utcnow
-from backend_services.service_schemas import AuditPublic, DeadLetterPublic, EventRates
-from backend_services.users.principals import resolve_principal
 
 log = logging.getLogger("todo.audit")
 

@@ -15,10 +15,10 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from backend_services.contracts import AppId, ReminderTriggered, TaskSnapshot
+from backend_services.kernel.service_schemas import ReminderLateness
 from backend_services.platform.idempotency import claim_many
 from backend_services.platform.outbox import add_event
-from backend_services.reminders.models import ScheduledReminder
-from backend_services.service_schemas import ReminderLateness
+from backend_services.reminder_service.models import ScheduledReminder
 
 SOURCE = AppId.REMINDERS.value
 EARLY_TOLERANCE = timedelta(seconds=1)

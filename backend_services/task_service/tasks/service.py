@@ -25,13 +25,8 @@ from backend_services.contracts import (
     TaskSnapshot,
     TaskUpdated,
 )
-from backend_services.platform.errors import BadRequest, NotFound
-from backend_services.platform.inputs import LATEST, encodable
-from backend_services.platform.outbox import add_event
-from backend_services.platform.timeutil import utcnow
-from backend_services.tasks.models import Reminder, Task, new_id
-from backend_services.tasks.recurrence import RecurrenceError, next_in_range
-from backend_services.tasks.schemas import (
+from backend_services.kernel.rrule import RecurrenceError, next_in_range
+from backend_services.kernel.task_schemas import (
     DEFAULT_LIST,
     MAX_REMINDERS,
     ListSummary,
@@ -44,6 +39,11 @@ from backend_services.tasks.schemas import (
     TaskUpdate,
     check_repeat_from_completion,
 )
+from backend_services.platform.errors import BadRequest, NotFound
+from backend_services.platform.inputs import LATEST, encodable
+from backend_services.platform.outbox import add_event
+from backend_services.platform.timeutil import utcnow
+from backend_services.task_service.tasks.models import Reminder, Task, new_id
 
 SOURCE = AppId.TASKS.value
 _PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2, "none": 3}

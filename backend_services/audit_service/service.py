@@ -12,13 +12,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from backend_services.audit.models import AuditRecord, DeadLetter
+from backend_services.audit_service.models import AuditRecord, DeadLetter
 from backend_services.contracts import BROADCAST_PUBSUB, PUBSUB, CloudEvent, Topic
+from backend_services.kernel.service_schemas import AuditPublic, DeadLetterPublic, EventRates
 from backend_services.platform.errors import Conflict, NotFound
 from backend_services.platform.inputs import check_text, json_safe
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.timeutil import utcnow
-from backend_services.service_schemas import AuditPublic, DeadLetterPublic, EventRates
 
 MAX_EVENT_ID = 200  # the column
 

@@ -7,6 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from backend_services.contracts import AppId
+from backend_services.kernel.accounts import (
+    AccountQuery,
+    AccountSession,
+    LoginRequest,
+    LoginResponse,
+    UserPatch,
+    UserPublic,
+)
+from backend_services.kernel.service_schemas import UserZones, ZonesQuery
 from backend_services.platform.app_support import (
     CtxDep,
     PrincipalDep,
@@ -16,17 +25,8 @@ from backend_services.platform.app_support import (
 from backend_services.platform.auth import Principal, Role, bearer_token
 from backend_services.platform.errors import Unauthorized
 from backend_services.platform.rest_limits import rest_write_limit
-from backend_services.service_schemas import UserZones, ZonesQuery
-from backend_services.users import service
-from backend_services.users.models import (
-    AccountQuery,
-    AccountSession,
-    LoginRequest,
-    LoginResponse,
-    UserPatch,
-    UserPublic,
-)
-from backend_services.users.sign_in import SignInGuard, sign_in
+from backend_services.task_service.users import service
+from backend_services.task_service.users.sign_in import SignInGuard, sign_in
 
 router = APIRouter(tags=["users"])
 internal = APIRouter(prefix="/internal", tags=["internal"], include_in_schema=False)

@@ -16,8 +16,9 @@ from backend_services.contracts import (
     Topic,
     UserDeleted,
 )
-from backend_services.notifications import service
-from backend_services.notifications.models import NotificationPublic
+from backend_services.kernel.principals import resolve_principal
+from backend_services.notification_service import service
+from backend_services.notification_service.models import NotificationPublic
 from backend_services.platform.app_support import PrincipalDep, SessionDep, build_service_app
 from backend_services.platform.db import new_session
 from backend_services.platform.ids import NotificationId
@@ -28,7 +29,6 @@ from backend_services.platform.subscriptions import (
     Subscribed,
     mount_subscriptions,
 )
-from backend_services.users.principals import resolve_principal
 
 
 def create_app(settings: Settings, runtime: Runtime) -> FastAPI:

@@ -18,11 +18,11 @@ from sqlalchemy import delete
 from sqlmodel import Session, col
 
 from backend_services.contracts import UserDeleted
+from backend_services.kernel.tokens import PersonalToken
 from backend_services.platform.outbox import add_event
 from backend_services.platform.timeutil import utcnow
-from backend_services.tasks import service as tasks
-from backend_services.users import service as users
-from backend_services.users.tokens import PersonalToken
+from backend_services.task_service.tasks import service as tasks
+from backend_services.task_service.users import service as users
 
 
 def delete_account(session: Session, username: str) -> dict[str, int]:

@@ -7,14 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from backend_services.contracts import AppId
-from backend_services.platform.app_support import PrincipalDep, SessionDep, require_service
-from backend_services.platform.auth import Principal
-from backend_services.platform.errors import BadRequest
-from backend_services.platform.ids import ReminderId, TaskId
-from backend_services.platform.rest_limits import rest_write_limit
-from backend_services.tasks import service
-from backend_services.tasks.recurrence import RecurrenceError
-from backend_services.tasks.schemas import (
+from backend_services.kernel.rrule import RecurrenceError
+from backend_services.kernel.task_schemas import (
     CompletedTask,
     ListSummary,
     ReminderIn,
@@ -24,7 +18,13 @@ from backend_services.tasks.schemas import (
     TaskQuery,
     TaskUpdate,
 )
-from backend_services.users.service import get_active_user
+from backend_services.platform.app_support import PrincipalDep, SessionDep, require_service
+from backend_services.platform.auth import Principal
+from backend_services.platform.errors import BadRequest
+from backend_services.platform.ids import ReminderId, TaskId
+from backend_services.platform.rest_limits import rest_write_limit
+from backend_services.task_service.tasks import service
+from backend_services.task_service.users.service import get_active_user
 
 router = APIRouter(prefix="/tasks", tags=["tasks"], dependencies=[Depends(rest_write_limit)])
 lists = APIRouter(prefix="/lists", tags=["lists"])

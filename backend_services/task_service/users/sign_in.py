@@ -28,10 +28,10 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from backend_services.kernel.accounts import User
 from backend_services.platform.errors import Unauthorized, Unavailable
 from backend_services.platform.ratelimit import RateLimiter
 from backend_services.platform.settings import Settings
-from backend_services.users.models import User
 
 _hasher = PasswordHasher()
 BUSY_RETRY_SECONDS = 2

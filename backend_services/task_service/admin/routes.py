@@ -8,11 +8,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query
 from sqlmodel import col, select
 
-from backend_services.admin import health, proxy
-from backend_services.admin.models import AdminAction, AdminActionPublic, record
-from backend_services.admin.schemas import HealthReport, PasswordReset, Stats, UserCreate
-from backend_services.admin.stats import collect
 from backend_services.contracts import AppId
+from backend_services.kernel import tokens
+from backend_services.kernel.accounts import UserPublic
+from backend_services.kernel.service_schemas import AuditPublic, DeadLetterPublic, ReminderView
+from backend_services.kernel.task_schemas import TaskPage, TaskQuery
 from backend_services.platform.app_support import AdminDep, CtxDep, SessionDep
 from backend_services.platform.errors import Conflict
 from backend_services.platform.ids import UserName
@@ -20,13 +20,18 @@ from backend_services.platform.inputs import BoundedDatetime, SafeText
 from backend_services.platform.rest_limits import rest_write_limit
 from backend_services.platform.service_paths import service_path
 from backend_services.platform.timeutil import utcnow
-from backend_services.service_schemas import AuditPublic, DeadLetterPublic, ReminderView
-from backend_services.tasks import service as tasks
-from backend_services.tasks.schemas import TaskPage, TaskQuery
-from backend_services.users import service as users
-from backend_services.users import tokens
-from backend_services.users.deletion import delete_account
-from backend_services.users.models import UserPublic
+from backend_services.task_service.admin import health, proxy
+from backend_services.task_service.admin.models import AdminAction, AdminActionPublic, record
+from backend_services.task_service.admin.schemas import (
+    HealthReport,
+    PasswordReset,
+    Stats,
+    UserCreate,
+)
+from backend_services.task_service.admin.stats import collect
+from backend_services.task_service.tasks import service as tasks
+from backend_services.task_service.users import service as users
+from backend_services.task_service.users.deletion import delete_account
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing, invalid or expired token, or a disabled user"},

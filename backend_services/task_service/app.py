@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from backend_services.admin import routes as admin_routes
 from backend_services.contracts import (
     PUBSUB,
     AppId,
@@ -13,6 +12,7 @@ from backend_services.contracts import (
     ReminderTriggered,
     Topic,
 )
+from backend_services.kernel.principals import resolve_principal
 from backend_services.platform.app_support import build_service_app
 from backend_services.platform.db import new_session
 from backend_services.platform.runtime import Runtime
@@ -22,11 +22,11 @@ from backend_services.platform.subscriptions import (
     Subscribed,
     mount_subscriptions,
 )
-from backend_services.tasks import routes, service
-from backend_services.users import routes as user_routes
-from backend_services.users import token_routes
-from backend_services.users.principals import resolve_principal
-from backend_services.users.sign_in import SignInGuard
+from backend_services.task_service.admin import routes as admin_routes
+from backend_services.task_service.tasks import routes, service
+from backend_services.task_service.users import routes as user_routes
+from backend_services.task_service.users import token_routes
+from backend_services.task_service.users.sign_in import SignInGuard
 
 
 def create_app(settings: Settings, runtime: Runtime) -> FastAPI:

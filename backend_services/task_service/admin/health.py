@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from backend_services.admin.schemas import HealthReport, ServiceHealth
 from backend_services.contracts import AppId
 from backend_services.platform.runtime import Runtime, RuntimeUnavailable
+from backend_services.task_service.admin.schemas import HealthReport, ServiceHealth
 
 TIMEOUT_SECONDS = 5.0
 

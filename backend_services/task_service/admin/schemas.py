@@ -7,10 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from backend_services.kernel.accounts import MAX_TIMEZONE_LENGTH, validate_timezone
+from backend_services.kernel.service_schemas import EventRates, ReminderLateness
 from backend_services.platform.ids import USERNAME_PATTERN
 from backend_services.platform.inputs import SafeText, SecretText
-from backend_services.service_schemas import EventRates, ReminderLateness
-from backend_services.users.models import MAX_TIMEZONE_LENGTH, validate_timezone
 
 
 class UserCreate(BaseModel):

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from backend_services.platform.db import new_session
 from backend_services.platform.settings import Settings, private_file
-from backend_services.users import service as users
+from backend_services.task_service.users import service as users
 
 FIRST_LOGIN_FILE = "first-login.txt"
 
