@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import FastAPI, Path, Query
 
 from backend_services.audit_service import service
-from backend_services.contracts import (
-    BROADCAST_PUBSUB,
-    PUBSUB,
-    AppId,
-    CloudEvent,
-    EventPayload,
-    Topic,
-)
+from backend_services.audit_service.handlers import handlers
+from backend_services.contracts import AppId
 from backend_services.kernel.principals import resolve_principal
 from backend_services.kernel.service_schemas import AuditPublic, DeadLetterPublic, EventRates
 from backend_services.platform.app_support import AdminDep, SessionDep, build_service_app
@@ -23,10 +16,8 @@ from backend_services.platform.db import new_session
 from backend_services.platform.inputs import BoundedDatetime, SafeText
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
-from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
+from backend_services.platform.subscriptions import mount_subscriptions
 from backend_services.platform.timeutil import utcnow
-
-log = logging.getLogger("todo.audit")
 
 LetterId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
@@ -41,46 +32,7 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         principals=resolve_principal,
     )
 
-    def recorder(topic: str) -> Any:
-        def on_events(events: list[tuple[CloudEvent, EventPayload]]) -> None:
-            with new_session(ctx.engine) as session:
-                service.record_many(session, topic, [(e, p.user_id) for e, p in events])
-
-        return on_events
-
-    def dead_letter_keeper(topic: str) -> Any:
-        def on_dead_letter(body: dict[str, Any]) -> None:
-            with new_session(ctx.engine) as session:
-                service.keep_dead_letter(session, topic, body)
-            log.warning("dead letter on %s: event %s", topic, body.get("id"))
-
-        return on_dead_letter
-
-    subs = [
-        Subscribed(
-            PUBSUB, Topic.TASK_EVENTS.value, "/events/task", batch_handler=recorder("task-events")
-        ),
-        Subscribed(
-            PUBSUB, Topic.REMINDERS.value, "/events/reminder", batch_handler=recorder("reminders")
-        ),
-        Subscribed(
-            BROADCAST_PUBSUB,
-            Topic.TASK_UPDATES.value,
-            "/events/update",
-            batch_handler=recorder("task-updates"),
-        ),
-    ]
-    for topic in Topic:
-        subs.append(
-            Subscribed(
-                BROADCAST_PUBSUB if topic is Topic.TASK_UPDATES else PUBSUB,
-                topic.dead_letter,
-                f"/events/dead-letters/{topic.value}",
-                raw_handler=dead_letter_keeper(topic.dead_letter),
-                dead_letter=False,
-            )
-        )
-    mount_subscriptions(app, subs)
+    mount_subscriptions(app, handlers.subscriptions(ctx))
 
     @app.get("/audit", response_model=list[AuditPublic], tags=["audit"])
     def audit_log(

@@ -5,30 +5,17 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import FastAPI
-from fastapi.concurrency import run_in_threadpool
 
-from backend_services.contracts import (
-    PUBSUB,
-    AppId,
-    CloudEvent,
-    EventPayload,
-    ReminderTriggered,
-    Topic,
-    UserDeleted,
-)
+from backend_services.contracts import AppId
 from backend_services.kernel.principals import resolve_principal
 from backend_services.notification_service import service
+from backend_services.notification_service.handlers import handlers
 from backend_services.notification_service.models import NotificationPublic
 from backend_services.platform.app_support import PrincipalDep, SessionDep, build_service_app
-from backend_services.platform.db import new_session
 from backend_services.platform.ids import NotificationId
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
-from backend_services.platform.subscriptions import (
-    PermanentFailure,
-    Subscribed,
-    mount_subscriptions,
-)
+from backend_services.platform.subscriptions import mount_subscriptions
 
 
 def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
@@ -41,35 +28,7 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         principals=resolve_principal,
     )
 
-    async def on_reminders(events: list[tuple[CloudEvent, EventPayload]]) -> None:
-        fired = []
-        for event, payload in events:
-            if not isinstance(payload, ReminderTriggered):
-                raise PermanentFailure(f"{event.type} is not a ReminderTriggered")
-            fired.append((event.id, payload))
-        user_ids = {payload.user_id for _, payload in fired}
-        zones = await service.zones_for(ctx.runtime, ctx.service_token(), user_ids)
-
-        def record() -> None:
-            with new_session(ctx.engine) as session:
-                service.record_reminders(session, ctx.app_id, fired, zones)
-
-        await run_in_threadpool(record)
-
-    def on_task_event(_event: CloudEvent, payload: EventPayload) -> None:
-        if isinstance(payload, UserDeleted):  # the other task events are not ours
-            with new_session(ctx.engine) as session:
-                service.forget_user(session, payload.user_id, payload.deleted_at)
-
-    mount_subscriptions(
-        app,
-        [
-            Subscribed(
-                PUBSUB, Topic.REMINDERS.value, "/events/reminder", batch_handler=on_reminders
-            ),
-            Subscribed(PUBSUB, Topic.TASK_EVENTS.value, "/events/task", on_task_event),
-        ],
-    )
+    mount_subscriptions(app, handlers.subscriptions(ctx))
 
     @app.get("/notifications", response_model=list[NotificationPublic], tags=["notifications"])
     def list_notifications(

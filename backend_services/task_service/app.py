@@ -4,25 +4,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from backend_services.contracts import (
-    PUBSUB,
-    AppId,
-    CloudEvent,
-    EventPayload,
-    ReminderTriggered,
-    Topic,
-)
+from backend_services.contracts import AppId
 from backend_services.kernel.principals import resolve_principal
 from backend_services.platform.app_support import build_service_app
-from backend_services.platform.db import new_session
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
-from backend_services.platform.subscriptions import (
-    PermanentFailure,
-    Subscribed,
-    mount_subscriptions,
-)
+from backend_services.platform.subscriptions import mount_subscriptions
 from backend_services.task_service.admin import routes as admin_routes
+from backend_services.task_service.handlers import handlers
 from backend_services.task_service.tasks import routes, service
 from backend_services.task_service.users import routes as user_routes
 from backend_services.task_service.users import token_routes
@@ -53,25 +42,6 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
 
     ctx.on_stop.append(close_hash_pool)
 
-    def on_reminders_fired(events: list[tuple[CloudEvent, EventPayload]]) -> None:
-        fired = []
-        for event, payload in events:
-            if not isinstance(payload, ReminderTriggered):
-                raise PermanentFailure(f"{event.type} is not a ReminderTriggered")
-            fired.append((payload.reminder_id, payload.fired_at))
-        with new_session(ctx.engine) as session:
-            service.mark_reminders_fired(session, fired)
-
-    mount_subscriptions(
-        app,
-        [
-            Subscribed(
-                PUBSUB,
-                Topic.REMINDERS.value,
-                "/events/reminder-fired",
-                batch_handler=on_reminders_fired,
-            ),
-        ],
-    )
+    mount_subscriptions(app, handlers.subscriptions(ctx))
     ctx.relay_outbox(service.SOURCE)
     return app
