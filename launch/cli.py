@@ -83,6 +83,7 @@ async def _task_service(settings: Settings) -> AsyncIterator[EmbeddedRuntime]:
 
 def _user_token(settings: Settings, engine: Engine, username: str, tz: str | None, ttl: int) -> str:
     """Callers make sure the schema is migrated."""
+    from backend_services.kernel import accounts
     from backend_services.platform.auth import Role, TokenSigner
     from backend_services.platform.db import new_session
     from backend_services.platform.secrets_file import AUTH_SIGNING_KEY, read_local_secret
@@ -91,7 +92,7 @@ def _user_token(settings: Settings, engine: Engine, username: str, tz: str | Non
     with new_session(engine) as session:
         user = users.ensure_user(session, username, tz)
         role: Role = "admin" if user.role == "admin" else "user"
-        user_id, account = user.id, users.account_stamp(user)
+        user_id, account = user.id, accounts.account_stamp(user)
     signer = TokenSigner(read_local_secret(_secrets_file(settings), AUTH_SIGNING_KEY))
     return signer.issue(user_id, role, ttl, account=account)
 
@@ -173,6 +174,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     """Straight from the task service module: no app, no runtime, no token."""
     import json
 
+    from backend_services.kernel import accounts
     from backend_services.kernel.task_schemas import TaskQuery
     from backend_services.platform.db import new_session
     from backend_services.task_service.tasks import service as task_service
@@ -184,7 +186,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     try:
         with new_session(engine) as session:
             user = users.ensure_user(session, args.user)  # as `todo token` does
-            users.get_active_user(session, user.id)  # a disabled user is refused, as by the API
+            accounts.get_active_user(session, user.id)  # a disabled user is refused, as by the API
             timezone = user.timezone
             while True:
                 page = task_service.list_tasks(
@@ -360,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from launch.pat_commands import add_parser as add_pat_parser
 
-    add_pat_parser(sub)
+    add_pat_parser(sub, lambda args: _migrated_engine(_settings(args)))
 
     sub.add_parser("stack", help="the real local stack: up|status|logs|down (see `todo stack -h`)")
     sub.add_parser("k8s", help="the local Kubernetes cluster: up|status|down (see `todo k8s -h`)")

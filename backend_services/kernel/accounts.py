@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, field_validator
 from sqlalchemy import Column
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
+from backend_services.platform.auth import AccountStamp
+from backend_services.platform.errors import Unauthorized
 from backend_services.platform.inputs import SafeText, SecretText, check_text
 from backend_services.platform.timeutil import UTCDateTime, utcnow
 
@@ -102,3 +104,19 @@ class AccountSession(BaseModel):
     user: UserPublic
     acct: int = Field(description="the account's creation time, microseconds since the epoch")
     ver: int = Field(description="the account's revocation version")
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def get_active_user(session: Session, user_id: str) -> User:
+    user = session.get(User, user_id)
+    if user is None or user.disabled:
+        raise Unauthorized("unknown or disabled user")
+    return user
+
+
+def account_stamp(user: User) -> AccountStamp:
+    """What a token or chat session issued for `user` now is bound to."""
+    created_us = (user.created_at - EPOCH) // timedelta(microseconds=1)  # exact integers
+    return AccountStamp(created_us, user.auth_version)

@@ -14,12 +14,11 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from backend_services.kernel.accounts import User
+from backend_services.kernel.accounts import User, account_stamp
 from backend_services.kernel.tokens import PREFIX as PAT_PREFIX
 from backend_services.kernel.tokens import owner_of as pat_owner
 from backend_services.platform.auth import AccountStamp, Principal, TokenSigner
 from backend_services.platform.errors import Unauthorized
-from backend_services.task_service.users.service import account_stamp
 
 
 def resolve_principal(session: Session, token: str, signer: TokenSigner) -> Principal:

@@ -1,7 +1,10 @@
-"""The package layers point inward: launch → UI → agent → services → platform.
+"""The package layers point inward: launch → UI → agent → apps → kernel → platform → contracts.
 
 `launch` (the CLI, the embedded process, one service's process, the local stack and cluster
-launchers) assembles every layer; nothing imports it.
+launchers) assembles every layer; nothing imports it. Each Dapr app id is one package under
+`backend_services` (APPS); apps never import each other: what they, the agent and the UI share
+is the kernel's. `backend_services/tables.py` (every table, for migrations) is the one module
+that reads every app.
 
 Read from the source (AST), so the rule holds for every import, including the ones made
 inside functions for a lazy start."""
@@ -13,14 +16,14 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = REPO / "backend_services"
-DOMAINS = (
+APPS = (
     "audit_service",
-    "kernel",
     "notification_service",
     "recurring_worker",
     "reminder_service",
     "task_service",
 )
+DOMAINS = (*APPS, "kernel")
 
 
 def sources(package: str) -> list[Path]:
@@ -51,6 +54,46 @@ def test_platform_imports_no_domain() -> None:
     assert files
     forbidden = (*(f"backend_services.{d}" for d in DOMAINS), "agent", "chat_ui")
     assert offenders(files, forbidden) == []
+
+
+def test_no_app_imports_another() -> None:
+    for app in APPS:
+        files = sorted((SERVICES / app).rglob("*.py"))
+        assert files, app
+        siblings = tuple(f"backend_services.{a}" for a in APPS if a != app)
+        assert offenders(files, siblings) == [], app
+
+
+def test_the_kernel_imports_no_app() -> None:
+    files = sorted((SERVICES / "kernel").rglob("*.py"))
+    assert len(files) > 5
+    forbidden = (*(f"backend_services.{a}" for a in APPS), "backend_services.tables")
+    assert offenders(files, forbidden) == []
+
+
+def test_within_task_service_tasks_then_users_then_admin() -> None:
+    """task-service's three parts in one direction: users act on tasks (a zone change moves
+    wall times, a deletion removes the account's tasks); admin acts on both; app.py wires."""
+    app = SERVICES / "task_service"
+    below = {
+        "tasks": ("users", "admin"),
+        "users": ("admin",),
+    }
+    for part, above in below.items():
+        files = sorted((app / part).rglob("*.py"))
+        assert files, part
+        forbidden = (
+            *(f"backend_services.task_service.{a}" for a in above),
+            "backend_services.task_service.app",
+            "backend_services.task_service.handlers",
+        )
+        assert offenders(files, forbidden) == [], part
+
+
+def test_the_agent_and_ui_import_no_app() -> None:
+    """They share the kernel (wording, RRULE rules, task schemas, token format) with the apps."""
+    files = sources("agent") + sources("chat_ui")
+    assert offenders(files, tuple(f"backend_services.{a}" for a in APPS)) == []
 
 
 def test_services_import_no_agent_ui_or_launcher() -> None:

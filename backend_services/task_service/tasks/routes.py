@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from backend_services.contracts import AppId
+from backend_services.kernel.accounts import get_active_user
 from backend_services.kernel.rrule import RecurrenceError
 from backend_services.kernel.task_schemas import (
     CompletedTask,
@@ -24,7 +25,6 @@ from backend_services.platform.errors import BadRequest
 from backend_services.platform.ids import ReminderId, TaskId
 from backend_services.platform.rest_limits import rest_write_limit
 from backend_services.task_service.tasks import service
-from backend_services.task_service.users.service import get_active_user
 
 router = APIRouter(prefix="/tasks", tags=["tasks"], dependencies=[Depends(rest_write_limit)])
 lists = APIRouter(prefix="/lists", tags=["lists"])

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from backend_services.contracts import AppId
+from backend_services.kernel import accounts
 from backend_services.kernel.accounts import (
     AccountQuery,
     AccountSession,
@@ -48,7 +49,7 @@ async def login(body: LoginRequest, request: Request, ctx: CtxDep) -> LoginRespo
     user = await sign_in(guard, ctx.engine, body.username, body.password, _client(request, ctx))
     role: Role = "admin" if user.role == "admin" else "user"
     ttl = ctx.settings.user_token_ttl_seconds
-    token = ctx.tokens().issue(user.id, role, ttl, account=service.account_stamp(user))
+    token = ctx.tokens().issue(user.id, role, ttl, account=accounts.account_stamp(user))
     return LoginResponse(token=token, user=service.to_public(user))
 
 
@@ -68,7 +69,7 @@ def _client(request: Request, ctx: CtxDep) -> str | None:
 
 @router.get("/me", response_model=UserPublic, summary="The signed-in user")
 def me(principal: PrincipalDep, session: SessionDep) -> UserPublic:
-    return service.to_public(service.get_active_user(session, principal.user_id))
+    return service.to_public(accounts.get_active_user(session, principal.user_id))
 
 
 @router.patch(
@@ -98,6 +99,6 @@ def account_session(
     """A live account and its binding, for a chat session a trusted auth proxy's header
     signs in (no password: the proxy vouched for the person); 401 when unknown or
     disabled."""
-    user = service.get_active_user(session, body.username.strip().lower())
-    stamp = service.account_stamp(user)
+    user = accounts.get_active_user(session, body.username.strip().lower())
+    stamp = accounts.account_stamp(user)
     return AccountSession(user=service.to_public(user), acct=stamp.created_us, ver=stamp.version)

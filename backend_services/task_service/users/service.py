@@ -5,19 +5,16 @@ Each function that writes commits its own unit of work (callers never commit).""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from backend_services.kernel.accounts import User, UserPublic, validate_timezone
-from backend_services.platform.auth import AccountStamp
-from backend_services.platform.errors import BadRequest, Conflict, NotFound, Unauthorized
+from backend_services.kernel.accounts import User, UserPublic, get_active_user, validate_timezone
+from backend_services.platform.errors import BadRequest, Conflict, NotFound
 from backend_services.platform.ids import USERNAME_PATTERN
 from backend_services.task_service.tasks.service import keep_wall_times
 from backend_services.task_service.users.sign_in import hash_password
 
 MIN_PASSWORD_LENGTH = 8
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def to_public(user: User) -> UserPublic:
@@ -77,19 +74,6 @@ def time_zones(session: Session, user_ids: list[str]) -> dict[str, str]:
     """Each existing user's time zone (for notification-service's wording)."""
     rows = session.exec(select(User.id, User.timezone).where(col(User.id).in_(user_ids)))
     return dict(rows.all())
-
-
-def get_active_user(session: Session, user_id: str) -> User:
-    user = session.get(User, user_id)
-    if user is None or user.disabled:
-        raise Unauthorized("unknown or disabled user")
-    return user
-
-
-def account_stamp(user: User) -> AccountStamp:
-    """What a token or chat session issued for `user` now is bound to."""
-    created_us = (user.created_at - EPOCH) // timedelta(microseconds=1)  # exact integers
-    return AccountStamp(created_us, user.auth_version)
 
 
 def revoke_sessions(user: User) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response, status
 
 from backend_services.kernel import tokens
+from backend_services.kernel.accounts import get_active_user
 from backend_services.platform.app_support import PrincipalDep, SessionDep
 from backend_services.platform.errors import Forbidden
 from backend_services.platform.ids import TokenId
 from backend_services.platform.rest_limits import rest_write_limit
-from backend_services.task_service.users.service import get_active_user
 
 router = APIRouter(prefix="/tokens", tags=["tokens"], dependencies=[Depends(rest_write_limit)])
 
