@@ -20,8 +20,8 @@ from agent.task_client import TaskClient, ToolError
 from agent.telemetry import traced_turn
 from agent.tools import ToolContext
 from backend_services.platform.inputs import scrub
-from backend_services.platform.ratelimit import RateLimiter
 from backend_services.platform.runtime import Runtime
+from backend_services.platform.token_bucket import RateLimiter
 
 if TYPE_CHECKING:
     from agent.llm_loop import LLMLoop

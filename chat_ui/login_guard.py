@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend_services.platform.ratelimit import RateLimiter
+from backend_services.platform.token_bucket import RateLimiter
 
 LOGIN_PATH = "/login"
 

@@ -57,6 +57,10 @@ MODULES: dict[str, str] = {
     "audit.app": "audit_service.app",
     "audit.models": "audit_service.models",
     "audit.service": "audit_service.service",
+    # the three limit modules, named by what they hold
+    "platform.limits": "platform.body_limits",
+    "platform.ratelimit": "platform.token_bucket",
+    "platform.rest_limits": "platform.rest_write_limit",
 }
 
 # old packages that move whole (their dotted name / path maps too); the others are split

@@ -116,7 +116,7 @@ def test_the_ui_imports_no_launcher() -> None:
 
 def test_the_token_bucket_needs_no_web_framework_or_tables() -> None:
     """The agent counts chat turns with it: no FastAPI, no app support, no tables."""
-    ratelimit = SERVICES / "platform" / "ratelimit.py"
+    ratelimit = SERVICES / "platform" / "token_bucket.py"
     forbidden = (
         "fastapi",
         "starlette",

@@ -17,7 +17,7 @@ from backend_services.platform.app_support import AdminDep, CtxDep, SessionDep
 from backend_services.platform.errors import Conflict
 from backend_services.platform.ids import UserName
 from backend_services.platform.inputs import BoundedDatetime, SafeText
-from backend_services.platform.rest_limits import rest_write_limit
+from backend_services.platform.rest_write_limit import rest_write_limit
 from backend_services.platform.service_paths import service_path
 from backend_services.platform.timeutil import utcnow
 from backend_services.task_service.admin import health, proxy

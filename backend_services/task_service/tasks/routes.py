@@ -23,7 +23,7 @@ from backend_services.platform.app_support import PrincipalDep, SessionDep, requ
 from backend_services.platform.auth import Principal
 from backend_services.platform.errors import BadRequest
 from backend_services.platform.ids import ReminderId, TaskId
-from backend_services.platform.rest_limits import rest_write_limit
+from backend_services.platform.rest_write_limit import rest_write_limit
 from backend_services.task_service.tasks import service
 
 router = APIRouter(prefix="/tasks", tags=["tasks"], dependencies=[Depends(rest_write_limit)])

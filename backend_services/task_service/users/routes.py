@@ -25,7 +25,7 @@ from backend_services.platform.app_support import (
 )
 from backend_services.platform.auth import Principal, Role, bearer_token
 from backend_services.platform.errors import Unauthorized
-from backend_services.platform.rest_limits import rest_write_limit
+from backend_services.platform.rest_write_limit import rest_write_limit
 from backend_services.task_service.users import service
 from backend_services.task_service.users.sign_in import SignInGuard, sign_in
 

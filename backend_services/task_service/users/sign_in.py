@@ -30,8 +30,8 @@ from sqlmodel import Session
 
 from backend_services.kernel.accounts import User
 from backend_services.platform.errors import Unauthorized, Unavailable
-from backend_services.platform.ratelimit import RateLimiter
 from backend_services.platform.settings import Settings
+from backend_services.platform.token_bucket import RateLimiter
 
 _hasher = PasswordHasher()
 BUSY_RETRY_SECONDS = 2

@@ -9,7 +9,7 @@ from backend_services.kernel.accounts import get_active_user
 from backend_services.platform.app_support import PrincipalDep, SessionDep
 from backend_services.platform.errors import Forbidden
 from backend_services.platform.ids import TokenId
-from backend_services.platform.rest_limits import rest_write_limit
+from backend_services.platform.rest_write_limit import rest_write_limit
 
 router = APIRouter(prefix="/tokens", tags=["tokens"], dependencies=[Depends(rest_write_limit)])
 

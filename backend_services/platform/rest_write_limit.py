@@ -1,4 +1,4 @@
-"""The per-user limit on REST writes: a FastAPI dependency over `ratelimit.RateLimiter`."""
+"""The per-user limit on REST writes: a FastAPI dependency over `token_bucket.RateLimiter`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 
 from backend_services.platform.app_support import authenticated, get_ctx
 from backend_services.platform.auth import Principal
-from backend_services.platform.ratelimit import RateLimiter
+from backend_services.platform.token_bucket import RateLimiter
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

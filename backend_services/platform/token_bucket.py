@@ -5,7 +5,7 @@ limit would need a shared store (Redis, the Dapr state store with ETags). Good e
 a runaway script or a looping client; not a defence against a distributed attack.
 
 No web framework and no tables here: the agent counts chat turns with the same bucket.
-The REST dependency built on it lives in `platform/rest_limits.py`.
+The REST dependency built on it lives in `platform/rest_write_limit.py`.
 """
 
 from __future__ import annotations
