@@ -59,7 +59,7 @@ class User(SQLModel, table=True):
     disabled: bool = False
     password_hash: str | None = Field(default=None, max_length=300)
     # raised by a password reset, disabling and enabling: every token and chat session
-    # issued for an older version is refused (`users/principals.py`)
+    # issued for an older version is refused (`kernel/principals.py`)
     auth_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)

@@ -82,7 +82,7 @@ def offending(modules: set[str], prefixes: tuple[str, ...]) -> list[str]:
 
 def test_importing_the_cli_loads_no_app_framework_or_ui(tmp_path: Path) -> None:
     modules = loaded(tmp_path)
-    unwanted = (*UI_AND_LLM, *OTHER_SERVICES, "agent", "backend_services.tasks", "fastapi")
+    unwanted = (*UI_AND_LLM, *OTHER_SERVICES, "agent", "backend_services.task_service", "fastapi")
     assert offending(modules, unwanted) == []
 
 

@@ -5,7 +5,7 @@ personal access tokens, the account, and its tasks (each with its `TaskDeleted`,
 are cancelled and the audit log records it, through `tasks.service`); and it stages
 `UserDeleted`, on which every other service forgets what it holds for the user:
 notification-service its notifications, chat-ui the Chainlit chat history. Signed tokens and
-chat sessions of the deleted account are refused by `users/principals.py` even when the name
+chat sessions of the deleted account are refused by `kernel/principals.py` even when the name
 is created again within the same second: they are bound to the old account's creation time
 (`acct`, in microseconds); an unbound token is refused when issued before `created_at`.
 The audit log and the admin action log keep their history: they are records, not data the
