@@ -24,7 +24,13 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         principals=resolve_principal,
     )
     mount_subscriptions(app, handlers.subscriptions(ctx))
+    app.add_api_route(
+        "/job/{name}", routes.job_triggered, methods=["POST"], include_in_schema=False
+    )
     app.state.untraced_paths.add(f"/{REMINDER_SWEEP_BINDING}")  # a span only when it fires
+    app.add_api_route(
+        f"/{REMINDER_SWEEP_BINDING}", routes.sweep, methods=["POST"], include_in_schema=False
+    )
     app.include_router(routes.router)
     ctx.relay_outbox(service.SOURCE)
     return app

@@ -1,4 +1,6 @@
-"""reminder-service's routes: the Dapr job and sweep triggers, the admin views."""
+"""reminder-service's routes: the admin views (`router`), and the runtime's triggers (a job
+fired, the sweep binding), which app.py mounts on the app itself: runtime-only routes stay
+in the app's own route list, where the app-token guard's tests enumerate them."""
 
 from __future__ import annotations
 
@@ -8,7 +10,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from backend_services.contracts import REMINDER_SWEEP_BINDING
 from backend_services.kernel.service_schemas import ReminderLateness, ReminderView
 from backend_services.platform.app_support import AdminDep, CtxDep
 from backend_services.platform.db import new_session
@@ -23,7 +24,6 @@ log = logging.getLogger("todo.reminders")
 router = APIRouter()
 
 
-@router.post("/job/{name}", include_in_schema=False)
 async def job_triggered(name: str, request: Request, ctx: CtxDep) -> dict[str, str]:
     rid = reminder_id_from_job(name)
     if rid is None:
@@ -38,7 +38,6 @@ async def job_triggered(name: str, request: Request, ctx: CtxDep) -> dict[str, s
     return {"status": "fired" if fired else "skipped"}
 
 
-@router.post(f"/{REMINDER_SWEEP_BINDING}", include_in_schema=False)
 def sweep(ctx: CtxDep) -> dict[str, int]:
     return {"fired": sweep_due(ctx)}
 
