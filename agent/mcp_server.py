@@ -40,11 +40,11 @@ from agent.memory import ConversationStore
 from agent.task_client import TaskClient
 from agent.tools import REGISTRY, ToolContext, ToolResult, run_tool
 from backend_services.contracts import AppId
+from backend_services.kernel.oauth_tokens import ACCESS_PREFIX as OAUTH_PREFIX
+from backend_services.kernel.oauth_tokens import OAUTH_SCOPES, SCOPE_WRITE
+from backend_services.kernel.tokens import PREFIX as PAT_PREFIX
 from backend_services.platform.auth import is_token_text
 from backend_services.platform.runtime import Runtime, RuntimeUnavailable
-from backend_services.users.oauth import ACCESS_PREFIX as OAUTH_PREFIX
-from backend_services.users.oauth import OAUTH_SCOPES, SCOPE_WRITE
-from backend_services.users.tokens import PREFIX as PAT_PREFIX
 
 log = logging.getLogger("todo.mcp")
 

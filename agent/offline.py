@@ -13,7 +13,7 @@ from agent.events import AgentEvent, ToolFinished, ToolStarted, TurnDone
 from agent.memory import PendingAction
 from agent.task_client import ToolError
 from agent.tools import ToolContext, ToolResult, run_tool
-from backend_services.tasks import wording
+from backend_services.kernel import wording
 
 HELP = (
     "I can add, list, update, complete and delete tasks, set reminders and repeats. Try:\n"

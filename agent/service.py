@@ -21,8 +21,8 @@ from agent.telemetry import traced_turn
 from agent.tools import ToolContext
 from backend_services.platform.approval_workflow import ApprovalWorkflow
 from backend_services.platform.inputs import scrub
-from backend_services.platform.ratelimit import RateLimiter
 from backend_services.platform.runtime import Runtime
+from backend_services.platform.token_bucket import RateLimiter
 
 if TYPE_CHECKING:
     from agent.llm_loop import LLMLoop

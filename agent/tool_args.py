@@ -10,16 +10,16 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 from backend_services.contracts import Priority
-from backend_services.platform.ids import ReminderId
-from backend_services.platform.inputs import FoldedText, SafeMultilineText, SafeText
-from backend_services.tasks.recurrence import validate_rrule
-from backend_services.tasks.schemas import (
+from backend_services.kernel.rrule import validate_rrule
+from backend_services.kernel.task_schemas import (
     DEADLINE,
     DURATION,
     LIST_NAME,
     MAX_DURATION_MINUTES,
     REPEAT_FROM_COMPLETION,
 )
+from backend_services.platform.ids import ReminderId
+from backend_services.platform.inputs import FoldedText, SafeMultilineText, SafeText
 
 WHEN = "ISO 8601 local date-time, e.g. 2027-01-15T10:30 (the user's time zone is assumed)"
 TASK_REF = (

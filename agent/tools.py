@@ -21,10 +21,10 @@ from agent import tool_args as a
 from agent.memory import Change, Conversation, PendingAction
 from agent.task_client import TaskClient, ToolError
 from agent.telemetry import traced_tool
+from backend_services.kernel import wording
+from backend_services.kernel.rrule import RecurrenceError, next_occurrence
 from backend_services.platform.approval_workflow import ApprovalWorkflow
 from backend_services.platform.ids import is_uuid
-from backend_services.tasks import wording
-from backend_services.tasks.recurrence import RecurrenceError, next_occurrence
 
 
 @dataclass
@@ -275,7 +275,7 @@ async def _find(ctx: ToolContext, ref: str, prefer: str | None) -> dict[str, Any
 
 
 def brief(task: dict[str, Any], zone: ZoneInfo) -> str:
-    """One task in the user's words (backend_services.tasks.wording, shared by every reader)."""
+    """One task in the user's words (backend_services.kernel.wording, shared by every reader)."""
     return wording.one_line(task, zone, datetime.now(zone))
 
 

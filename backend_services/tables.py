@@ -2,16 +2,16 @@
 
 from sqlmodel import SQLModel
 
-from backend_services.admin import models as admin_models
-from backend_services.audit import models as audit_models
-from backend_services.notifications import models as notification_models
+from backend_services.audit_service import models as audit_models
+from backend_services.kernel import accounts as user_models
+from backend_services.kernel import tokens as token_models
+from backend_services.notification_service import models as notification_models
 from backend_services.platform import embedded_tables, idempotency, outbox
-from backend_services.reminders import models as reminder_models
-from backend_services.tasks import feed_models
-from backend_services.tasks import models as task_models
-from backend_services.users import models as user_models
-from backend_services.users import oauth as oauth_models
-from backend_services.users import tokens as token_models
+from backend_services.reminder_service import models as reminder_models
+from backend_services.task_service.admin import models as admin_models
+from backend_services.task_service.tasks import feed_models
+from backend_services.task_service.tasks import models as task_models
+from backend_services.task_service.users import oauth as oauth_models
 
 metadata = SQLModel.metadata
 

@@ -18,11 +18,11 @@ from pydantic import BaseModel, ValidationError
 
 from agent.task_client import TaskClient, ToolError
 from backend_services.contracts import AppId
+from backend_services.kernel import wording
 from backend_services.platform.ids import NotificationId, TaskId
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.service_paths import service_path
 from backend_services.platform.timeutil import utcnow
-from backend_services.tasks import wording
 
 # Snooze choices on a reminder card: payload value → (delay, how the reply says it)
 SNOOZES: dict[str, tuple[timedelta | None, str]] = {

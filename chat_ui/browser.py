@@ -6,7 +6,7 @@ The time zone: an account still on the default UTC takes the browser's zone at t
 chat session, before its first message, so "tomorrow at 5pm" is read in the person's zone.
 A zone other than UTC is never overwritten from a browser (change it in the chat or with
 PATCH /me). When the zone changes, pending tasks stated in the old zone keep their wall-clock
-times (`backend_services.tasks.service.keep_wall_times`).
+times (`backend_services.task_service.tasks.service.keep_wall_times`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from backend_services.contracts import AppId
-from backend_services.users.models import validate_timezone
+from backend_services.kernel.accounts import validate_timezone
 from chat_ui.context import current
 
 log = logging.getLogger("todo.chat.browser")

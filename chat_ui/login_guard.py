@@ -7,8 +7,9 @@
   A request with neither header (curl, scripts) is not a browser's and is let through.
 - Throttling: every attempt from one client address counts (`RateLimiter`, per minute);
   beyond it, 429 with Retry-After before a password is checked. The per-account limit and
-  the password hashing pool are the task service's (`backend_services/users/sign_in.py`):
-  when it refuses (429, 503), the sign-in callback notes it (`refuse_sign_in`) and this
+  the password hashing pool are the task service's
+  (`backend_services/task_service/users/sign_in.py`): when it refuses (429, 503), the
+  sign-in callback notes it (`refuse_sign_in`) and this
   guard answers with that status and Retry-After instead of Chainlit's 401 (Chainlit's
   callback wrapper swallows exceptions, so the note goes by a holder the request shares).
 """
@@ -24,7 +25,7 @@ from urllib.parse import urlsplit
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend_services.platform.ratelimit import RateLimiter
+from backend_services.platform.token_bucket import RateLimiter
 
 LOGIN_PATH = "/login"
 

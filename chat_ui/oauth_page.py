@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from backend_services.users.oauth import SCOPE_WRITE
+from backend_services.kernel.oauth_tokens import SCOPE_WRITE
 
 _STYLE = """
 :root { --primary: hsl(218 72% 53%); color-scheme: light dark; }

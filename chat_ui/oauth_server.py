@@ -11,7 +11,7 @@ revisions 2025-06-18 and 2025-11-25), served by chat-ui next to /mcp:
   refresh token (rotated on every use) for tokens bound to the resource (RFC 8707);
 - `/oauth/register` (RFC 7591), and clients named by a metadata document URL (CIMD).
 
-What is stored lives in task-service (`backend_services/users/oauth.py`), reached by service
+What is stored lives in task-service (`task_service/users/oauth.py`), reached by service
 invocation as every chat-ui call is. Every route is behind the Host/Origin guard
 (`agent/host_guard.py`).
 """
@@ -32,10 +32,10 @@ from starlette.routing import Route
 
 from agent.host_guard import HostPolicy
 from backend_services.contracts import AppId
+from backend_services.kernel.oauth_tokens import OAUTH_SCOPES, OAuthError, normalize_scopes
 from backend_services.platform.app_support import AppContext
-from backend_services.platform.ratelimit import RateLimiter
 from backend_services.platform.runtime import RuntimeUnavailable
-from backend_services.users.oauth import OAUTH_SCOPES, OAuthError, normalize_scopes
+from backend_services.platform.token_bucket import RateLimiter
 from chat_ui.client_metadata import ClientMetadataError, fetch_client_document, is_metadata_url
 from chat_ui.oauth_page import consent_page, error_page
 

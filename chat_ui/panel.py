@@ -1,7 +1,7 @@
 """The live task panel beside the chat: a Chainlit custom element (public/elements/Tasks.jsx)
 in the element sidebar.
 
-Its content is built here, worded by `backend_services.tasks.wording` (the formatter chat
+Its content is built here, worded by `backend_services.kernel.wording` (the formatter chat
 replies, notifications and `todo tasks` use), so the browser only lays it out. It changes live
 without a page reload: when a task of the user changes (any source: this chat, the REST API, a
 reminder action, another tab or replica; chat-ui hears every task event on the broadcast
@@ -25,8 +25,8 @@ from chainlit.session import WebsocketSession
 
 from agent.task_client import TaskClient, ToolError
 from backend_services.contracts import AppId
+from backend_services.kernel import wording
 from backend_services.platform.auth import AccountStamp
-from backend_services.tasks import wording
 from chat_ui.auth import session_stamp
 from chat_ui.context import current
 

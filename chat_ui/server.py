@@ -9,26 +9,17 @@ from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.concurrency import run_in_threadpool
 
 from agent.service import Agent, LLMConfig
-from backend_services.contracts import (
-    BROADCAST_PUBSUB,
-    PUBSUB,
-    AppId,
-    CloudEvent,
-    EventPayload,
-    NotificationCreated,
-    Topic,
-    UserDeleted,
-)
+from backend_services.contracts import AppId
 from backend_services.platform.app_support import AppContext, build_service_app
 from backend_services.platform.config.chainlit_env import set_chainlit_auth_secret
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
-from backend_services.platform.subscriptions import Subscribed, mount_subscriptions
+from backend_services.platform.subscriptions import mount_subscriptions
 from chat_ui.auth import guard_socket_connect
 from chat_ui.context import ChatContext, set_current
+from chat_ui.event_handlers import handlers
 from chat_ui.login_guard import LoginGuard
 
 HANDLERS = Path(__file__).resolve().parent / "app.py"
@@ -94,54 +85,7 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
     set_current(chat)
     app.state.chat = chat
 
-    async def on_notification(_event: CloudEvent, payload: EventPayload) -> None:
-        from chat_ui.delivery import deliver_live
-        from chat_ui.panel import push
-
-        assert isinstance(payload, NotificationCreated)
-        await push(payload.user_id)  # the panel's reminder card and ringing bell
-        await deliver_live(
-            payload.user_id,
-            {
-                "id": payload.notification_id,
-                "task_id": payload.task_id,
-                "title": payload.title,
-                "body": payload.body,
-            },
-        )
-
-    async def on_task_change(_event: CloudEvent, payload: EventPayload) -> None:
-        from chat_ui.panel import push
-
-        await push(payload.user_id)
-
-    async def on_user_deleted(_event: CloudEvent, payload: EventPayload) -> None:
-        if isinstance(payload, UserDeleted):  # the task events are the panel's (above)
-            from chat_ui.history import forget_user
-
-            await run_in_threadpool(forget_user, ctx.engine, payload.user_id)
-
-    mount_subscriptions(
-        app,
-        [
-            Subscribed(
-                BROADCAST_PUBSUB, Topic.TASK_UPDATES.value, "/events/notification", on_notification
-            ),
-            # every task change, on the broadcast component so that every replica hears it and
-            # refreshes the task panels of the sessions it holds; a missed refresh is not
-            # worth a dead letter (the next change or a reload shows the truth)
-            Subscribed(
-                BROADCAST_PUBSUB,
-                Topic.TASK_EVENTS.value,
-                "/events/task-change",
-                on_task_change,
-                dead_letter=False,
-            ),
-            # and once per app (a consumer group, dead-lettered): forgetting a deleted
-            # account's chat history must not depend on a replica running at that moment
-            Subscribed(PUBSUB, Topic.TASK_EVENTS.value, "/events/user-deleted", on_user_deleted),
-        ],
-    )
+    mount_subscriptions(app, handlers.subscriptions(ctx))
     mount_mcp(app, ctx, signing_key)
     from chat_ui.approval_timer import mount_approval_timer
 

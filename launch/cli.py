@@ -81,7 +81,7 @@ async def _task_service(settings: Settings) -> AsyncIterator[EmbeddedRuntime]:
     from backend_services.platform.app_support import shared_engine
     from backend_services.platform.embedded_runtime import EmbeddedRuntime
     from backend_services.platform.schema_check import ensure_schema
-    from backend_services.tasks.app import create_app as task_app
+    from backend_services.task_service.app import create_app as task_app
 
     url = settings.resolved_database_url()
     engine = shared_engine(url)
@@ -98,15 +98,16 @@ async def _task_service(settings: Settings) -> AsyncIterator[EmbeddedRuntime]:
 
 def _user_token(settings: Settings, engine: Engine, username: str, tz: str | None, ttl: int) -> str:
     """Callers make sure the schema is migrated."""
+    from backend_services.kernel import accounts
     from backend_services.platform.auth import Role, TokenSigner
     from backend_services.platform.db import new_session
     from backend_services.platform.secrets_file import AUTH_SIGNING_KEY, read_local_secret
-    from backend_services.users import service as users
+    from backend_services.task_service.users import service as users
 
     with new_session(engine) as session:
         user = users.ensure_user(session, username, tz)
         role: Role = "admin" if user.role == "admin" else "user"
-        user_id, account = user.id, users.account_stamp(user)
+        user_id, account = user.id, accounts.account_stamp(user)
     signer = TokenSigner(read_local_secret(_secrets_file(settings), AUTH_SIGNING_KEY))
     return signer.issue(user_id, role, ttl, account=account)
 
@@ -144,9 +145,9 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def _first_user(settings: Settings, out: TextIO | None = None) -> None:
-    """Make sure someone can sign in (see backend_services/users/first_account.py)."""
+    """Make sure someone can sign in (see backend_services/task_service/users/first_account.py)."""
     from backend_services.platform.app_support import shared_engine
-    from backend_services.users.first_account import ensure_first_account
+    from backend_services.task_service.users.first_account import ensure_first_account
 
     engine = shared_engine(settings.resolved_database_url())
     message = ensure_first_account(settings, engine, settings.data_dir)
@@ -188,10 +189,11 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     """Straight from the task service module: no app, no runtime, no token."""
     import json
 
+    from backend_services.kernel import accounts
+    from backend_services.kernel.task_schemas import TaskQuery
     from backend_services.platform.db import new_session
-    from backend_services.tasks import service as task_service
-    from backend_services.tasks.schemas import TaskQuery
-    from backend_services.users import service as users
+    from backend_services.task_service.tasks import service as task_service
+    from backend_services.task_service.users import service as users
 
     settings = _settings(args)
     engine = _migrated_engine(settings)
@@ -199,7 +201,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     try:
         with new_session(engine) as session:
             user = users.ensure_user(session, args.user)  # as `todo token` does
-            users.get_active_user(session, user.id)  # a disabled user is refused, as by the API
+            accounts.get_active_user(session, user.id)  # a disabled user is refused, as by the API
             timezone = user.timezone
             while True:
                 page = task_service.list_tasks(
@@ -215,7 +217,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     elif tasks:
         from datetime import datetime
 
-        from backend_services.tasks import wording
+        from backend_services.kernel import wording
 
         zone = wording.zone_of(timezone)
         print(f"{args.user.lower()}'s tasks (times in {timezone}):")
@@ -268,7 +270,7 @@ def cmd_config(args: argparse.Namespace) -> int:
 def cmd_users(args: argparse.Namespace) -> int:
     from backend_services.platform.db import new_session
     from backend_services.platform.errors import AppError
-    from backend_services.users import service as users
+    from backend_services.task_service.users import service as users
 
     settings = _settings(args)
     engine = _migrated_engine(settings)
@@ -291,7 +293,7 @@ def cmd_users(args: argparse.Namespace) -> int:
                 users.set_disabled(session, args.name, True)
                 print(f"disabled {args.name.lower()}")
             elif args.users_cmd == "delete":
-                from backend_services.users.deletion import delete_account
+                from backend_services.task_service.users.deletion import delete_account
 
                 purged = delete_account(session, args.name)
                 counts = ", ".join(f"{n} {what}" for what, n in purged.items())
@@ -399,7 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from launch.pat_commands import add_parser as add_pat_parser
 
-    add_pat_parser(sub)
+    add_pat_parser(sub, lambda args: _migrated_engine(_settings(args)))
 
     from launch.oauth_commands import add_parser as add_oauth_parser
 

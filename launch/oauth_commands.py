@@ -1,5 +1,5 @@
 """`todo oauth list|revoke`: the apps a user connected to /mcp with OAuth (their grants),
-through the same module as `GET/DELETE /me/oauth-grants` (backend_services/users/oauth.py).
+through the same module as `GET/DELETE /me/oauth-grants` (task_service/users/oauth.py).
 Revoking a grant ends its access and refresh tokens at once."""
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     from backend_services.platform.db import session_scope
     from backend_services.platform.errors import AppError
-    from backend_services.users import oauth
-    from backend_services.users import service as users
+    from backend_services.task_service.users import oauth
+    from backend_services.task_service.users import service as users
     from launch.cli import _migrated_engine, _settings
 
     engine = _migrated_engine(_settings(args))

@@ -1,14 +1,23 @@
 """`todo pat create|list|revoke`: personal access tokens from the command line, through the
-same module as `POST/GET/DELETE /tokens` (backend_services/users/tokens.py). The secret is
+same module as `POST/GET/DELETE /tokens` (backend_services/kernel/tokens.py). The secret is
 printed once, by `create`, on stdout alone (`TOKEN=$(todo pat create mcp --user alice)`)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    open_engine: Callable[[argparse.Namespace], Engine],
+) -> None:
+    """`open_engine(args)`: the CLI's engine on the database the arguments choose, migrated."""
     pat = sub.add_parser(
         "pat", help="personal access tokens (MCP clients, scripts): create|list|revoke"
     )
@@ -28,22 +37,20 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     for command in pat_sub.choices.values():
         command.add_argument("--user", required=True)
         command.add_argument("--stack", action="store_true", help="act on the local stack")
-    pat.set_defaults(fn=run)
+    pat.set_defaults(fn=lambda args: run(args, open_engine(args)))
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, engine: Engine) -> int:
     from pydantic import ValidationError
 
+    from backend_services.kernel import accounts, tokens
     from backend_services.platform.db import session_scope
     from backend_services.platform.errors import AppError
-    from backend_services.users import service as users
-    from backend_services.users import tokens
-    from launch.cli import _migrated_engine, _settings
+    from backend_services.task_service.users import service as users
 
-    engine = _migrated_engine(_settings(args))
     try:
         with session_scope(engine) as session:
-            user = users.get_active_user(session, users.get_user(session, args.user).id)
+            user = accounts.get_active_user(session, users.get_user(session, args.user).id)
             if args.pat_cmd == "create":
                 body = tokens.TokenCreate(
                     name=args.name,

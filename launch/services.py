@@ -6,14 +6,14 @@ from collections.abc import Callable
 
 from fastapi import FastAPI
 
-from backend_services.audit.app import create_app as audit_app
+from backend_services.audit_service.app import create_app as audit_app
 from backend_services.contracts import AppId
-from backend_services.notifications.app import create_app as notification_app
+from backend_services.notification_service.app import create_app as notification_app
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.settings import Settings
-from backend_services.recurrence.app import create_app as recurring_app
-from backend_services.reminders.app import create_app as reminder_app
-from backend_services.tasks.app import create_app as task_app
+from backend_services.recurring_worker.app import create_app as recurring_app
+from backend_services.reminder_service.app import create_app as reminder_app
+from backend_services.task_service.app import create_app as task_app
 from launch.topology import PUBLIC_ROUTES
 
 __all__ = ["BACKEND_SERVICES", "PUBLIC_ROUTES", "AppFactory"]

@@ -82,7 +82,6 @@ __all__ = [
     "WEEKDAYS",
     "DateParse",
     "extract_datetime",
-    "extract_time_of_day",
     "localize",
 ]
 
@@ -838,13 +837,3 @@ def extract_datetime(
         exact=spec is not None and spec.offset is not None,
         zone=zone,
     )
-
-
-def extract_time_of_day(text: str) -> tuple[time | None, list[Span]]:
-    """Only the time-of-day part (used for recurrence phrases)."""
-    scan = _Scan(text, ())
-    found = _find_time(scan)
-    t = found.at
-    if t is not None and found.bare:
-        t = _fix_half(t, found.bare, found.part or _daypart_after(scan))
-    return (t or found.soft), scan.spans

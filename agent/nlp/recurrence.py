@@ -19,7 +19,7 @@ from agent.nlp.dates import DEFAULT_TIME, extract_datetime, localize
 from agent.nlp.errors import TOO_FAR, PhraseError
 from agent.nlp.text import NUMBER_WORDS, Span, mask, quoted_spans
 from agent.nlp.vocab import DAY_RE, DAYPART_TIMES, MONTH_RE, MONTHS, ORDINAL_WORDS, WEEKDAYS
-from backend_services.tasks.recurrence import HORIZON_YEARS, RecurrenceError, validate_rrule
+from backend_services.kernel.rrule import HORIZON_YEARS, RecurrenceError, validate_rrule
 
 _I = re.IGNORECASE
 _CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")

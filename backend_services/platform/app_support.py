@@ -17,9 +17,9 @@ from sqlmodel import Session
 from backend_services.contracts import SECRETSTORE
 from backend_services.platform.api_docs import install_api_docs
 from backend_services.platform.auth import Principal, TokenSigner, bearer_token
+from backend_services.platform.body_limits import SecurityHeaders, install_body_limit
 from backend_services.platform.db import make_engine
 from backend_services.platform.errors import Forbidden, Unauthorized, install_error_handlers
-from backend_services.platform.limits import SecurityHeaders, install_body_limit
 from backend_services.platform.outbox import OutboxRelay
 from backend_services.platform.runtime import Runtime
 from backend_services.platform.runtime_guard import RuntimeCallerGuard
@@ -35,7 +35,7 @@ Hook = Callable[["AppContext"], Awaitable[None]]
 class PrincipalResolver(Protocol):
     """Who a bearer token stands for. The platform only checks signatures; which users
     exist, are disabled or own a personal access token is the users domain's to say
-    (`backend_services/users/principals.py` provides the resolver every service passes)."""
+    (`backend_services/kernel/principals.py` provides the resolver every service passes)."""
 
     def __call__(self, session: Session, token: str, signer: TokenSigner) -> Principal: ...
 

@@ -64,11 +64,6 @@ class Unavailable(AppError):
     error = "unavailable"
 
 
-class PayloadTooLarge(AppError):
-    status_code = 413
-    error = "too_large"
-
-
 def install_error_handlers(app: FastAPI) -> None:
     from fastapi.encoders import jsonable_encoder
     from fastapi.exceptions import RequestValidationError

@@ -35,7 +35,7 @@ def measure(creates: int) -> dict[str, Any]:
     from backend_services.platform.db import session_scope
     from backend_services.platform.secrets_file import AUTH_SIGNING_KEY, read_local_secret
     from backend_services.platform.settings import Settings
-    from backend_services.users import service as users
+    from backend_services.task_service.users import service as users
     from tests.support.pg import fresh_database, pg_server
 
     # the checkout measured: before process wiring moved to launch/, it lived in

@@ -43,7 +43,7 @@ IMPORT_STEPS = (
     ("psycopg", "psycopg"),
     ("OpenTelemetry SDK", "opentelemetry.sdk.trace"),
     ("the sidecar runtime (daprd's HTTP API, httpx)", "backend_services.platform.sidecar_runtime"),
-    ("task-service's app and its domain", "backend_services.tasks.app"),
+    ("task-service's app and its domain", "backend_services.task_service.app"),
 )
 
 

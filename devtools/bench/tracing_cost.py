@@ -52,7 +52,7 @@ def measure(database_url: str, creates: int, endpoint: str | None) -> dict[str, 
     from backend_services.platform.secrets_file import AUTH_SIGNING_KEY, read_local_secret
     from backend_services.platform.settings import Settings
     from backend_services.platform.telemetry import tracing
-    from backend_services.users import service as users
+    from backend_services.task_service.users import service as users
     from launch.embedded import create_embedded_app
 
     tracing.configure_tracing(endpoint, 1.0, "task-service")

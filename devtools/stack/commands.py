@@ -125,7 +125,10 @@ def _sign_in_line(root: Path) -> str:
     once and kept in <stack dir>/first-login.txt; otherwise how to manage accounts."""
     from backend_services.platform.db import make_engine
     from backend_services.platform.schema_check import ensure_schema
-    from backend_services.users.first_account import FIRST_LOGIN_FILE, ensure_first_account
+    from backend_services.task_service.users.first_account import (
+        FIRST_LOGIN_FILE,
+        ensure_first_account,
+    )
 
     from .access import stack_settings
 

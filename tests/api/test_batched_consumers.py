@@ -11,9 +11,9 @@ import httpx
 import pytest
 from sqlmodel import Session, col, select
 
-from backend_services.audit.models import AuditRecord
+from backend_services.audit_service.models import AuditRecord
 from backend_services.contracts import CloudEvent, NotificationCreated, ReminderTriggered
-from backend_services.notifications.models import Notification
+from backend_services.notification_service.models import Notification
 from backend_services.platform.runtime_guard import APP_TOKEN_HEADER
 from tests.support.embedded_env import EmbeddedEnv, eventually
 

@@ -142,8 +142,8 @@ async def test_the_owners_routes_need_a_signed_in_user(env: EmbeddedEnv) -> None
 async def test_a_disabled_or_deleted_owner_has_no_feed(env: EmbeddedEnv) -> None:
     from sqlmodel import Session
 
-    from backend_services.users.deletion import delete_account
-    from backend_services.users.models import User
+    from backend_services.kernel.accounts import User
+    from backend_services.task_service.users.deletion import delete_account
 
     alice = env.user("alice")
     path = await feed_path(env, alice)

@@ -9,9 +9,9 @@ import pytest
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from backend_services.audit.models import AuditRecord, DeadLetter
+from backend_services.audit_service.models import AuditRecord, DeadLetter
 from backend_services.contracts import PUBSUB, CloudEvent, TaskCreated, Topic
-from backend_services.reminders.models import ScheduledReminder
+from backend_services.reminder_service.models import ScheduledReminder
 from tests.support.embedded_env import EmbeddedEnv, eventually
 
 pytestmark = pytest.mark.anyio

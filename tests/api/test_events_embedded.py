@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from backend_services.audit.models import AuditRecord, DeadLetter
+from backend_services.audit_service.models import AuditRecord, DeadLetter
 from backend_services.contracts import PUBSUB, CloudEvent, TaskCompleted, Topic
 from backend_services.platform.embedded_runtime import EmbeddedRuntime
 from backend_services.platform.outbox import OutboxEvent

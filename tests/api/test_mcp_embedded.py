@@ -20,13 +20,13 @@ import uvicorn
 from sqlmodel import Session
 
 from agent.tools import REGISTRY
+from backend_services.kernel import tokens
 from backend_services.platform.app_support import shared_engine
 from backend_services.platform.auth import TokenSigner
 from backend_services.platform.db import session_scope
 from backend_services.platform.secrets_file import AUTH_SIGNING_KEY, read_local_secret
 from backend_services.platform.timeutil import utcnow
-from backend_services.users import service as users
-from backend_services.users import tokens
+from backend_services.task_service.users import service as users
 from launch.embedded import create_embedded_app
 from tests.support.embedded_env import make_settings
 from tests.support.mcp_client import call, connect, payload, status_errors

@@ -23,8 +23,8 @@ from sqlmodel import Session, select
 from backend_services.platform.app_support import shared_engine
 from backend_services.platform.db import session_scope
 from backend_services.platform.timeutil import utcnow
-from backend_services.users import oauth
-from backend_services.users import service as users
+from backend_services.task_service.users import oauth
+from backend_services.task_service.users import service as users
 from tests.api.test_mcp_embedded import Served, served
 from tests.support.mcp_client import call, connect, payload, status_errors
 from tests.support.mcp_oauth import (

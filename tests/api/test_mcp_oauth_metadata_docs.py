@@ -19,7 +19,7 @@ import uvicorn
 
 from backend_services.platform.app_support import shared_engine
 from backend_services.platform.db import session_scope
-from backend_services.users import service as users
+from backend_services.task_service.users import service as users
 from chat_ui.client_metadata import (
     MAX_DOCUMENT_BYTES,
     ClientMetadataError,

@@ -184,7 +184,7 @@ async def test_token_signed_with_another_key_or_expired_is_401(env: EmbeddedEnv)
 
 async def test_disabled_user_is_401(env: EmbeddedEnv) -> None:
     from backend_services.platform.db import session_scope
-    from backend_services.users.service import set_disabled
+    from backend_services.task_service.users.service import set_disabled
 
     headers = env.user("carol")
     assert (await env.client.get("/tasks", headers=headers)).status_code == 200

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import Session, select
 
 from backend_services.contracts import AppId
-from backend_services.reminders.models import ScheduledReminder, job_name
+from backend_services.reminder_service.models import ScheduledReminder, job_name
 from tests.support.embedded_env import EmbeddedEnv, embedded_env, eventually, make_settings
 
 pytestmark = pytest.mark.anyio

@@ -34,7 +34,7 @@ from backend_services.platform.db import make_engine, session_scope
 from backend_services.platform.migrate import upgrade
 from backend_services.platform.secrets_file import ensure_local_secrets
 from backend_services.platform.settings import Settings
-from backend_services.users import service as users
+from backend_services.task_service.users import service as users
 from tests.support.browser import launch_chromium, local_only, say
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]

@@ -27,7 +27,7 @@ from sqlalchemy import Engine, text
 
 from backend_services.platform.auth import Role, TokenSigner
 from backend_services.platform.db import make_engine, new_session
-from backend_services.users.service import create_user
+from backend_services.task_service.users.service import create_user
 from devtools.stack import processes
 from devtools.stack.paths import instance_name
 from devtools.stack.ports import is_free

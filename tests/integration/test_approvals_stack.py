@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from backend_services.platform.db import new_session
-from backend_services.users.service import create_user
+from backend_services.task_service.users.service import create_user
 from tests.integration.harness import RealStack, client, wait_for
 from tests.support.chat_socket import chat_login, chat_socket, session_cookie
 from tests.support.embedded_env import eventually

@@ -23,12 +23,12 @@ import httpx
 import pytest
 
 from backend_services.contracts import STATESTORE, AppId
+from backend_services.kernel import tokens
 from backend_services.platform.db import session_scope
 from backend_services.platform.service_paths import UnsafePath, service_path
 from backend_services.platform.sidecar_runtime import SidecarRuntime
 from backend_services.platform.timeutil import utcnow
-from backend_services.users import service as users
-from backend_services.users import tokens
+from backend_services.task_service.users import service as users
 from tests.integration.harness import RealStack, bearer, wait_for
 from tests.support.mcp_client import call, connect, payload
 

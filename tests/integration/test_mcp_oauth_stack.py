@@ -13,7 +13,7 @@ import pytest
 
 from backend_services.contracts import AppId
 from backend_services.platform.db import new_session
-from backend_services.users.service import create_user
+from backend_services.task_service.users.service import create_user
 from tests.integration.harness import RealStack, wait_for
 from tests.support.mcp_client import call, payload
 from tests.support.mcp_oauth import PASSWORD, Memory, oauth_session

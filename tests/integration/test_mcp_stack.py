@@ -10,8 +10,8 @@ import uuid
 import httpx
 import pytest
 
+from backend_services.kernel import tokens
 from backend_services.platform.db import session_scope
-from backend_services.users import tokens
 from tests.integration.harness import RealStack, wait_for
 from tests.support.mcp_client import call, connect, payload
 

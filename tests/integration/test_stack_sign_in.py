@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from backend_services.users.first_account import FIRST_LOGIN_FILE
+from backend_services.task_service.users.first_account import FIRST_LOGIN_FILE
 from devtools.stack.commands import _sign_in_line
 from tests.integration.harness import RealStack, bearer
 

@@ -21,7 +21,7 @@ from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import text
 
 from backend_services.platform.db import make_engine, session_scope
-from backend_services.users import service as users
+from backend_services.task_service.users import service as users
 from devtools.k8s.addons import RELEASE, Addons
 from devtools.k8s.layout import (
     API_NODE_PORT,

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from backend_services.notifications.models import Notification
+from backend_services.notification_service.models import Notification
 from backend_services.platform.auth import ALGORITHM, ISSUER
 from backend_services.platform.embedded_tables import EmbeddedJob
 from backend_services.platform.secrets_file import AUTH_SIGNING_KEY, read_local_secret

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from backend_services.audit import service as audit
+from backend_services.audit_service import service as audit
 from backend_services.contracts import CloudEvent, TaskCreated, Topic
 from backend_services.platform.db import session_scope
 from backend_services.platform.timeutil import utcnow
-from backend_services.reminders.models import ScheduledReminder
+from backend_services.reminder_service.models import ScheduledReminder
 from tests.support.embedded_env import EmbeddedEnv, eventually
 
 pytestmark = pytest.mark.anyio

@@ -22,8 +22,8 @@ from agent.task_client import TaskClient
 from agent.tools import ToolContext, run_tool
 from backend_services.contracts import PUBSUB, AppId, CloudEvent, TaskCreated, Topic
 from backend_services.platform.db import session_scope
-from backend_services.tasks import service as task_service
-from backend_services.tasks.models import Task
+from backend_services.task_service.tasks import service as task_service
+from backend_services.task_service.tasks.models import Task
 from launch.cli import main as todo
 from tests.support.embedded_env import EmbeddedEnv, eventually
 

@@ -22,11 +22,11 @@ import socketio
 import uvicorn
 from sqlalchemy import text
 
+from backend_services.kernel import tokens
 from backend_services.platform.app_support import shared_engine
 from backend_services.platform.db import session_scope
 from backend_services.platform.settings import Settings
-from backend_services.users import service as users
-from backend_services.users import tokens
+from backend_services.task_service.users import service as users
 from launch.embedded import create_embedded_app
 from tests.support.embedded_env import eventually, make_settings
 

@@ -33,7 +33,7 @@ from agent.task_client import TaskClient
 from agent.tools import ToolContext, run_tool
 from backend_services.contracts import AppId
 from backend_services.platform.db import session_scope
-from backend_services.users import service as users
+from backend_services.task_service.users import service as users
 from chat_ui import actions
 from tests.security.test_bad_input import Raw, encode
 from tests.security.test_id_paths import ACTION_FIELDS, TOOL_CALLS, TOOL_IDS, WALKING_IDS

@@ -24,10 +24,10 @@ from agent.memory import Conversation
 from agent.task_client import TaskClient
 from agent.tools import REGISTRY, ToolContext, run_tool
 from backend_services.contracts import AppId
-from backend_services.notifications.models import Notification
+from backend_services.notification_service.models import Notification
 from backend_services.platform.db import session_scope
 from backend_services.platform.service_paths import UnsafePath, checked_path, service_path
-from backend_services.users import service as users
+from backend_services.task_service.users import service as users
 from chat_ui import actions
 from launch.services import BACKEND_SERVICES
 from tests.support.embedded_env import EmbeddedEnv

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from backend_services.notifications.models import Notification
+from backend_services.notification_service.models import Notification
 from backend_services.platform.db import session_scope
-from backend_services.users import oauth
+from backend_services.task_service.users import oauth
 from launch.services import BACKEND_SERVICES
 from tests.support.embedded_env import EmbeddedEnv
 

@@ -11,8 +11,8 @@ import pytest
 from agent.events import TurnDone
 from agent.service import Agent
 from backend_services.contracts import AppId
-from backend_services.platform.ratelimit import RateLimiter
-from backend_services.tasks.schemas import MAX_REMINDERS, MAX_TAGS
+from backend_services.kernel.task_schemas import MAX_REMINDERS, MAX_TAGS
+from backend_services.platform.token_bucket import RateLimiter
 from tests.support.embedded_env import EmbeddedEnv, embedded_env, make_settings
 
 pytestmark = pytest.mark.anyio

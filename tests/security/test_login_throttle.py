@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from backend_services.platform.db import session_scope
-from backend_services.users import service as users
+from backend_services.task_service.users import service as users
 from tests.support.embedded_env import EmbeddedEnv, embedded_env, make_settings
 
 pytestmark = pytest.mark.anyio

@@ -14,8 +14,8 @@ from sqlmodel import Session
 from backend_services.platform.db import make_engine, session_scope
 from backend_services.platform.errors import Unauthorized
 from backend_services.platform.settings import Settings
-from backend_services.users import oauth
-from backend_services.users import service as users
+from backend_services.task_service.users import oauth
+from backend_services.task_service.users import service as users
 from launch.cli import _migrated_engine, main
 from tests.security.test_pat_cli import todo
 

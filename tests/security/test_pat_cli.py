@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
+from backend_services.kernel.tokens import PREFIX, PersonalToken, owner_of
 from backend_services.platform.db import make_engine, session_scope
 from backend_services.platform.errors import Unauthorized
 from backend_services.platform.settings import Settings
-from backend_services.users import service as users
-from backend_services.users.tokens import PREFIX, PersonalToken, owner_of
+from backend_services.task_service.users import service as users
 from launch.cli import _migrated_engine, main
 
 

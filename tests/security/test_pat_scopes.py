@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from backend_services.kernel.tokens import PREFIX
 from backend_services.platform.db import session_scope
 from backend_services.platform.settings import Settings
-from backend_services.users import service as users
-from backend_services.users.tokens import PREFIX
+from backend_services.task_service.users import service as users
 from launch.cli import _migrated_engine, main
 from tests.support.embedded_env import EmbeddedEnv, embedded_env, make_settings
 

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from backend_services.tasks.schemas import MAX_REMINDERS
+from backend_services.kernel.task_schemas import MAX_REMINDERS
 from tests.support.embedded_env import EmbeddedEnv
 
 pytestmark = pytest.mark.anyio

@@ -18,10 +18,10 @@ from sqlmodel import Session, select
 from agent.memory import Conversation
 from agent.task_client import TaskClient
 from agent.tools import ToolContext, run_tool
-from backend_services.audit.models import DeadLetter
+from backend_services.audit_service.models import DeadLetter
 from backend_services.contracts import AppId, TaskCompleted, Topic
-from backend_services.tasks.models import Task, new_id
-from backend_services.tasks.recurrence import RecurrenceError, next_occurrence
+from backend_services.kernel.rrule import RecurrenceError, next_occurrence
+from backend_services.task_service.tasks.models import Task, new_id
 from tests.support.embedded_env import EmbeddedEnv, eventually
 
 pytestmark = pytest.mark.anyio

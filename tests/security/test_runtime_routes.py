@@ -14,7 +14,7 @@ import pytest
 from fastapi.routing import APIRoute
 from sqlmodel import Session, select
 
-from backend_services.audit.models import DeadLetter
+from backend_services.audit_service.models import DeadLetter
 from backend_services.platform.app_support import shared_engine
 from backend_services.platform.runtime_guard import APP_TOKEN_HEADER, is_runtime_path
 from backend_services.platform.sidecar_runtime import SidecarRuntime

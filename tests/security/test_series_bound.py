@@ -15,10 +15,10 @@ from sqlmodel import col, func, select
 from agent.events import TurnDone
 from agent.service import Agent
 from backend_services.contracts import AppId
+from backend_services.kernel import wording
 from backend_services.platform.db import session_scope
 from backend_services.platform.idempotency import ProcessedEvent
-from backend_services.tasks import wording
-from backend_services.tasks.models import Task, new_id
+from backend_services.task_service.tasks.models import Task, new_id
 from launch import cli
 from tests.support.embedded_env import EmbeddedEnv, eventually
 

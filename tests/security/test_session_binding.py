@@ -17,9 +17,9 @@ import socketio
 from sqlmodel import Session, select
 
 from backend_services.platform.db import session_scope
-from backend_services.tasks.models import Task
-from backend_services.users import service as users
-from backend_services.users.deletion import delete_account
+from backend_services.task_service.tasks.models import Task
+from backend_services.task_service.users import service as users
+from backend_services.task_service.users.deletion import delete_account
 from chat_ui.auth import ENDED
 from tests.support.chat_socket import chat_login, chat_socket, session_cookie
 from tests.support.embedded_env import EmbeddedEnv, make_settings

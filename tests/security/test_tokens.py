@@ -7,9 +7,9 @@ import hashlib
 import pytest
 from sqlmodel import select
 
+from backend_services.kernel.tokens import PersonalToken
 from backend_services.platform.db import session_scope
-from backend_services.users import service as users
-from backend_services.users.tokens import PersonalToken
+from backend_services.task_service.users import service as users
 from tests.support.embedded_env import EmbeddedEnv
 
 pytestmark = pytest.mark.anyio

@@ -16,7 +16,7 @@ from backend_services.platform.auth import TokenSigner
 from backend_services.platform.db import session_scope
 from backend_services.platform.secrets_file import AUTH_SIGNING_KEY, read_local_secret
 from backend_services.platform.settings import Settings
-from backend_services.users import service as users
+from backend_services.task_service.users import service as users
 from launch.embedded import EmbeddedGateway, create_embedded_app
 
 T = TypeVar("T")

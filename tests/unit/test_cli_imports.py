@@ -20,10 +20,10 @@ UI_AND_LLM = ("chainlit", "chat_ui", "openai", "uvicorn")
 OTHER_SERVICES = (
     "launch.embedded",
     "launch.services",
-    "backend_services.reminders.app",
-    "backend_services.recurrence.app",
-    "backend_services.notifications.app",
-    "backend_services.audit.app",
+    "backend_services.reminder_service.app",
+    "backend_services.recurring_worker.app",
+    "backend_services.notification_service.app",
+    "backend_services.audit_service.app",
 )
 
 PROBE = """
@@ -82,7 +82,7 @@ def offending(modules: set[str], prefixes: tuple[str, ...]) -> list[str]:
 
 def test_importing_the_cli_loads_no_app_framework_or_ui(tmp_path: Path) -> None:
     modules = loaded(tmp_path)
-    unwanted = (*UI_AND_LLM, *OTHER_SERVICES, "agent", "backend_services.tasks", "fastapi")
+    unwanted = (*UI_AND_LLM, *OTHER_SERVICES, "agent", "backend_services.task_service", "fastapi")
     assert offending(modules, unwanted) == []
 
 
@@ -99,7 +99,7 @@ def test_reading_commands_build_no_app(tmp_path: Path, argv: tuple[str, ...]) ->
     modules = loaded(tmp_path, *argv)
     # metrics are served by processes that run an app; httpx's own CLI by no one
     unused = ("prometheus_client", "rich", "click")
-    unwanted = (*UI_AND_LLM, *OTHER_SERVICES, "agent", "backend_services.tasks.app", *unused)
+    unwanted = (*UI_AND_LLM, *OTHER_SERVICES, "agent", "backend_services.task_service.app", *unused)
     assert offending(modules, unwanted) == []
 
 
@@ -109,5 +109,5 @@ def test_chat_uses_the_agent_and_task_service_only(tmp_path: Path) -> None:
     modules = set(result["modules"])
     assert "agent.service" in modules
     # task-service's admin routes import reminders.app's ReminderView (a model, no app)
-    others = tuple(m for m in OTHER_SERVICES if m != "backend_services.reminders.app")
+    others = tuple(m for m in OTHER_SERVICES if m != "backend_services.reminder_service.app")
     assert offending(modules, (*UI_AND_LLM, *others)) == []

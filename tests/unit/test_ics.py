@@ -1,4 +1,4 @@
-"""The iCalendar writer (backend_services/tasks/ics.py and the feed's task mapping): escaping,
+"""The iCalendar writer (task_service/tasks/ics.py and the feed's task mapping): escaping,
 folding at 75 octets, CRLF, durations, VTIMEZONE transitions, UNTIL in UTC, COUNT left;
 every calendar is parsed back with the `icalendar` package."""
 
@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from backend_services.tasks import ics
-from backend_services.tasks.calendar_feed import task_events
-from backend_services.tasks.models import Reminder, Task
+from backend_services.task_service.tasks import ics
+from backend_services.task_service.tasks.calendar_feed import task_events
+from backend_services.task_service.tasks.models import Reminder, Task
 
 NOW = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
 

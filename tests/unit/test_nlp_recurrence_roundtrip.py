@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent.nlp.recurrence import find_recurrence
-from backend_services.tasks.wording import rule_in_words
+from backend_services.kernel.wording import rule_in_words
 
 CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 NOW = datetime(2026, 12, 6, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))

@@ -14,7 +14,7 @@ from dateutil.rrule import rrulestr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backend_services.tasks.recurrence import RecurrenceError, next_occurrence, validate_rrule
+from backend_services.kernel.rrule import RecurrenceError, next_occurrence, validate_rrule
 
 DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe"]

@@ -13,8 +13,8 @@ from sqlmodel import Session, SQLModel, select
 from backend_services.contracts import ReminderSnapshot, TaskSnapshot
 from backend_services.platform.idempotency import ProcessedEvent
 from backend_services.platform.outbox import OutboxEvent
-from backend_services.reminders.models import ScheduledReminder
-from backend_services.reminders.service import JobPlan, TaskChange, fire, plan_for_events
+from backend_services.reminder_service.models import ScheduledReminder
+from backend_services.reminder_service.service import JobPlan, TaskChange, fire, plan_for_events
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 CONSUMER = "reminder-service"

@@ -1,12 +1,12 @@
 """How a deadline and a duration read in chat replies, tables and `todo tasks`
-(backend_services/tasks/wording.py)."""
+(backend_services/kernel/wording.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from backend_services.tasks import wording
+from backend_services.kernel import wording
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # Friday, 10:00 in Berlin
 BERLIN = ZoneInfo("Europe/Berlin")

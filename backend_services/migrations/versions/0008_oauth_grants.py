@@ -1,6 +1,6 @@
 """OAuth grants for MCP clients: registered clients, codes, grants and their tokens
 
-The product is the authorization server of its own /mcp (`backend_services/users/oauth.py`):
+The product is the authorization server of its own /mcp (`backend_services/task_service/users/oauth.py`):
 dynamically registered clients, one-time authorization codes (PKCE S256), grants (a client's
 access to one user's tasks, revocable) and their short-lived access and rotating refresh
 tokens. Every secret is stored as its SHA-256 only.
@@ -8,6 +8,7 @@ tokens. Every secret is stored as its SHA-256 only.
 Revision ID: 0008
 Revises: 0007
 """
+
 import sqlalchemy as sa
 from alembic import op
 

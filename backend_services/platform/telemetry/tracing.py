@@ -59,10 +59,6 @@ def configure_tracing(
         provider.add_span_processor(SimpleSpanProcessor(exporter))
 
 
-def tracing_enabled() -> bool:
-    return _provider is not None
-
-
 def flush() -> None:
     """Export what is batched (before a process exits, or before a test reads the backend)."""
     if _provider is not None:
