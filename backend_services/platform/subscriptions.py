@@ -15,7 +15,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +42,8 @@ Handler = Callable[[CloudEvent, EventPayload], Any]
 # event cannot fail the rest.
 BatchHandler = Callable[[list[tuple[CloudEvent, EventPayload]]], Any]
 RawHandler = Callable[[dict[str, Any]], Any]
+# a delivery's body (one CloudEvent, or Dapr's bulk envelope) → the answer the route gives
+EventReceiver = Callable[[bytes], Awaitable[dict[str, Any]]]
 
 
 class PermanentFailure(Exception):
@@ -87,16 +89,34 @@ def mount_subscriptions(app: FastAPI, subs: list[Subscribed]) -> None:
 
     app_id = str(getattr(getattr(app.state, "ctx", None), "app_id", "app"))
     untraced: set[str] = getattr(app.state, "untraced_paths", set())
+    # the same handling by route, for a runtime in this process (the embedded one): it hands
+    # over the delivery's body and takes the answer, without an HTTP request through the
+    # app's middleware (the route's answer is this function's, as JSON)
+    receivers: dict[str, EventReceiver] = {}
     for sub in subs:
+        receivers[sub.route] = _receiver(sub, app_id)
         app.add_api_route(
-            sub.route, _endpoint(sub, app_id), methods=["POST"], include_in_schema=False
+            sub.route, _endpoint(receivers[sub.route]), methods=["POST"], include_in_schema=False
         )
         untraced.add(sub.route)  # each event gets its own span instead (below)
+    app.state.event_receivers = receivers
 
 
-def _endpoint(sub: Subscribed, app_id: str) -> Callable[[Request], Any]:
+def event_receivers(app: Any) -> dict[str, EventReceiver]:
+    """The routes `mount_subscriptions` put on `app`, each with its in-process receiver."""
+    found = getattr(getattr(app, "state", None), "event_receivers", None)
+    return found if isinstance(found, dict) else {}
+
+
+def _endpoint(receiver: EventReceiver) -> Callable[[Request], Any]:
     async def receive(request: Request) -> dict[str, Any]:
-        raw = await request.body()
+        return await receiver(await request.body())
+
+    return receive
+
+
+def _receiver(sub: Subscribed, app_id: str) -> EventReceiver:
+    async def receive(raw: bytes) -> dict[str, Any]:
         if sub.raw_handler is not None:
             return await _receive_raw(sub, sub.raw_handler, raw, app_id)
         strict = True
