@@ -129,7 +129,13 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
             ),
             # and once per app (a consumer group, dead-lettered): forgetting a deleted
             # account's chat history must not depend on a replica running at that moment
-            Subscribed(PUBSUB, Topic.TASK_EVENTS.value, "/events/user-deleted", on_user_deleted),
+            Subscribed(
+                PUBSUB,
+                Topic.TASK_EVENTS.value,
+                "/events/user-deleted",
+                on_user_deleted,
+                event_types=frozenset({UserDeleted.event_type}),
+            ),
         ],
     )
     mount_mcp(app, ctx)

@@ -67,7 +67,13 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
             Subscribed(
                 PUBSUB, Topic.REMINDERS.value, "/events/reminder", batch_handler=on_reminders
             ),
-            Subscribed(PUBSUB, Topic.TASK_EVENTS.value, "/events/task", on_task_event),
+            Subscribed(
+                PUBSUB,
+                Topic.TASK_EVENTS.value,
+                "/events/task",
+                on_task_event,
+                event_types=frozenset({UserDeleted.event_type}),
+            ),
         ],
     )
 

@@ -44,7 +44,7 @@ from backend_services.platform.runtime import (
 from backend_services.platform.runtime_guard import APP_TOKEN_HEADER
 from backend_services.platform.secrets_file import read_local_secret
 from backend_services.platform.service_paths import checked_path, segment, service_path
-from backend_services.platform.subscriptions import EventReceiver, event_receivers
+from backend_services.platform.subscriptions import EventReceiver, event_receivers, event_types
 from backend_services.platform.telemetry import tracing
 from backend_services.platform.timeutil import utcnow
 from backend_services.platform.waiting import Linger, wait_for_wake
@@ -66,6 +66,8 @@ class Subscription:
     bulk_max: int = 0  # bulkSubscribe.maxMessagesCount; 0: one event per delivery
     # the route's handling in this process (None: an app without one, reached over ASGI)
     receiver: EventReceiver | None = None
+    # the event types the route acts on (None: all): the others are not delivered
+    event_types: frozenset[str] | None = None
 
 
 @dataclass
@@ -150,6 +152,7 @@ class EmbeddedRuntime:
             if resp.status_code == 404:
                 continue
             receivers = event_receivers(self.apps.get(app_id))
+            types = event_types(self.apps.get(app_id))
             for item in resp.json():
                 route = item.get("route") or item.get("routes", {}).get("default")
                 found.append(
@@ -161,6 +164,7 @@ class EmbeddedRuntime:
                         item.get("deadLetterTopic"),
                         _bulk_max(item.get("bulkSubscribe")),
                         receivers.get(route),
+                        types.get(route),
                     )
                 )
         return found
@@ -213,7 +217,8 @@ class EmbeddedRuntime:
             feed.wake.clear()  # before looking: a publish from here on sets it again
             if feed.stale:
                 await self.log.catch_up(feed, FETCH_LIMIT)
-            batch = self.log.take(feed, FETCH_LIMIT)
+            taken = self.log.take(feed, FETCH_LIMIT)
+            batch = [m for m in taken if sub.event_types is None or _type(m) in sub.event_types]
             linger.handled(len(batch))
             if batch:
                 # at-least-once: the offset moves after the batch; a crash mid-batch (or
@@ -224,8 +229,9 @@ class EmbeddedRuntime:
                 else:
                     for message in batch:
                         await self._deliver_one(sub, message)
-                self.log.handled(feed, batch[-1].seq or 0)
-            if feed.pending or (feed.stale and batch):
+            if taken:
+                self.log.handled(feed, taken[-1].seq or 0)
+            if feed.pending or (feed.stale and taken):
                 continue  # more are waiting
             # a publish or a stale mark wakes it; the timeout only bounds a lost wake-up
             await wait_for_wake(feed.wake, 30.0)
@@ -464,6 +470,10 @@ def _message(
             mode="json"
         ),
     )
+
+
+def _type(message: EmbeddedMessage) -> Any:
+    return message.event.get("type") if isinstance(message.event, dict) else None
 
 
 def _bulk_max(config: Any) -> int:

@@ -70,6 +70,10 @@ class Subscribed:
     bulk: bool = True
     # handles a whole bulk delivery at once; also serves single events when `handler` is unset
     batch_handler: BatchHandler | None = None
+    # the CloudEvent types this consumer acts on (None: every type); an event of another
+    # type is acknowledged at once, before it is parsed, traced, logged or handled (and the
+    # embedded runtime does not deliver it at all: `event_types`)
+    event_types: frozenset[str] | None = None
 
 
 def mount_subscriptions(app: FastAPI, subs: list[Subscribed]) -> None:
@@ -100,12 +104,25 @@ def mount_subscriptions(app: FastAPI, subs: list[Subscribed]) -> None:
         )
         untraced.add(sub.route)  # each event gets its own span instead (below)
     app.state.event_receivers = receivers
+    app.state.event_types = {sub.route: sub.event_types for sub in subs}
 
 
 def event_receivers(app: Any) -> dict[str, EventReceiver]:
     """The routes `mount_subscriptions` put on `app`, each with its in-process receiver."""
     found = getattr(getattr(app, "state", None), "event_receivers", None)
     return found if isinstance(found, dict) else {}
+
+
+def event_types(app: Any) -> dict[str, frozenset[str] | None]:
+    """The event types each route of `app` acts on (None: every type)."""
+    found = getattr(getattr(app, "state", None), "event_types", None)
+    return found if isinstance(found, dict) else {}
+
+
+def _wanted(sub: Subscribed, event: Any) -> bool:
+    return sub.event_types is None or (
+        isinstance(event, dict) and event.get("type") in sub.event_types
+    )
 
 
 def _endpoint(receiver: EventReceiver) -> Callable[[Request], Any]:
@@ -129,21 +146,33 @@ def _receiver(sub: Subscribed, app_id: str) -> EventReceiver:
                 log.warning("dropping malformed event on %s: %s", sub.topic, _one_line(exc))
                 return {"status": "DROP"}
         if isinstance(body, dict) and isinstance(body.get("entries"), list):
-            entries = []
+            entries, skipped = [], []
             for entry in body["entries"]:
                 entry = entry if isinstance(entry, dict) else {}
                 event = entry.get("event")
-                entries.append((str(entry.get("entryId", "")), event if strict else _strict(event)))
-            if sub.batch_handler is not None:
+                entry_id = str(entry.get("entryId", ""))
+                if not _wanted(sub, event):
+                    skipped.append(entry_id)
+                    continue
+                entries.append((entry_id, event if strict else _strict(event)))
+            statuses: list[str] = []
+            if not entries:
+                pass
+            elif sub.batch_handler is not None:
                 statuses = await _handle_batch(sub, sub.batch_handler, entries, app_id)
             else:
                 statuses = [await _handle(sub, event, app_id) for _, event in entries]
             return {
                 "statuses": [
-                    {"entryId": entry_id, "status": status}
-                    for (entry_id, _), status in zip(entries, statuses, strict=True)
+                    *(
+                        {"entryId": entry_id, "status": status}
+                        for (entry_id, _), status in zip(entries, statuses, strict=True)
+                    ),
+                    *({"entryId": entry_id, "status": "SUCCESS"} for entry_id in skipped),
                 ]
             }
+        if not _wanted(sub, body):
+            return {"status": "SUCCESS"}
         return {"status": await _handle(sub, body if strict else None, app_id)}
 
     return receive

@@ -77,7 +77,14 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         [
             # one completion at a time, each a call to task-service: bulk would only add its
             # wait to "complete → next occurrence" (issue 4: p99 ≤ 100 ms)
-            Subscribed(PUBSUB, Topic.TASK_EVENTS.value, "/events/task", on_task_event, bulk=False),
+            Subscribed(
+                PUBSUB,
+                Topic.TASK_EVENTS.value,
+                "/events/task",
+                on_task_event,
+                bulk=False,
+                event_types=frozenset({TaskCompleted.event_type}),
+            ),
         ],
     )
     return app

@@ -58,6 +58,8 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
             if isinstance(
                 payload, TaskCreated | TaskUpdated | TaskCompleted | TaskReopened | TaskDeleted
             )
+            # a new task without reminders has nothing to plan (no transaction, no claim)
+            and not (isinstance(payload, TaskCreated) and not payload.task.reminders)
         ]
         if not changes:
             return
@@ -87,7 +89,14 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         app,
         [
             Subscribed(
-                PUBSUB, Topic.TASK_EVENTS.value, "/events/task", batch_handler=on_task_events
+                PUBSUB,
+                Topic.TASK_EVENTS.value,
+                "/events/task",
+                batch_handler=on_task_events,
+                event_types=frozenset(
+                    t.event_type
+                    for t in (TaskCreated, TaskUpdated, TaskCompleted, TaskReopened, TaskDeleted)
+                ),
             ),
         ],
     )
