@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, func
@@ -141,12 +142,28 @@ class EmbeddedLog:
         with self._lock:
             with session_scope(self.engine) as session:
                 session.add_all(rows)
-            first = rows[0].seq or 0
-            prev = self._written_tail if first == self._written_tail + 1 else None
-            self._written_tail = max(self._written_tail, rows[-1].seq or 0)
-            loop = self._loop
-            if loop is not None and not loop.is_closed():
-                loop.call_soon_threadsafe(self._hand_over, prev, rows)
+            self._handed(rows)
+
+    def transfer(self, produce: Callable[[Session], list[EmbeddedMessage]]) -> int:
+        """`produce` reads (and deletes) what it moves into the log, in the transaction that
+        appends it: an outbox in this database is relayed in one commit. Returns how many."""
+        with self._lock:
+            with session_scope(self.engine) as session:
+                rows = produce(session)
+                if not rows:
+                    return 0
+                session.add_all(rows)
+            self._handed(rows)
+            return len(rows)
+
+    def _handed(self, rows: list[EmbeddedMessage]) -> None:
+        """After the commit of `rows`, under `_lock`: queue their hand-over to the feeds."""
+        first = rows[0].seq or 0
+        prev = self._written_tail if first == self._written_tail + 1 else None
+        self._written_tail = max(self._written_tail, rows[-1].seq or 0)
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._hand_over, prev, rows)
 
     def _read_offsets(self) -> tuple[dict[tuple[str, str, str], int], int]:
         with self._lock, Session(self.engine) as session:

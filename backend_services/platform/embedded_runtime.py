@@ -16,6 +16,7 @@ import asyncio
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -537,6 +538,13 @@ class EmbeddedAppRuntime:
     async def publish_bulk(self, pubsub: str, topic: str, entries: list[BulkEntry]) -> set[str]:
         return await self.shared.publish_bulk(pubsub, topic, entries)
 
+    def local_outbox(self, engine: Engine) -> LocalOutbox | None:
+        """For an outbox in the runtime's own database: a relay that moves its rows into
+        the pub/sub log in one transaction (no claim, publish and forget apart)."""
+        if engine.url != self.shared.engine.url:
+            return None
+        return LocalOutbox(self.shared.log)
+
     async def get_state(self, store: str, key: str) -> tuple[Any, str | None]:
         _as_sidecar(store, key)
         return await asyncio.to_thread(self.shared.get_state_sync, store, key)
@@ -569,6 +577,25 @@ class EmbeddedAppRuntime:
     async def delete_job(self, name: str) -> None:
         _as_sidecar(name)
         await asyncio.to_thread(self.shared.delete_job_sync, name)
+
+
+class LocalOutbox:
+    """`outbox.OutboxRelay`'s way into the embedded log when both share a database."""
+
+    def __init__(self, log: EmbeddedLog) -> None:
+        self.log = log
+
+    def relay(self, produce: Callable[[Session], list[BulkEvent]]) -> int:
+        """`produce` claims outbox rows in the log's transaction and deletes them; their
+        events are appended to the log in the same commit."""
+
+        def messages(session: Session) -> list[EmbeddedMessage]:
+            return [_message(*item) for item in produce(session)]
+
+        return self.log.transfer(messages)
+
+
+BulkEvent = tuple[str, str, CloudEvent, str | None]  # pubsub, topic, event, partition key
 
 
 def _as_sidecar(*segments: str) -> None:
