@@ -35,6 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from backend_services.platform.db import session_scope
@@ -205,17 +207,19 @@ class EmbeddedLog:
         moved = [(feed, feed.cursor) for feed in list(self.feeds) if feed.cursor > feed.written]
         if not moved:
             return
+        table = EmbeddedOffset.__table__  # type: ignore[attr-defined]
+        insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        stmt = insert(table)
+        upsert = stmt.on_conflict_do_update(
+            index_elements=["consumer", "pubsub", "topic"],
+            set_={"seq": stmt.excluded.seq},
+            where=table.c.seq < stmt.excluded.seq,  # never backwards
+        )
+        values = [
+            {"consumer": f.consumer, "pubsub": f.pubsub, "topic": f.topic, "seq": seq}
+            for f, seq in moved
+        ]
         with session_scope(self.engine) as session:
-            for feed, seq in moved:
-                row = session.get(EmbeddedOffset, feed.key)
-                if row is None:
-                    session.add(
-                        EmbeddedOffset(
-                            consumer=feed.consumer, pubsub=feed.pubsub, topic=feed.topic, seq=seq
-                        )
-                    )
-                elif row.seq < seq:
-                    row.seq = seq
-                    session.add(row)
+            session.execute(upsert, values)
         for feed, seq in moved:
             feed.written = max(feed.written, seq)

@@ -590,12 +590,21 @@ class LocalOutbox:
         events are appended to the log in the same commit."""
 
         def messages(session: Session) -> list[EmbeddedMessage]:
-            return [_message(*item) for item in produce(session)]
+            return [
+                EmbeddedMessage(
+                    pubsub=pubsub,
+                    topic=topic,
+                    partition_key=key,
+                    event={**event, "topic": topic, "pubsubname": pubsub},  # as `_message`
+                )
+                for pubsub, topic, event, key in produce(session)
+            ]
 
         return self.log.transfer(messages)
 
 
-BulkEvent = tuple[str, str, CloudEvent, str | None]  # pubsub, topic, event, partition key
+# pubsub, topic, the event (a CloudEvent's JSON form), partition key
+BulkEvent = tuple[str, str, dict[str, Any], str | None]
 
 
 def _as_sidecar(*segments: str) -> None:

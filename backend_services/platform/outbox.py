@@ -211,7 +211,7 @@ class OutboxRelay:
     async def _flush_locally(self, limit: int) -> int:
         spans: list[Span] = []
 
-        def produce(session: Session) -> list[tuple[str, str, CloudEvent, str | None]]:
+        def produce(session: Session) -> list[tuple[str, str, dict[str, Any], str | None]]:
             rows = self._claim(session, limit)
             self.busy = rows is None
             if not rows:
@@ -222,9 +222,14 @@ class OutboxRelay:
             moved = []
             for row in rows:
                 spans.append(_producer_span(row))
-                moved.append(
-                    (row.pubsub, row.topic, _traced_event(row, spans[-1]), row.partition_key)
+                # as stored (a CloudEvent's JSON form), with the publish span's context
+                traceparent = tracing.traceparent_of(spans[-1])
+                event = (
+                    row.event
+                    if traceparent is None
+                    else {**row.event, "traceparent": traceparent, "traceid": traceparent}
                 )
+                moved.append((row.pubsub, row.topic, event, row.partition_key))
             return moved
 
         try:
