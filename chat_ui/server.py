@@ -7,6 +7,7 @@ import hmac
 import os
 from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
@@ -126,6 +127,7 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
                 "/events/task-change",
                 on_task_change,
                 dead_letter=False,
+                accepts=lambda event: _has_session(chat, event),
             ),
             # and once per app (a consumer group, dead-lettered): forgetting a deleted
             # account's chat history must not depend on a replica running at that moment
@@ -166,3 +168,11 @@ def create_app(settings: Settings, runtime: Runtime, *, signing_key: str) -> Fas
     replace_chainlit_guard(chainlit_app, "/")  # a closed tab logs no traceback
     word_for_mode(offline=agent.mode == "offline")  # no "LLMs can make mistakes" offline
     return app
+
+
+def _has_session(chat: ChatContext, event: dict[str, Any]) -> bool:
+    """Whether this process holds a session of the event's user (else the task panel has
+    no one to refresh: the change is acknowledged without a delivery)."""
+    data = event.get("data")
+    user_id = data.get("user_id") if isinstance(data, dict) else None
+    return not isinstance(user_id, str) or bool(chat.sessions.of(user_id))

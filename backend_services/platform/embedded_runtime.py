@@ -45,7 +45,7 @@ from backend_services.platform.runtime import (
 from backend_services.platform.runtime_guard import APP_TOKEN_HEADER
 from backend_services.platform.secrets_file import read_local_secret
 from backend_services.platform.service_paths import checked_path, segment, service_path
-from backend_services.platform.subscriptions import EventReceiver, event_receivers, event_types
+from backend_services.platform.subscriptions import EventReceiver, event_filters, event_receivers
 from backend_services.platform.telemetry import tracing
 from backend_services.platform.timeutil import utcnow
 from backend_services.platform.waiting import Linger, wait_for_wake
@@ -67,8 +67,8 @@ class Subscription:
     bulk_max: int = 0  # bulkSubscribe.maxMessagesCount; 0: one event per delivery
     # the route's handling in this process (None: an app without one, reached over ASGI)
     receiver: EventReceiver | None = None
-    # the event types the route acts on (None: all): the others are not delivered
-    event_types: frozenset[str] | None = None
+    # whether the route acts on an event (None: on all): the others are not delivered
+    wanted: Callable[[Any], bool] | None = None
 
 
 @dataclass
@@ -153,7 +153,7 @@ class EmbeddedRuntime:
             if resp.status_code == 404:
                 continue
             receivers = event_receivers(self.apps.get(app_id))
-            types = event_types(self.apps.get(app_id))
+            filters = event_filters(self.apps.get(app_id))
             for item in resp.json():
                 route = item.get("route") or item.get("routes", {}).get("default")
                 found.append(
@@ -165,7 +165,7 @@ class EmbeddedRuntime:
                         item.get("deadLetterTopic"),
                         _bulk_max(item.get("bulkSubscribe")),
                         receivers.get(route),
-                        types.get(route),
+                        filters.get(route),
                     )
                 )
         return found
@@ -219,7 +219,7 @@ class EmbeddedRuntime:
             if feed.stale:
                 await self.log.catch_up(feed, FETCH_LIMIT)
             taken = self.log.take(feed, FETCH_LIMIT)
-            batch = [m for m in taken if sub.event_types is None or _type(m) in sub.event_types]
+            batch = taken if sub.wanted is None else [m for m in taken if sub.wanted(m.event)]
             linger.handled(len(batch))
             if batch:
                 # at-least-once: the offset moves after the batch; a crash mid-batch (or
@@ -471,10 +471,6 @@ def _message(
             mode="json"
         ),
     )
-
-
-def _type(message: EmbeddedMessage) -> Any:
-    return message.event.get("type") if isinstance(message.event, dict) else None
 
 
 def _bulk_max(config: Any) -> int:

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -74,6 +75,9 @@ class Subscribed:
     # type is acknowledged at once, before it is parsed, traced, logged or handled (and the
     # embedded runtime does not deliver it at all: `event_types`)
     event_types: frozenset[str] | None = None
+    # a cheap test of the event as delivered (its JSON form), after the type: False
+    # acknowledges it unhandled too (chat-ui: a change for a user with no open session)
+    accepts: Callable[[dict[str, Any]], bool] | None = None
 
 
 def mount_subscriptions(app: FastAPI, subs: list[Subscribed]) -> None:
@@ -104,7 +108,11 @@ def mount_subscriptions(app: FastAPI, subs: list[Subscribed]) -> None:
         )
         untraced.add(sub.route)  # each event gets its own span instead (below)
     app.state.event_receivers = receivers
-    app.state.event_types = {sub.route: sub.event_types for sub in subs}
+    app.state.event_filters = {
+        sub.route: partial(_wanted, sub)
+        for sub in subs
+        if sub.event_types is not None or sub.accepts is not None
+    }
 
 
 def event_receivers(app: Any) -> dict[str, EventReceiver]:
@@ -113,16 +121,23 @@ def event_receivers(app: Any) -> dict[str, EventReceiver]:
     return found if isinstance(found, dict) else {}
 
 
-def event_types(app: Any) -> dict[str, frozenset[str] | None]:
-    """The event types each route of `app` acts on (None: every type)."""
-    found = getattr(getattr(app, "state", None), "event_types", None)
+def event_filters(app: Any) -> dict[str, Callable[[Any], bool]]:
+    """For the routes of `app` that act on some events only: whether one is wanted."""
+    found = getattr(getattr(app, "state", None), "event_filters", None)
     return found if isinstance(found, dict) else {}
 
 
 def _wanted(sub: Subscribed, event: Any) -> bool:
-    return sub.event_types is None or (
-        isinstance(event, dict) and event.get("type") in sub.event_types
-    )
+    if sub.event_types is not None and (
+        not isinstance(event, dict) or event.get("type") not in sub.event_types
+    ):
+        return False
+    if sub.accepts is not None and isinstance(event, dict):
+        try:
+            return sub.accepts(event)
+        except Exception:  # a filter's doubt delivers: the handler decides
+            log.exception("event filter of %s raised", sub.route)
+    return True
 
 
 def _endpoint(receiver: EventReceiver) -> Callable[[Request], Any]:

@@ -58,8 +58,6 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
             if isinstance(
                 payload, TaskCreated | TaskUpdated | TaskCompleted | TaskReopened | TaskDeleted
             )
-            # a new task without reminders has nothing to plan (no transaction, no claim)
-            and not (isinstance(payload, TaskCreated) and not payload.task.reminders)
         ]
         if not changes:
             return
