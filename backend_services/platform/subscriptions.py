@@ -72,8 +72,8 @@ class Subscribed:
     # handles a whole bulk delivery at once; also serves single events when `handler` is unset
     batch_handler: BatchHandler | None = None
     # the CloudEvent types this consumer acts on (None: every type); an event of another
-    # type is acknowledged at once, before it is parsed, traced, logged or handled (and the
-    # embedded runtime does not deliver it at all: `event_types`)
+    # type is acknowledged at once, before it is parsed, traced, logged or handled (only
+    # counted as handled; the embedded runtime does not deliver it at all: `event_filters`)
     event_types: frozenset[str] | None = None
     # a cheap test of the event as delivered (its JSON form), after the type: False
     # acknowledges it unhandled too (chat-ui: a change for a user with no open session)
@@ -168,6 +168,7 @@ def _receiver(sub: Subscribed, app_id: str) -> EventReceiver:
                 entry_id = str(entry.get("entryId", ""))
                 if not _wanted(sub, event):
                     skipped.append(entry_id)
+                    metrics.EVENTS_HANDLED.labels(app_id, sub.topic, "SUCCESS").inc()
                     continue
                 entries.append((entry_id, event if strict else _strict(event)))
             statuses: list[str] = []
@@ -187,6 +188,7 @@ def _receiver(sub: Subscribed, app_id: str) -> EventReceiver:
                 ]
             }
         if not _wanted(sub, body):
+            metrics.EVENTS_HANDLED.labels(app_id, sub.topic, "SUCCESS").inc()
             return {"status": "SUCCESS"}
         return {"status": await _handle(sub, body if strict else None, app_id)}
 
