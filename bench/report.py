@@ -149,27 +149,32 @@ def render(r: dict[str, Any]) -> str:
         basis = lone or cost
         per_core = 1000 / basis["cpu_ms_per_create"] if basis["cpu_ms_per_create"] else 0
         shares = basis["per_process_ms"]
-        app_ms = sum(v for k, v in shares.items() if not k.startswith(("daprd", "kafka", "post")))
+        app_ms = sum(
+            v for k, v in shares.items() if not k.startswith(("daprd", "kafka", "post", "sched"))
+        )
         side_ms = sum(v for k, v in shares.items() if k.startswith("daprd"))
         infra_ms = sum(v for k, v in shares.items() if k.startswith(("kafka", "postgres", "sched")))
+        kind = "lone creates/s" if lone else "creates/s"
         add(
             (
-                "At a trickle (one client at 10/s, each event alone: what active people produce)"
+                "At a trickle (one client at 10/s, each event alone: what active people "
+                "produce; the burst figure above is what a create costs when many share each "
+                "hop)"
                 if lone
                 else "From the burst above"
             )
             + f": one create with its events costs "
             f"{basis['cpu_ms_per_create']:.1f} CPU-ms over the whole system — Python services "
             f"{app_ms:.1f}, Dapr sidecars {side_ms:.1f}, Kafka/PostgreSQL/scheduler "
-            f"{infra_ms:.1f} — so **one core sustains about {per_core:.0f} creates/s** "
+            f"{infra_ms:.1f} — so **one core sustains about {per_core:.0f} {kind}** "
             "end to end. Sizing a cluster: a person using the assistant actively makes on "
             "the order of one task change per minute at peak (chat turns, completions, "
-            f"reminders firing), i.e. 1/60 create/s; one core then serves about "
-            f"{per_core * 60:,.0f} concurrently active people, before the chat UI's agent work "
-            "(LLM calls are I/O, not CPU) and reads. Give task-service replicas in proportion "
-            "to its share, keep PostgreSQL and Kafka on their own nodes, and leave a core of "
-            "headroom per node for the sidecars and bursts (a minute of reminders due at "
-            "once).\n"
+            "reminders firing), i.e. 1/60 create/s, each arriving alone; one core then serves "
+            f"about {per_core * 60:,.0f} concurrently active people, before the chat UI's agent "
+            "work (LLM calls are I/O, not CPU) and reads. Give task-service replicas in "
+            "proportion to its share, keep PostgreSQL and Kafka on their own nodes, and leave "
+            "a core of headroom per node for the sidecars and bursts (a minute of reminders "
+            "due at once).\n"
         )
 
     tracing = r.get("tracing")
