@@ -3,6 +3,8 @@ import Chainlit: imported on first event, so that building the app stays light."
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.concurrency import run_in_threadpool
 
 from backend_services.contracts import (
@@ -48,12 +50,23 @@ async def on_notification(_ctx: AppContext, _event: CloudEvent, payload: EventPa
 # every task change, on the broadcast component so that every replica hears it and refreshes
 # the task panels of the sessions it holds; a missed refresh is not worth a dead letter (the
 # next change or a reload shows the truth)
+def has_open_session(_ctx: AppContext, event: dict[str, Any]) -> bool:
+    """Whether this process holds a session of the event's user (else the task panel has no
+    one to refresh: the change is acknowledged without a delivery)."""
+    from chat_ui.context import current
+
+    data = event.get("data")
+    user_id = data.get("user_id") if isinstance(data, dict) else None
+    return not isinstance(user_id, str) or bool(current().sessions.of(user_id))
+
+
 @handlers.event(
     BROADCAST_PUBSUB,
     Topic.TASK_EVENTS,
     "/events/task-change",
     dead_letter=False,
-    note="every replica: task panel refresh",
+    note="every replica: task panel refresh, for users with a session open here",
+    accepts=has_open_session,
 )
 async def on_task_change(_ctx: AppContext, _event: CloudEvent, payload: EventPayload) -> None:
     from chat_ui.panel import push

@@ -16,6 +16,10 @@ def make_engine(url: str) -> Engine:
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        if ":memory:" not in url and url.rstrip("/") != "sqlite:":
+            # a file: a pool as large as the threads that use it (SQLAlchemy's default of 5
+            # opened and closed overflow connections under load, each paying the pragmas)
+            kwargs.update(pool_size=POOL_SIZE, max_overflow=10)
     else:
         # no pre-ping (a `SELECT 1` before every checkout was ~4 round trips per create):
         # connections are recycled before servers or proxies drop idle ones, and a

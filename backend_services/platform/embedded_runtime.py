@@ -1,8 +1,10 @@
 """The embedded implementation of the Dapr port: every service app in one process.
 
 - invoke: in-process ASGI calls to the registered app;
-- pub/sub: a durable log table with per-consumer offsets, delivered to the routes each app
-  lists at `GET /dapr/subscribe`, honouring SUCCESS/RETRY/DROP, bounded retries, dead letters;
+- pub/sub: a durable log table with per-consumer offsets (`embedded_log`: fed from memory,
+  offsets written in batches), delivered to the routes each app lists at `GET /dapr/subscribe`
+  (in-process: the route's handling is called without an HTTP request, see
+  `subscriptions.event_receivers`), honouring SUCCESS/RETRY/DROP, bounded retries, dead letters;
 - state: rows with numeric ETags; secrets: a local JSON file;
 - jobs: rows polled by a scheduler loop that calls `POST /job/{name}` and survives restarts;
 - input bindings: cron-style `POST /{binding}` at a fixed interval.
@@ -14,6 +16,7 @@ import asyncio
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,10 +30,10 @@ from sqlmodel import Session, col, select
 
 from backend_services.contracts import CloudEvent
 from backend_services.platform.db import session_scope
+from backend_services.platform.embedded_log import EmbeddedLog, Feed
 from backend_services.platform.embedded_tables import (
     EmbeddedJob,
     EmbeddedMessage,
-    EmbeddedOffset,
     EmbeddedState,
 )
 from backend_services.platform.runtime import (
@@ -42,6 +45,7 @@ from backend_services.platform.runtime import (
 from backend_services.platform.runtime_guard import APP_TOKEN_HEADER
 from backend_services.platform.secrets_file import read_local_secret
 from backend_services.platform.service_paths import checked_path, segment, service_path
+from backend_services.platform.subscriptions import EventReceiver, event_filters, event_receivers
 from backend_services.platform.telemetry import tracing
 from backend_services.platform.timeutil import utcnow
 from backend_services.platform.waiting import Linger, wait_for_wake
@@ -61,6 +65,10 @@ class Subscription:
     route: str
     dead_letter_topic: str | None
     bulk_max: int = 0  # bulkSubscribe.maxMessagesCount; 0: one event per delivery
+    # the route's handling in this process (None: an app without one, reached over ASGI)
+    receiver: EventReceiver | None = None
+    # whether the route acts on an event (None: on all): the others are not delivered
+    wanted: Callable[[Any], bool] | None = None
 
 
 @dataclass
@@ -72,12 +80,7 @@ class CronBinding:
 
 @dataclass
 class _Wakeups:
-    topics: dict[tuple[str, str], asyncio.Event] = field(default_factory=dict)
     jobs: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def topic(self, pubsub: str, topic: str) -> asyncio.Event:
-        # keyed by topic alone: see _next_batch
-        return self.topics.setdefault(("", topic), asyncio.Event())
 
 
 class EmbeddedRuntime:
@@ -94,6 +97,7 @@ class EmbeddedRuntime:
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._wake = _Wakeups()
+        self.log = EmbeddedLog(engine)
         self.subscriptions: list[Subscription] = []
         self.delivery_retry_delay = 0.2
         # what daprd's APP_API_TOKEN is on the real stack: presented on every call to an app,
@@ -120,8 +124,10 @@ class EmbeddedRuntime:
         if self._tasks:
             return
         self.subscriptions = await self._read_subscriptions()
-        for sub in self.subscriptions:
-            self._tasks.append(asyncio.create_task(self._deliver_loop(sub)))
+        feeds = await self.log.open([(s.app_id, s.pubsub, s.topic) for s in self.subscriptions])
+        for sub, feed in zip(self.subscriptions, feeds, strict=True):
+            self._tasks.append(asyncio.create_task(self._deliver_loop(sub, feed)))
+        self._tasks.append(asyncio.create_task(self.log.keep()))
         self._tasks.append(asyncio.create_task(self._job_loop()))
         for binding in self.cron:
             self._tasks.append(asyncio.create_task(self._cron_loop(binding)))
@@ -130,6 +136,9 @@ class EmbeddedRuntime:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tasks:
+            await asyncio.to_thread(self.log.write_offsets)  # what was handled up to here
+            self.log.close()
         self._tasks.clear()
 
     async def aclose(self) -> None:
@@ -143,6 +152,8 @@ class EmbeddedRuntime:
             resp = await client.get("/dapr/subscribe")
             if resp.status_code == 404:
                 continue
+            receivers = event_receivers(self.apps.get(app_id))
+            filters = event_filters(self.apps.get(app_id))
             for item in resp.json():
                 route = item.get("route") or item.get("routes", {}).get("default")
                 found.append(
@@ -153,6 +164,8 @@ class EmbeddedRuntime:
                         route,
                         item.get("deadLetterTopic"),
                         _bulk_max(item.get("bulkSubscribe")),
+                        receivers.get(route),
+                        filters.get(route),
                     )
                 )
         return found
@@ -189,70 +202,41 @@ class EmbeddedRuntime:
     async def publish(
         self, pubsub: str, topic: str, event: CloudEvent, *, partition_key: str | None = None
     ) -> None:
-        await asyncio.to_thread(self._insert, [_message(pubsub, topic, event, partition_key)])
-        self._wake.topic(pubsub, topic).set()
+        await asyncio.to_thread(self.log.append, [_message(pubsub, topic, event, partition_key)])
 
     async def publish_bulk(self, pubsub: str, topic: str, entries: list[BulkEntry]) -> set[str]:
         """All entries in one transaction (all or nothing), then one wake-up of the topic."""
         if not entries:
             return set()
         rows = [_message(pubsub, topic, event, key) for event, key in entries]
-        await asyncio.to_thread(self._insert, rows)
-        self._wake.topic(pubsub, topic).set()
+        await asyncio.to_thread(self.log.append, rows)
         return set()
 
-    def _insert(self, rows: list[Any]) -> None:
-        with session_scope(self.engine) as session:
-            session.add_all(rows)
-
-    async def _deliver_loop(self, sub: Subscription) -> None:
-        wake = self._wake.topic(sub.pubsub, sub.topic)
+    async def _deliver_loop(self, sub: Subscription, feed: Feed) -> None:
         linger = Linger(self.linger_seconds if sub.bulk_max else 0.0)
         while True:
-            wake.clear()  # before reading: a publish from here on sets it again
-            batch = await asyncio.to_thread(self._next_batch, sub)
+            feed.wake.clear()  # before looking: a publish from here on sets it again
+            if feed.stale:
+                await self.log.catch_up(feed, FETCH_LIMIT)
+            taken = self.log.take(feed, FETCH_LIMIT)
+            batch = taken if sub.wanted is None else [m for m in taken if sub.wanted(m.event)]
             linger.handled(len(batch))
             if batch:
-                # at-least-once: the offset moves after the batch; a crash mid-batch
-                # redelivers what was already handled, and consumers are idempotent
+                # at-least-once: the offset moves after the batch; a crash mid-batch (or
+                # before the offset is written) redelivers, and consumers are idempotent
                 if sub.bulk_max:
                     for start in range(0, len(batch), sub.bulk_max):
                         await self._deliver_bulk(sub, batch[start : start + sub.bulk_max])
                 else:
                     for message in batch:
                         await self._deliver_one(sub, message)
-                await asyncio.to_thread(self._advance, sub, batch[-1].seq or 0)
-                if len(batch) >= FETCH_LIMIT:
-                    continue  # more are likely waiting
-            await wait_for_wake(wake, 1.0)  # at once if something was published meanwhile
+            if taken:
+                self.log.handled(feed, taken[-1].seq or 0)
+            if feed.pending or (feed.stale and taken):
+                continue  # more are waiting
+            # a publish or a stale mark wakes it; the timeout only bounds a lost wake-up
+            await wait_for_wake(feed.wake, 30.0)
             await linger.pause()
-
-    def _next_batch(self, sub: Subscription) -> list[EmbeddedMessage]:
-        with Session(self.engine) as session:
-            offset = session.get(EmbeddedOffset, (sub.app_id, sub.pubsub, sub.topic))
-            after = offset.seq if offset else 0
-            # By topic, whichever component published it: both pub/sub components name the
-            # same Kafka cluster (they differ in consumer groups), so chat-ui's broadcast
-            # subscription to task-events sees what task-service publishes on `pubsub`.
-            stmt = (
-                select(EmbeddedMessage)
-                .where(EmbeddedMessage.topic == sub.topic)
-                .where(EmbeddedMessage.seq > after)  # type: ignore[operator]
-                .order_by(EmbeddedMessage.seq)  # type: ignore[arg-type]
-                .limit(FETCH_LIMIT)
-            )
-            return list(session.exec(stmt))
-
-    def _advance(self, sub: Subscription, seq: int) -> None:
-        with session_scope(self.engine) as session:
-            offset = session.get(EmbeddedOffset, (sub.app_id, sub.pubsub, sub.topic))
-            if offset is None:
-                session.add(
-                    EmbeddedOffset(consumer=sub.app_id, pubsub=sub.pubsub, topic=sub.topic, seq=seq)
-                )
-            else:
-                offset.seq = max(offset.seq, seq)
-                session.add(offset)
 
     async def _deliver_bulk(self, sub: Subscription, messages: list[EmbeddedMessage]) -> None:
         """Dapr's bulk delivery: one POST, one status per entry. An entry answered RETRY (or
@@ -276,13 +260,13 @@ class EmbeddedRuntime:
         }
         statuses: dict[str, str] = {}
         try:
-            resp = await self._clients[sub.app_id].post(
-                sub.route,
-                content=json.dumps(envelope).encode(),  # as stored: see _deliver_one
-                headers={"content-type": "application/json"},
+            status_code, answer = await self._post(
+                sub,
+                json.dumps(envelope).encode(),  # as stored: see _deliver_one
+                "application/json",
             )
-            if resp.is_success and _is_json(resp):
-                for item in resp.json().get("statuses", []):
+            if 200 <= status_code < 300 and isinstance(answer, dict):
+                for item in answer.get("statuses", []):
                     statuses[str(item.get("entryId"))] = str(item.get("status", "RETRY"))
         except Exception:
             log.exception("bulk delivery to %s%s raised", sub.app_id, sub.route)
@@ -295,21 +279,30 @@ class EmbeddedRuntime:
             else:
                 await self._deliver_one(sub, message)
 
+    async def _post(self, sub: Subscription, content: bytes, content_type: str) -> tuple[int, Any]:
+        """Deliver a body to the subscription's route: (status code, JSON answer or None).
+        In-process when the app has the route's receiver (what the route would answer,
+        without the request through its middleware); over ASGI otherwise."""
+        if sub.receiver is not None:
+            return 200, await sub.receiver(content)
+        resp = await self._clients[sub.app_id].post(
+            sub.route, content=content, headers={"content-type": content_type}
+        )
+        return resp.status_code, resp.json() if resp.content and _is_json(resp) else None
+
     async def _deliver_one(self, sub: Subscription, message: EmbeddedMessage) -> None:
-        client = self._clients[sub.app_id]
         verdict = "RETRY"
         for attempt in range(DELIVERY_ATTEMPTS):
             if attempt:
                 await asyncio.sleep(self.delivery_retry_delay * attempt)
             try:
-                resp = await client.post(
-                    sub.route,
-                    # as stored (ASCII, escapes kept): `json=` cannot encode an unpaired
-                    # surrogate or NaN, and such an event must still reach its dead-letter topic
-                    content=json.dumps(message.event).encode(),
-                    headers={"content-type": "application/cloudevents+json"},
+                # as stored (ASCII, escapes kept): `json=` cannot encode an unpaired
+                # surrogate or NaN, and such an event must still reach its dead-letter topic
+                verdict = _verdict(
+                    *await self._post(
+                        sub, json.dumps(message.event).encode(), "application/cloudevents+json"
+                    )
                 )
-                verdict = _verdict(resp)
             except Exception:
                 log.exception("delivery to %s%s raised", sub.app_id, sub.route)
                 verdict = "RETRY"
@@ -490,15 +483,13 @@ def _is_json(resp: httpx.Response) -> bool:
     return "json" in resp.headers.get("content-type", "")
 
 
-def _verdict(resp: httpx.Response) -> str:
-    if resp.status_code == 404:
+def _verdict(status_code: int, answer: Any) -> str:
+    if status_code == 404:
         return "DROP"
-    if not 200 <= resp.status_code < 300:
+    if not 200 <= status_code < 300:
         return "RETRY"
-    if resp.content and _is_json(resp):
-        status = resp.json()
-        if isinstance(status, dict) and status.get("status") in {"RETRY", "DROP"}:
-            return str(status["status"])
+    if isinstance(answer, dict) and answer.get("status") in {"RETRY", "DROP"}:
+        return str(answer["status"])
     return "SUCCESS"
 
 
@@ -543,6 +534,13 @@ class EmbeddedAppRuntime:
     async def publish_bulk(self, pubsub: str, topic: str, entries: list[BulkEntry]) -> set[str]:
         return await self.shared.publish_bulk(pubsub, topic, entries)
 
+    def local_outbox(self, engine: Engine) -> LocalOutbox | None:
+        """For an outbox in the runtime's own database: a relay that moves its rows into
+        the pub/sub log in one transaction (no claim, publish and forget apart)."""
+        if engine.url != self.shared.engine.url:
+            return None
+        return LocalOutbox(self.shared.log)
+
     async def get_state(self, store: str, key: str) -> tuple[Any, str | None]:
         _as_sidecar(store, key)
         return await asyncio.to_thread(self.shared.get_state_sync, store, key)
@@ -575,6 +573,34 @@ class EmbeddedAppRuntime:
     async def delete_job(self, name: str) -> None:
         _as_sidecar(name)
         await asyncio.to_thread(self.shared.delete_job_sync, name)
+
+
+class LocalOutbox:
+    """`outbox.OutboxRelay`'s way into the embedded log when both share a database."""
+
+    def __init__(self, log: EmbeddedLog) -> None:
+        self.log = log
+
+    def relay(self, produce: Callable[[Session], list[BulkEvent]]) -> int:
+        """`produce` claims outbox rows in the log's transaction and deletes them; their
+        events are appended to the log in the same commit."""
+
+        def messages(session: Session) -> list[EmbeddedMessage]:
+            return [
+                EmbeddedMessage(
+                    pubsub=pubsub,
+                    topic=topic,
+                    partition_key=key,
+                    event={**event, "topic": topic, "pubsubname": pubsub},  # as `_message`
+                )
+                for pubsub, topic, event, key in produce(session)
+            ]
+
+        return self.log.transfer(messages)
+
+
+# pubsub, topic, the event (a CloudEvent's JSON form), partition key
+BulkEvent = tuple[str, str, dict[str, Any], str | None]
 
 
 def _as_sidecar(*segments: str) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from backend_services.contracts import EventPayload
+from backend_services.contracts import EVENT_TYPES, EventPayload
 from backend_services.platform.subscriptions import Subscribed
 
 if TYPE_CHECKING:
@@ -46,9 +46,21 @@ class Declared:
     bulk: bool = True
     dead_letter: bool = True
     note: str = ""
+    # a cheap test of an event as delivered (its JSON form), after its type: False
+    # acknowledges it without handling it (chat-ui: a change for a user with no open session)
+    accepts: Callable[[AppContext, dict[str, Any]], bool] | None = None
+
+    def skipped_types(self) -> frozenset[str] | None:
+        """The types the subscription acts on, when its topic carries others too: those are
+        acknowledged before they are parsed or handled (the embedded runtime does not even
+        deliver them). None: every event on the topic is delivered."""
+        on_topic = {t for t, cls in EVENT_TYPES.items() if cls.topic.value == self.topic}
+        wanted = frozenset(self.event_types)
+        return wanted if wanted and on_topic - wanted else None
 
     def subscribed(self, ctx: AppContext) -> Subscribed:
         bound = functools.partial(self.function, ctx)
+        accepts = functools.partial(self.accepts, ctx) if self.accepts is not None else None
         if self.kind == "batch":
             return Subscribed(
                 self.pubsub,
@@ -57,6 +69,8 @@ class Declared:
                 batch_handler=bound,
                 bulk=self.bulk,
                 dead_letter=self.dead_letter,
+                event_types=self.skipped_types(),
+                accepts=accepts,
             )
         if self.kind == "dead-letters":
             keeper = functools.partial(self.function, ctx, self.topic)
@@ -70,6 +84,8 @@ class Declared:
             bound,
             bulk=self.bulk,
             dead_letter=self.dead_letter,
+            event_types=self.skipped_types(),
+            accepts=accepts,
         )
 
     @property
@@ -109,6 +125,7 @@ class EventHandlers:
         bulk: bool = True,
         dead_letter: bool = True,
         note: str = "",
+        accepts: Callable[[AppContext, dict[str, Any]], bool] | None = None,
     ) -> Callable[[F], F]:
         """`function(ctx, event, payload)`: one event at a time."""
         return self._declare(
@@ -120,6 +137,7 @@ class EventHandlers:
             bulk=bulk,
             dead_letter=dead_letter,
             note=note,
+            accepts=accepts,
         )
 
     def batch(

@@ -15,9 +15,10 @@ from __future__ import annotations
 import inspect
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -42,6 +43,8 @@ Handler = Callable[[CloudEvent, EventPayload], Any]
 # event cannot fail the rest.
 BatchHandler = Callable[[list[tuple[CloudEvent, EventPayload]]], Any]
 RawHandler = Callable[[dict[str, Any]], Any]
+# a delivery's body (one CloudEvent, or Dapr's bulk envelope) → the answer the route gives
+EventReceiver = Callable[[bytes], Awaitable[dict[str, Any]]]
 
 
 class PermanentFailure(Exception):
@@ -68,6 +71,13 @@ class Subscribed:
     bulk: bool = True
     # handles a whole bulk delivery at once; also serves single events when `handler` is unset
     batch_handler: BatchHandler | None = None
+    # the CloudEvent types this consumer acts on (None: every type); an event of another
+    # type is acknowledged at once, before it is parsed, traced, logged or handled (only
+    # counted as handled; the embedded runtime does not deliver it at all: `event_filters`)
+    event_types: frozenset[str] | None = None
+    # a cheap test of the event as delivered (its JSON form), after the type: False
+    # acknowledges it unhandled too (chat-ui: a change for a user with no open session)
+    accepts: Callable[[dict[str, Any]], bool] | None = None
 
 
 def mount_subscriptions(app: FastAPI, subs: list[Subscribed]) -> None:
@@ -87,16 +97,58 @@ def mount_subscriptions(app: FastAPI, subs: list[Subscribed]) -> None:
 
     app_id = str(getattr(getattr(app.state, "ctx", None), "app_id", "app"))
     untraced: set[str] = getattr(app.state, "untraced_paths", set())
+    # the same handling by route, for a runtime in this process (the embedded one): it hands
+    # over the delivery's body and takes the answer, without an HTTP request through the
+    # app's middleware (the route's answer is this function's, as JSON)
+    receivers: dict[str, EventReceiver] = {}
     for sub in subs:
+        receivers[sub.route] = _receiver(sub, app_id)
         app.add_api_route(
-            sub.route, _endpoint(sub, app_id), methods=["POST"], include_in_schema=False
+            sub.route, _endpoint(receivers[sub.route]), methods=["POST"], include_in_schema=False
         )
         untraced.add(sub.route)  # each event gets its own span instead (below)
+    app.state.event_receivers = receivers
+    app.state.event_filters = {
+        sub.route: partial(_wanted, sub)
+        for sub in subs
+        if sub.event_types is not None or sub.accepts is not None
+    }
 
 
-def _endpoint(sub: Subscribed, app_id: str) -> Callable[[Request], Any]:
+def event_receivers(app: Any) -> dict[str, EventReceiver]:
+    """The routes `mount_subscriptions` put on `app`, each with its in-process receiver."""
+    found = getattr(getattr(app, "state", None), "event_receivers", None)
+    return found if isinstance(found, dict) else {}
+
+
+def event_filters(app: Any) -> dict[str, Callable[[Any], bool]]:
+    """For the routes of `app` that act on some events only: whether one is wanted."""
+    found = getattr(getattr(app, "state", None), "event_filters", None)
+    return found if isinstance(found, dict) else {}
+
+
+def _wanted(sub: Subscribed, event: Any) -> bool:
+    if sub.event_types is not None and (
+        not isinstance(event, dict) or event.get("type") not in sub.event_types
+    ):
+        return False
+    if sub.accepts is not None and isinstance(event, dict):
+        try:
+            return sub.accepts(event)
+        except Exception:  # a filter's doubt delivers: the handler decides
+            log.exception("event filter of %s raised", sub.route)
+    return True
+
+
+def _endpoint(receiver: EventReceiver) -> Callable[[Request], Any]:
     async def receive(request: Request) -> dict[str, Any]:
-        raw = await request.body()
+        return await receiver(await request.body())
+
+    return receive
+
+
+def _receiver(sub: Subscribed, app_id: str) -> EventReceiver:
+    async def receive(raw: bytes) -> dict[str, Any]:
         if sub.raw_handler is not None:
             return await _receive_raw(sub, sub.raw_handler, raw, app_id)
         strict = True
@@ -109,21 +161,35 @@ def _endpoint(sub: Subscribed, app_id: str) -> Callable[[Request], Any]:
                 log.warning("dropping malformed event on %s: %s", sub.topic, _one_line(exc))
                 return {"status": "DROP"}
         if isinstance(body, dict) and isinstance(body.get("entries"), list):
-            entries = []
+            entries, skipped = [], []
             for entry in body["entries"]:
                 entry = entry if isinstance(entry, dict) else {}
                 event = entry.get("event")
-                entries.append((str(entry.get("entryId", "")), event if strict else _strict(event)))
-            if sub.batch_handler is not None:
+                entry_id = str(entry.get("entryId", ""))
+                if not _wanted(sub, event):
+                    skipped.append(entry_id)
+                    metrics.EVENTS_HANDLED.labels(app_id, sub.topic, "SUCCESS").inc()
+                    continue
+                entries.append((entry_id, event if strict else _strict(event)))
+            statuses: list[str] = []
+            if not entries:
+                pass
+            elif sub.batch_handler is not None:
                 statuses = await _handle_batch(sub, sub.batch_handler, entries, app_id)
             else:
                 statuses = [await _handle(sub, event, app_id) for _, event in entries]
             return {
                 "statuses": [
-                    {"entryId": entry_id, "status": status}
-                    for (entry_id, _), status in zip(entries, statuses, strict=True)
+                    *(
+                        {"entryId": entry_id, "status": status}
+                        for (entry_id, _), status in zip(entries, statuses, strict=True)
+                    ),
+                    *({"entryId": entry_id, "status": "SUCCESS"} for entry_id in skipped),
                 ]
             }
+        if not _wanted(sub, body):
+            metrics.EVENTS_HANDLED.labels(app_id, sub.topic, "SUCCESS").inc()
+            return {"status": "SUCCESS"}
         return {"status": await _handle(sub, body if strict else None, app_id)}
 
     return receive

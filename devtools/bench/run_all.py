@@ -35,6 +35,7 @@ from devtools.bench import (
     reminders,
     stack_cost,
     tracing_cost,
+    trickle,
 )
 from devtools.bench.loadavg import LoadSampler
 from devtools.bench.report import render
@@ -43,9 +44,12 @@ from tests.integration.harness import RealStack
 
 # the code before the throughput work (issue 10): devtools.bench.create_cost measures it beside ours
 BASELINE_REF = "711c008"
+# the code before issue 27's transport work: devtools.bench.trickle measures `todo up` beside ours
+TRICKLE_BASELINE_REF = "7ae0732"
 TWO = {app_id: 2 for app_id in APP_IDS}
 STEPS = [
-    *("cli", "create", "tracing", "embedded", "cost", "memory", "invoke", "pubsub", "relay"),
+    *("cli", "create", "tracing", "trickle", "embedded", "cost", "stack-trickle", "memory"),
+    *("invoke", "pubsub", "relay"),
     *("recurring", "lateness", "jobs", "replicas"),
 ]
 
@@ -140,6 +144,18 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:
             traceback.print_exc()
             results["errors"]["tracing"] = f"{type(exc).__name__}: {exc}"
+    if "trickle" in only:  # `todo up` at a trickle and in a burst, baseline and change
+        print("[trickle]", flush=True)
+        try:
+            results["trickle"] = trickle.compare(
+                TRICKLE_BASELINE_REF,
+                100 if args.quick else 300,
+                10.0,
+                300 if args.quick else 1000,
+            )
+        except Exception as exc:
+            traceback.print_exc()
+            results["errors"]["trickle"] = f"{type(exc).__name__}: {exc}"
     if "embedded" in only:  # `todo up` on its own, before the stack loads the machine
         print("[embedded]", flush=True)
         try:
@@ -167,6 +183,13 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         step("cost", lambda: stack_cost.run(stack, quick=args.quick))
+        step(
+            "stack-trickle",
+            lambda: {
+                "trickle": stack_cost.trickle(stack, quick=args.quick),
+                "burst": stack_cost.burst(stack, quick=args.quick),
+            },
+        )
         step("memory", lambda: memory.run(stack))
         step("invoke", lambda: invoke.run(stack, quick=args.quick))
         step("pubsub", lambda: pubsub.run(stack, quick=args.quick))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -52,10 +53,47 @@ async def _create(url: str, headers: dict[str, str], n: int, run_id: str) -> flo
         return time.perf_counter() - started
 
 
-def run(stack: RealStack, *, quick: bool, log: Any = print) -> dict[str, Any]:
-    n = 500 if quick else 2000
+async def _trickle(url: str, headers: dict[str, str], n: int, run_id: str, rate: float) -> float:
+    """One client, one create every 1/rate s (each event alone, as people make tasks)."""
+    async with httpx.AsyncClient(timeout=60) as http:
+        started = time.perf_counter()
+        for i in range(n):
+            delay = started + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            resp = await http.post(url, json={"title": f"{run_id} {i}"}, headers=headers)
+            resp.raise_for_status()
+        return time.perf_counter() - started
+
+
+def trickle(stack: RealStack, *, quick: bool, rate: float = 10.0) -> dict[str, Any]:
+    """CPU per create by process at a trickle: one client at `rate` creates/s, straight to
+    task-service's daprd; the idle rate subtracted, load average beside."""
+    n = 100 if quick else 300
+    return run(stack, quick=quick, creates=n, rate=rate, straight=True)
+
+
+def burst(stack: RealStack, *, quick: bool) -> dict[str, Any]:
+    """The burst beside the trickle: `CLIENTS` keep-alive clients straight to task-service."""
+    return run(stack, quick=quick, creates=300 if quick else 1000, straight=True)
+
+
+def run(
+    stack: RealStack,
+    *,
+    quick: bool,
+    log: Any = print,
+    creates: int | None = None,
+    rate: float | None = None,
+    straight: bool = False,
+) -> dict[str, Any]:
+    """`rate` None: a burst of `CLIENTS` closed-loop clients; else one client at `rate`/s.
+    `straight`: to task-service's own port, not through chat-ui's and its daprd."""
+    n = creates or (500 if quick else 2000)
     user_id, token = stack.new_user("cost")
     url = f"{stack.dapr_url('chat-ui')}/v1.0/invoke/task-service/method/tasks"
+    if straight:
+        url = f"{stack.app_url('task-service')}/tasks"
     asyncio.run(_create(url, bearer(token), 50, "warm-up"))  # connections, caches
     processes = {name: rec.pid for name, rec in stack.state.processes.items()}
 
@@ -71,8 +109,12 @@ def run(stack: RealStack, *, quick: bool, log: Any = print) -> dict[str, Any]:
     idle_rate = {k: (idle1[k] - idle0[k]) / (time.perf_counter() - t_idle) for k in idle1}
 
     run_id = f"cost-{time.time_ns()}"
+    loadavg_before = float(Path("/proc/loadavg").read_text().split()[0])
     before, load_before, t0 = each(), time.process_time(), time.perf_counter()
-    create_seconds = asyncio.run(_create(url, bearer(token), n, run_id))
+    if rate is None:
+        create_seconds = asyncio.run(_create(url, bearer(token), n, run_id))
+    else:
+        create_seconds = asyncio.run(_trickle(url, bearer(token), n, run_id, rate))
     load_cpu = time.process_time() - load_before
 
     def settled() -> bool:
@@ -93,13 +135,20 @@ def run(stack: RealStack, *, quick: bool, log: Any = print) -> dict[str, Any]:
         if name in after
     }
     total = sum(per_process.values())
+    loadavg = (loadavg_before + float(Path("/proc/loadavg").read_text().split()[0])) / 2
     raw_total = sum(after[k] - before[k] for k in processes if k in after) * 1000 / n
     log(f"  {n} creates: {total:.1f} CPU-ms per create over the stack, {n / create_seconds:.0f}/s")
     # where task-service's share goes: more creates under py-spy, after the measured ones
     task_service = next(pid for name, pid in processes.items() if name.startswith("task-service"))
     with sampled(task_service) as task_service_profile:
-        asyncio.run(_create(url, bearer(token), max(200, n // 4), f"{run_id}-sampled"))
+        if rate is None:
+            asyncio.run(_create(url, bearer(token), max(200, n // 4), f"{run_id}-sampled"))
+        else:
+            asyncio.run(_trickle(url, bearer(token), max(50, n // 4), f"{run_id}-s", rate))
     return {
+        "rate": rate,
+        "straight": straight,
+        "loadavg": round(loadavg, 2),
         "task_service_profile": task_service_profile,
         "creates": n,
         "clients": CLIENTS,

@@ -18,13 +18,12 @@ def load() -> ModuleType:
 
 
 OLD = """from backend_services.tasks import wording
-from backend_services.kernel import rrule as recurrence
-from backend_services.task_service.users import service as users
-from backend_services.kernel import tokens
+from backend_services.tasks import recurrence
+from backend_services.users import service as users, tokens
 from backend_services.contracts import AppId
-import backend_services.reminder_service.app
-patch("backend_services.task_service.tasks.service.utcnow")
-see `backend_services/kernel/principals.py` and backend_services/audit_service/
+import backend_services.reminders.app
+patch("backend_services.tasks.service.utcnow")
+see `backend_services/users/principals.py` and backend_services/audit/
 """
 
 NEW = """from backend_services.kernel import wording
