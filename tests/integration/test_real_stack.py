@@ -35,7 +35,7 @@ pytestmark = pytest.mark.stack
 TASK_FIELDS = {
     "id", "user_id", "title", "description", "status", "priority", "tags", "due_at",
     "recurrence", "series_id", "reminders", "created_at", "updated_at", "completed_at",
-    "list_name", "repeat_from_completion",
+    "list_name", "repeat_from_completion", "deadline", "duration_minutes",
 }  # fmt: skip
 
 
@@ -135,7 +135,8 @@ def test_delete_confirmation_survives_across_runtimes(stack: RealStack) -> None:
     user_id, token = stack.new_user("memory")
     _chat_turn(stack, token, user_id, "add water the plants tomorrow")
     asked = _chat_turn(stack, token, user_id, "delete water the plants")
-    assert "confirm" in asked[-1].reply.lower()
+    done = [e for e in asked if type(e).__name__ == "TurnDone"]
+    assert done and "confirm" in done[-1].reply.lower(), asked
     assert stack.scalar("select count(*) from tasks where user_id = :u", u=user_id) == 1
     _chat_turn(stack, token, user_id, "yes")
     assert stack.scalar("select count(*) from tasks where user_id = :u", u=user_id) == 0

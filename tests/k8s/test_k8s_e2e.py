@@ -365,7 +365,10 @@ def test_an_mcp_client_signs_in_with_oauth_and_adds_a_task(
         async with oauth_session(url, "lena", password=PASSWORDS["lena"]) as (session, _):
             return payload(await call(session, "add_task", title="oauth in the cluster"))
 
-    added = asyncio.run(run())
+    # a thread of its own: an earlier test's browser (Playwright's sync API) may leave an
+    # event loop running in this one
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        added = pool.submit(asyncio.run, run()).result()
     assert added["ok"] is True, added
     owner = scalar(db, "select user_id from tasks where id = :i", i=added["data"]["id"])
     assert owner == accounts["lena"]

@@ -415,6 +415,7 @@ ID_PATHS = [
     ("DELETE", "/admin/users/{username}"),
     ("GET", "/admin/users/{username}/tasks"),
     ("POST", "/admin/dead-letters/{letter_id}/{verb}"),
+    ("GET", "/calendar/{secret}.ics"),  # a capability URL: the secret is the credential
 ]
 PATH_PARAMS = [
     (method, template, param)
@@ -473,6 +474,7 @@ async def test_ids_in_every_path_parameter(
         "letter_id": "1",
         "verb": "discard",
         "username": VICTIM,
+        "secret": "x" * 43,  # a feed secret's shape; no feed of that secret
     }
     values = {**valid, param: walking_segment(bad)}
     headers = admin if "/admin/" in template or "dead-letters" in template else auth(fuzz_env)
