@@ -10,7 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from devtools.bench import cli_start, embedded, stack_cost
+from devtools.bench import cli_start, embedded, stack_cost, trickle
 from devtools.bench.profile import sampled_line
 from devtools.bench.stats import fmt
 
@@ -59,11 +59,18 @@ def derived(r: dict[str, Any]) -> dict[str, Any]:
     d: dict[str, Any] = {}
     cost = r.get("cost")
     if cost:
-        shares = cost["per_process_ms"]
+        # people make tasks one at a time: size with what a lone create costs (the trickle)
+        lone = (r.get("stack-trickle") or {}).get("trickle")
+        basis = lone or cost
+        shares = basis["per_process_ms"]
         d["capacity"] = {
-            "per_core": 1000 / cost["cpu_ms_per_create"] if cost["cpu_ms_per_create"] else 0,
+            "lone": bool(lone),
+            "cpu_ms": basis["cpu_ms_per_create"],
+            "per_core": 1000 / basis["cpu_ms_per_create"] if basis["cpu_ms_per_create"] else 0,
             "app_ms": sum(
-                v for k, v in shares.items() if not k.startswith(("daprd", "kafka", "post"))
+                v
+                for k, v in shares.items()
+                if not k.startswith(("daprd", "kafka", "post", "sched"))
             ),
             "side_ms": sum(v for k, v in shares.items() if k.startswith("daprd")),
             "infra_ms": sum(
@@ -82,11 +89,11 @@ def derived(r: dict[str, Any]) -> dict[str, Any]:
                 ("direct", inv["direct_low"], inv["low_rate"]),
                 ("via sidecars", inv["via_low"], inv["low_rate"]),
             ]
-    trickle = (r.get("relay") or {}).get("stack", {}).get("trickle")
-    if trickle:
-        first = trickle[0]
-        off = [t for t in trickle if not t["linger_ms"] and t["rate"] == first["rate"]]
-        on = [t for t in trickle if t["linger_ms"] and t["rate"] == first["rate"]]
+    steady = (r.get("relay") or {}).get("stack", {}).get("trickle")
+    if steady:
+        first = steady[0]
+        off = [t for t in steady if not t["linger_ms"] and t["rate"] == first["rate"]]
+        on = [t for t in steady if t["linger_ms"] and t["rate"] == first["rate"]]
         if off and on:
             d["linger"] = {
                 "rate": first["rate"],
@@ -116,6 +123,10 @@ def _environment() -> Environment:
     env.filters["verdict"] = _verdict
     env.globals.update(
         stack_cost_table=lambda result: "\n".join(stack_cost.table(result)),
+        # the per-process table alone, without the burst's cap and profile lines after it
+        process_table=lambda result: "\n".join(stack_cost.table(result)).split("\n\n")[0],
+        trickle_table=lambda result: "\n".join(trickle.table(result)),
+        sampled_line=sampled_line,
         embedded_table=lambda result: "\n".join(embedded.table(result)),
         cli_table=lambda result: "\n".join(cli_start.table(result)),
         burst_cost=_burst_cost,

@@ -21,9 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -33,8 +32,19 @@ from backend_services.platform.errors import Unauthorized, Unavailable
 from backend_services.platform.settings import Settings
 from backend_services.platform.token_bucket import RateLimiter
 
-_hasher = PasswordHasher()
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
 BUSY_RETRY_SECONDS = 2
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    """argon2 loads on the first hash or sign-in, not with task-service's routes: a process
+    that never checks a password (`todo chat`, `todo tasks`) does not import it."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
 
 
 class HashPool:
@@ -122,17 +132,19 @@ def _account(engine: Engine, name: str) -> User | None:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 @cache
 def _dummy_hash() -> str:
     """Hashed once, on first use (argon2 costs ~0.1 s: not at import)."""
-    return _hasher.hash("not-a-real-password")
+    return _hasher().hash("not-a-real-password")
 
 
 def verify(hashed: str | None, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return _hasher.verify(hashed or _dummy_hash(), password) and hashed is not None
+        return _hasher().verify(hashed or _dummy_hash(), password) and hashed is not None
     except (VerificationError, InvalidHashError):
         return False
