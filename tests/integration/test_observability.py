@@ -95,7 +95,7 @@ def test_one_chat_turn_is_one_trace_through_kafka_to_reminder_service(
     # the agent's spans come from this process (chat-ui's name, or an earlier test's), and
     # chat-ui's own process takes no part: it skips task events of users with no open session
     assert {"task-service", "reminder-service"} <= services, services
-    assert AGENT_SPANS <= {op for _, op, _ in spans}
+    assert {op for _, op, _ in spans} >= AGENT_SPANS
     names = {(service, op) for service, op, _ in spans}
     assert ("task-service", "POST /tasks") in names, names  # the app's server span
     # the Kafka hop: reminder-service's handling is a child of task-service's publish

@@ -344,6 +344,7 @@ def test_an_mcp_client_signs_in_with_oauth_and_adds_a_task(
     the 401, registration, lena on the consent page, the code exchange through chat-ui's
     daprd to task-service), then a tool call whose task lands in PostgreSQL."""
     import asyncio
+    import concurrent.futures
 
     from tests.support.mcp_client import call, payload
     from tests.support.mcp_oauth import oauth_session
