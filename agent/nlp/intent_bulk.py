@@ -135,7 +135,11 @@ def _bulk(s: str, now: datetime) -> Intent | None:
     if _LISTED.match(body):
         return BulkAction(action=verb, filter=TaskFilter(listed=True))
     whole = _WHOLE_LIST.match(body) if verb == "delete" else None
-    if whole is not None and not re.search(r"\b(?:task|todo|to-?do|item)\b", whole["l"], _I):
+    if whole is not None and not re.search(
+        r"\b(?:task|todo|to-?do|item|my|the|our|this|that|it|from|on|in|off|of|to|whole|entire)\b",
+        whole["l"],
+        _I,
+    ):
         body = f"everything in the {whole['l']} list"  # the same path as that phrasing
     if verb == "delete" and _CLEAR_DONE.match(body):
         return BulkAction(action=verb, filter=TaskFilter(status="completed"))

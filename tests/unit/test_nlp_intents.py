@@ -220,7 +220,14 @@ def test_deleting_a_list_by_name_is_a_bulk_delete_of_it(text: str, name: str) ->
 
 @pytest.mark.parametrize(
     "text",
-    ["delete the task make a packing list", "delete make a packing list", "delete the to-do list"],
+    [
+        "delete the task make a packing list",
+        "delete make a packing list",
+        "delete the to-do list",
+        "delete the list",
+        "delete from my list",
+        "remove my whole list",
+    ],
 )
 def test_a_task_with_list_in_its_title_stays_a_single_delete(text: str) -> None:
     assert isinstance(parse_message(text, NOW), DeleteTask)
