@@ -182,12 +182,13 @@ _ABBR_WEEKDAY_RE = _rx(
     rf"(?:\s*,?\s*(?:the\s+)?(?P<dom>\d{{1,2}}){ORD_SUFFIX}\b)?"
     rf"(?:\s+(?P<part>{_DAY_PART}))?"
 )
-# a bare abbreviation ("wed 2pm", "gym tues", "sat morning"): only with a time or a part of
-# the day after it, or at the end of the message, and never after "the" ("the sun")
+# a bare abbreviation ("wed 2pm", "gym tues", "sat morning", "fri at noon"): only with a time
+# or a part of the day after it, or at the end of the message, and never after "the" ("the sun")
 _BARE_ABBR_RE = _rx(
     rf"(?<!\bthe\s)(?<!\bi\s)\b(?P<mod>)(?P<day>{ABBR_DAY_RE})\b\.?(?P<dom>)"
     rf"(?:\s+(?P<part>{_DAY_PART})|(?=\s*(?:@|at\s+\d|\d{{1,2}}(?::\d\d)?\s*(?:am|pm|a\.m|p\.m)"
-    rf"|\d{{1,2}}:\d\d|\d{{1,2}}\s*(?:[\x00,;.!?]|$)|noon|midday|[\x00,;.!?]|$)))"
+    rf"|\d{{1,2}}:\d\d|\d{{1,2}}\s*(?:[\x00,;.!?]|$)|(?:at\s+)?(?:noon|midday|midnight)\b"
+    rf"|[\x00,;.!?]|$)))"
 )
 _NEXT_PERIOD_RE = _rx(
     r"\b(?P<which>(?:the\s+)?week\s+after\s+next|next\s+week|(?:this\s+)?coming\s+weekend|this\s+weekend|next\s+weekend|the\s+weekend|next\s+month"
@@ -208,12 +209,20 @@ _MONTHDAY_ONLY_RE = _rx(
 )
 
 # --- time candidates -------------------------------------------------------------------
+# a number followed by one of these is a quantity in the title ("swim for 2 km", "call 3 people
+# at 5"), never a clock time or a duration
+NON_TIME_UNIT_RE = (
+    r"(?:k\b|km\b|kms\b|kilomet(?:er|re)s?\b|mi\b|miles?\b|laps?\b|pages?\b|reps?\b|sets?\b"
+    r"|kgs?\b|kilos?\b|lbs?\b|pounds?\b|grams?\b|g\b|litres?\b|liters?\b|ml\b|cups?\b"
+    r"|persons?\b|people\b|items?\b|pieces?\b|chapters?\b|words?\b|steps?\b|boxes\b"
+    r"|bottles?\b|bags?\b|packs?\b|euros?\b|dollars?\b|bucks\b|percent\b|%)"
+)
 _TIME_AMPM_RE = _rx(rf"\b(\d{{1,2}})(?:[:.](\d{{2}}))?\s*({_AMPM})(?![a-z])")
 _TIME_24_RE = _rx(r"(?<![\d:/.-])\b([01]?\d|2[0-3])[:h]([0-5]\d)\b(?![:\d])")
 _TIME_AT_RE = _rx(
     r"(?:\b(?:at|around|by|for)|@)\s*(\d{1,2})(?:\s*o'?clock)?\b"
     r"(?!\s*(?:%|/|-|\.\d|st\b|nd\b|rd\b|th\b|minutes?|mins?|hours?|hrs?|days?|weeks?|people|pm|am"
-    r"|times|x\b|items|pieces|guests|of\b))"
+    rf"|times|x\b|items|pieces|guests|of\b|{NON_TIME_UNIT_RE}))"
     r"|\b(\d{1,2})\s*(?:o'?clock|-?ish)\b"
 )
 # a bare hour right after a date ("tues 10", "tomorrow 5"): the last thing tried

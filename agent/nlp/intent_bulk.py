@@ -52,6 +52,12 @@ _NOISE = pattern(
 )
 
 
+# "delete the groceries list", "get rid of my shopping list": the list by its name (one or two
+# words, so "the task make a packing list" stays a single task), read as "everything in it"
+_WHOLE_LIST = pattern(
+    r"^(?:(?:my|the|our|that|this)\s+)?(?:(?:whole|entire)\s+)?"
+    r"(?!(?:task|todo|to-?do|item)\b)(?P<l>[\w'&-]+(?:\s+[\w'&-]+)?)\s+list$"
+)
 _PLURAL = pattern(r"\b(?:tasks|todos|to-?dos|items|ones)\b")
 
 
@@ -128,6 +134,13 @@ def _bulk(s: str, now: datetime) -> Intent | None:
     body = _TAIL.sub("", body) if verb == "complete" else body
     if _LISTED.match(body):
         return BulkAction(action=verb, filter=TaskFilter(listed=True))
+    whole = _WHOLE_LIST.match(body) if verb == "delete" else None
+    if whole is not None and not re.search(
+        r"\b(?:task|todo|to-?do|item|my|the|our|this|that|it|from|on|in|off|of|to|whole|entire)\b",
+        whole["l"],
+        _I,
+    ):
+        body = f"everything in the {whole['l']} list"  # the same path as that phrasing
     if verb == "delete" and _CLEAR_DONE.match(body):
         return BulkAction(action=verb, filter=TaskFilter(status="completed"))
     q = _QUANTIFIED.match(body)

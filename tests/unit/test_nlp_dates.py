@@ -151,3 +151,24 @@ def test_counts_after_a_date_stay_in_the_title(text: str) -> None:
 )
 def test_ordinals_and_fractions_before_nouns_are_no_dates(text: str) -> None:
     assert not extract_datetime(text, NOW).found
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("fri at noon", "2026-12-11 12:00"),
+        ("tue at midday", "2026-12-08 12:00"),
+        ("move it to tue at noon", "2026-12-08 12:00"),
+        ("sat at 9", "2026-12-12 09:00"),
+    ],
+)
+def test_a_bare_short_weekday_with_at_noon_is_a_date(text: str, due: str) -> None:
+    assert when(text)[0] == due
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["swim for 2 km", "row for 10 laps", "call for 3 people", "lift at 20 kg", "read for 5 pages"],
+)
+def test_a_number_with_a_unit_is_no_clock_time(text: str) -> None:
+    assert extract_datetime(text, NOW).when is None

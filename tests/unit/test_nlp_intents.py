@@ -199,3 +199,35 @@ def test_a_reminder_relative_to_the_due_time_in_words() -> None:
     assert isinstance(kept, AddTask) and "hour before" in kept.title  # no remind lead: title
     later = parse_message("remind me about the dentist the day before", NOW)
     assert later == AddReminder(ref="the dentist", before_minutes=24 * 60)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("delete the groceries list", "groceries"),
+        ("delete my shopping list", "shopping"),
+        ("remove the work list", "work"),
+        ("get rid of the shopping list", "shopping"),
+        ("please delete the whole travel list", "travel"),
+        ("trash my home improvement list", "home improvement"),
+    ],
+)
+def test_deleting_a_list_by_name_is_a_bulk_delete_of_it(text: str, name: str) -> None:
+    got = parse_message(text, NOW)
+    assert isinstance(got, BulkAction)
+    assert (got.action, got.filter.list_name) == ("delete", name)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "delete the task make a packing list",
+        "delete make a packing list",
+        "delete the to-do list",
+        "delete the list",
+        "delete from my list",
+        "remove my whole list",
+    ],
+)
+def test_a_task_with_list_in_its_title_stays_a_single_delete(text: str) -> None:
+    assert isinstance(parse_message(text, NOW), DeleteTask)
