@@ -3,6 +3,7 @@ becomes calls of the same tools the LLM would use, so both modes act alike."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date, datetime
@@ -201,6 +202,8 @@ async def run_offline(ctx: ToolContext, text: str, now: datetime) -> AsyncIterat
     elif isinstance(intent, nlp.BulkAction) and intent.filter.category:
         f = await resolve_category(ctx, intent.filter)
         intent = intent.model_copy(update={"filter": f})
+    if isinstance(intent, nlp.BulkAction) and intent.as_title:
+        intent = await list_or_title(ctx, intent, intent.as_title)
     async for event in _run_intent(ctx, intent):
         yield event
 
@@ -216,6 +219,21 @@ async def resolve_category(ctx: ToolContext, intent: _Categorised) -> _Categoris
     if known is not None:
         return intent.model_copy(update={"list_name": known, "category": None})
     return intent.model_copy(update={"tag": name, "category": None})
+
+
+async def list_or_title(ctx: ToolContext, intent: nlp.BulkAction, words: str) -> nlp.Intent:
+    """ "delete packing list" with no Packing list: the task titled so, when there is one."""
+    title = re.sub(r"^(?:my|the|our|that|this)\s+", "", words.strip(), flags=re.I)
+    wanted = (intent.filter.list_name or "").lower()
+    try:
+        if any(entry["name"].lower() == wanted for entry in await ctx.client.lists()):
+            return intent  # the list exists: it is the list that is meant
+        page = await ctx.client.list(status="pending", q=title[:200], limit=50)
+    except ToolError:
+        return intent
+    if any(str(t.get("title", "")).lower() == title.lower() for t in page.get("items", [])):
+        return nlp.DeleteTask(ref=title)
+    return intent
 
 
 async def resolve_list_hint(ctx: ToolContext, intent: nlp.AddTask) -> nlp.AddTask:

@@ -135,11 +135,13 @@ def _bulk(s: str, now: datetime) -> Intent | None:
     if _LISTED.match(body):
         return BulkAction(action=verb, filter=TaskFilter(listed=True))
     whole = _WHOLE_LIST.match(body) if verb == "delete" else None
+    as_title = None
     if whole is not None and not re.search(
         r"\b(?:task|todo|to-?do|item|my|the|our|this|that|it|from|on|in|off|of|to|whole|entire)\b",
         whole["l"],
         _I,
     ):
+        as_title = body
         body = f"everything in the {whole['l']} list"  # the same path as that phrasing
     if verb == "delete" and _CLEAR_DONE.match(body):
         return BulkAction(action=verb, filter=TaskFilter(status="completed"))
@@ -159,7 +161,7 @@ def _bulk(s: str, now: datetime) -> Intent | None:
         return None
     if verb == "delete" and f == TaskFilter():
         f.status = "all"  # "delete all my tasks", "delete everything"
-    return BulkAction(action=verb, filter=f)
+    return BulkAction(action=verb, filter=f, as_title=as_title)
 
 
 RULES: tuple[Rule, ...] = (Rule("bulk.filter", 0.85, _bulk),)

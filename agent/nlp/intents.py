@@ -127,6 +127,9 @@ class BulkAction(_IntentBase):
     kind: Literal["bulk"] = "bulk"
     action: BulkVerb
     filter: TaskFilter
+    # "delete packing list": the words as a task's title, used when the user has no list of
+    # that name but a task so titled (then it is that one task's delete)
+    as_title: str | None = None
 
 
 class Undo(_IntentBase):
