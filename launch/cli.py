@@ -401,11 +401,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     from launch.pat_commands import add_parser as add_pat_parser
 
-    add_pat_parser(sub, lambda args: _migrated_engine(_settings(args)))
+    def open_engine(args: argparse.Namespace) -> Engine:
+        return _migrated_engine(_settings(args))
+
+    add_pat_parser(sub, open_engine)
 
     from launch.oauth_commands import add_parser as add_oauth_parser
 
-    add_oauth_parser(sub)
+    add_oauth_parser(sub, open_engine)
 
     sub.add_parser("stack", help="the real local stack: up|status|logs|down (see `todo stack -h`)")
     sub.add_parser("k8s", help="the local Kubernetes cluster: up|status|down (see `todo k8s -h`)")

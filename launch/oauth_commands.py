@@ -6,9 +6,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    open_engine: Callable[[argparse.Namespace], Engine],
+) -> None:
+    """`open_engine(args)`: the CLI's engine on the database the arguments choose, migrated
+    (as for `todo pat`)."""
     grants = sub.add_parser("oauth", help="apps connected to MCP with OAuth: list|revoke")
     grants_sub = grants.add_subparsers(dest="oauth_cmd", required=True)
     grants_sub.add_parser("list", help="USER's connected apps (grants)")
@@ -17,17 +27,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     for command in grants_sub.choices.values():
         command.add_argument("--user", required=True)
         command.add_argument("--stack", action="store_true", help="act on the local stack")
-    grants.set_defaults(fn=run)
+    grants.set_defaults(fn=lambda args: run(args, open_engine(args)))
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, engine: Engine) -> int:
     from backend_services.platform.db import session_scope
     from backend_services.platform.errors import AppError
     from backend_services.task_service.users import oauth
     from backend_services.task_service.users import service as users
-    from launch.cli import _migrated_engine, _settings
 
-    engine = _migrated_engine(_settings(args))
     try:
         with session_scope(engine) as session:
             user = users.get_user(session, args.user)
